@@ -1,0 +1,58 @@
+/**
+ * The vocabulary of the table catalog. Every other description of a table (DDL, CSV
+ * codecs, Parquet schemas, load SQL) is derived from values of these types.
+ */
+
+export type ColumnType =
+  | { readonly kind: "int" }
+  | { readonly kind: "decimal"; readonly precision: number; readonly scale: number }
+  | { readonly kind: "text"; readonly maxLength?: number }
+  | { readonly kind: "timestamp" }
+  | { readonly kind: "date" }
+  | { readonly kind: "time" }
+  | { readonly kind: "boolean" }
+  /** A yyyy-mm-dd date the source stores as text. */
+  | { readonly kind: "textDate" }
+  | { readonly kind: "enum"; readonly name: string; readonly values: readonly string[] };
+
+export type OnDelete = "RESTRICT" | "SET NULL";
+
+export interface ForeignKey {
+  readonly table: string;
+  readonly column: string;
+  readonly onDelete?: OnDelete;
+}
+
+export interface Column {
+  readonly name: string;
+  readonly type: ColumnType;
+  readonly nullable?: boolean;
+  readonly unique?: boolean;
+  readonly references?: ForeignKey;
+}
+
+export interface SourceTable {
+  readonly name: string;
+  readonly primaryKey: string;
+  /** Columns in the live database's order. */
+  readonly columns: readonly Column[];
+}
+
+export type TargetKind = "dim" | "fact";
+
+export interface TargetTable {
+  readonly name: string;
+  readonly kind: TargetKind;
+  /** What one row means; stated once so tests and docs can quote it. */
+  readonly grain: string;
+  /** The id a dim is upserted on, or the source id a fact versions. */
+  readonly naturalKey: string;
+  /** Facts only: the warehouse-assigned surrogate key. */
+  readonly recordId?: string;
+  /** Facts only: with naturalKey, identifies one version of a source row. */
+  readonly versionKey?: readonly string[];
+  /** Columns in warehouse order, the record id included. */
+  readonly columns: readonly Column[];
+  /** Source tables whose rows this table is built from. */
+  readonly sources: readonly string[];
+}
