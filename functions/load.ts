@@ -1,0 +1,4 @@
+// Placeholder: the real handler lands with the pipeline stages. The path and export are final.
+export const handler = async (): Promise<void> => {
+  throw new Error("load handler not implemented yet");
+};

@@ -1,0 +1,138 @@
+import { createReadStream, createWriteStream } from "node:fs";
+import { stat } from "node:fs/promises";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from "@aws-sdk/client-s3";
+import { Upload } from "@aws-sdk/lib-storage";
+
+export interface StoredObject {
+  readonly key: string;
+  readonly size: number;
+  readonly etag?: string;
+}
+
+export interface PutOptions {
+  contentType?: string;
+  /** Write only if the object's current ETag is this one (optimistic concurrency). */
+  ifMatch?: string;
+  /** Write only if no object has this key yet. */
+  ifNoneMatch?: boolean;
+}
+
+/** Thrown when a conditional write loses to another writer. */
+export class PreconditionFailedError extends Error {
+  constructor(
+    readonly bucket: string,
+    readonly key: string,
+  ) {
+    super(`s3://${bucket}/${key} changed under us (precondition failed)`);
+    this.name = "PreconditionFailedError";
+  }
+}
+
+const PART_SIZE = 8 * 1024 * 1024;
+
+const isPreconditionFailure = (error: unknown) =>
+  (error as { name?: string; $metadata?: { httpStatusCode?: number } }).name === "PreconditionFailed" ||
+  (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 412;
+
+const isNotFound = (error: unknown) =>
+  ["NotFound", "NoSuchKey"].includes((error as { name?: string }).name ?? "") ||
+  (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404;
+
+/**
+ * The pipeline's only door to object storage: S3 through the AWS SDK, on AWS or any
+ * S3-compatible endpoint. Large bodies stream through multipart uploads, so memory does
+ * not grow with object size.
+ */
+export class ObjectStore {
+  constructor(private readonly s3: S3Client) {}
+
+  /** Small bodies (state, JSON): one PUT, with optional preconditions. Returns the new ETag. */
+  async putBytes(bucket: string, key: string, body: string | Uint8Array, options: PutOptions = {}) {
+    try {
+      const result = await this.s3.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          Body: body,
+          ContentType: options.contentType,
+          ...(options.ifMatch ? { IfMatch: options.ifMatch } : {}),
+          ...(options.ifNoneMatch ? { IfNoneMatch: "*" } : {}),
+        }),
+      );
+      return result.ETag;
+    } catch (error) {
+      if (isPreconditionFailure(error)) throw new PreconditionFailedError(bucket, key);
+      throw error;
+    }
+  }
+
+  /** Any size: a stream goes up in parts; the upload completes only when every byte is stored. */
+  async putStream(bucket: string, key: string, body: Readable, contentType?: string): Promise<void> {
+    await new Upload({
+      client: this.s3,
+      params: { Bucket: bucket, Key: key, Body: body, ContentType: contentType },
+      partSize: PART_SIZE,
+      queueSize: 2,
+    }).done();
+  }
+
+  async putFile(bucket: string, key: string, file: string, contentType?: string): Promise<void> {
+    const { size } = await stat(file);
+    if (size < PART_SIZE) {
+      const { readFile } = await import("node:fs/promises");
+      await this.putBytes(bucket, key, await readFile(file), { contentType });
+    } else {
+      await this.putStream(bucket, key, createReadStream(file), contentType);
+    }
+  }
+
+  async getStream(bucket: string, key: string): Promise<Readable> {
+    const result = await this.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    return result.Body as Readable;
+  }
+
+  async getBytes(bucket: string, key: string): Promise<{ body: Buffer; etag?: string } | undefined> {
+    try {
+      const result = await this.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      const bytes = await result.Body!.transformToByteArray();
+      return { body: Buffer.from(bytes), etag: result.ETag };
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async getFile(bucket: string, key: string, file: string): Promise<void> {
+    await pipeline(await this.getStream(bucket, key), createWriteStream(file));
+  }
+
+  async head(bucket: string, key: string): Promise<StoredObject | undefined> {
+    try {
+      const result = await this.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+      return { key, size: result.ContentLength ?? 0, etag: result.ETag };
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /** Every object under a prefix, following continuation tokens past S3's 1,000-key pages. */
+  async *list(bucket: string, prefix = ""): AsyncGenerator<StoredObject> {
+    let token: string | undefined;
+    do {
+      const page = await this.s3.send(
+        new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+      );
+      for (const o of page.Contents ?? []) yield { key: o.Key!, size: o.Size ?? 0, etag: o.ETag };
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+  }
+}
