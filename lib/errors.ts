@@ -1,0 +1,56 @@
+/**
+ * Errors an operator reads at 3 a.m.: each names the table, the object and, where there
+ * is one, the row, and keeps the underlying error as `cause`.
+ */
+export class PipelineError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+export class ExtractError extends PipelineError {
+  constructor(
+    readonly table: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`extract of ${table}: ${message}`, options);
+  }
+}
+
+/** An ingestion or processed object that cannot be taken as it is. */
+export class BadObjectError extends PipelineError {
+  constructor(
+    readonly table: string,
+    readonly objectKey: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${table} (${objectKey}): ${message}`, options);
+  }
+}
+
+/** One row of an input breaks the contract; `row` counts data rows from 1 (the header is line 1). */
+export class BadRowError extends BadObjectError {
+  constructor(
+    table: string,
+    objectKey: string,
+    readonly row: number,
+    readonly column: string | undefined,
+    message: string,
+  ) {
+    super(table, objectKey, `row ${row}${column ? `, column ${column}` : ""}: ${message}`);
+  }
+}
+
+export class LoadError extends PipelineError {
+  constructor(
+    readonly table: string,
+    readonly objectKey: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`load of ${table} from ${objectKey}: ${message}`, options);
+  }
+}

@@ -1,0 +1,58 @@
+/** One dim_date row, as the warehouse holds it. */
+export interface CalendarDay {
+  readonly date_id: string;
+  readonly year: number;
+  readonly month: number;
+  readonly day: number;
+  /** ISO: Monday = 1 … Sunday = 7. */
+  readonly day_of_week: number;
+  readonly day_name: string;
+  readonly month_name: string;
+  readonly quarter: number;
+}
+
+const DAY_NAMES = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"] as const;
+const MONTH_NAMES = [
+  "January",
+  "February",
+  "March",
+  "April",
+  "May",
+  "June",
+  "July",
+  "August",
+  "September",
+  "October",
+  "November",
+  "December",
+] as const;
+const DAY_MS = 86_400_000;
+
+const parseDay = (iso: string): number => {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(iso)) throw new Error(`not a yyyy-mm-dd date: "${iso}"`);
+  return Date.parse(`${iso}T00:00:00Z`);
+};
+
+export function calendarDay(iso: string): CalendarDay {
+  const date = new Date(parseDay(iso));
+  const weekday = date.getUTCDay();
+  const month = date.getUTCMonth() + 1;
+  return {
+    date_id: iso,
+    year: date.getUTCFullYear(),
+    month,
+    day: date.getUTCDate(),
+    day_of_week: weekday === 0 ? 7 : weekday,
+    day_name: DAY_NAMES[weekday]!,
+    month_name: MONTH_NAMES[month - 1]!,
+    quarter: Math.ceil(month / 3),
+  };
+}
+
+/** Every day from `first` to `last`, both included, in order. */
+export function calendarRange(first: string, last: string): CalendarDay[] {
+  const days: CalendarDay[] = [];
+  for (let t = parseDay(first); t <= parseDay(last); t += DAY_MS)
+    days.push(calendarDay(new Date(t).toISOString().slice(0, 10)));
+  return days;
+}

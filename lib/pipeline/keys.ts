@@ -1,0 +1,49 @@
+import { isSourceTableName, isTargetTableName } from "../catalog/index.js";
+import type { SourceTableName, TargetTableName } from "../catalog/index.js";
+
+/** Prefix of the pipeline's own bookkeeping objects; bucket notifications never match it. */
+export const STATE_PREFIX = "_state/";
+/** Prefix of star-table Parquet objects in the processed bucket (what the load queue hears). */
+export const TABLES_PREFIX = "tables/";
+
+/** `20261127T045210123Z`: sortable, no characters S3 events would escape. */
+export function runStamp(at: Date): string {
+  return at.toISOString().replace(/[-:.]/g, "");
+}
+
+const datePath = (stamp: string) => `${stamp.slice(0, 4)}/${stamp.slice(4, 6)}/${stamp.slice(6, 8)}`;
+
+/** `{table}/{yyyy}/{mm}/{dd}/{timestamp}.csv` */
+export const ingestionKey = (table: string, stamp: string): string =>
+  `${table}/${datePath(stamp)}/${stamp}.csv`;
+
+export interface IngestionKey {
+  readonly table: SourceTableName;
+  readonly stamp: string;
+}
+
+const INGESTION_KEY = /^([a-z_]+)\/\d{4}\/\d{2}\/\d{2}\/(\d{8}T\d{9}Z)\.csv$/;
+
+export function parseIngestionKey(key: string): IngestionKey | undefined {
+  const match = INGESTION_KEY.exec(key);
+  if (!match || !isSourceTableName(match[1]!)) return undefined;
+  return { table: match[1], stamp: match[2]! };
+}
+
+/** `tables/{target}/{yyyy}/{mm}/{dd}/{source}-{timestamp}.parquet`: one per input and target. */
+export const processedKey = (target: string, input: IngestionKey): string =>
+  `${TABLES_PREFIX}${target}/${datePath(input.stamp)}/${input.table}-${input.stamp}.parquet`;
+
+export interface ProcessedKey {
+  readonly target: TargetTableName;
+  readonly source: SourceTableName;
+  readonly stamp: string;
+}
+
+const PROCESSED_KEY = /^tables\/([a-z_]+)\/\d{4}\/\d{2}\/\d{2}\/([a-z_]+)-(\d{8}T\d{9}Z)\.parquet$/;
+
+export function parseProcessedKey(key: string): ProcessedKey | undefined {
+  const match = PROCESSED_KEY.exec(key);
+  if (!match || !isTargetTableName(match[1]!) || !isSourceTableName(match[2]!)) return undefined;
+  return { target: match[1], source: match[2], stamp: match[3]! };
+}

@@ -1,0 +1,34 @@
+import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from "@duckdb/node-api";
+
+/** An in-memory DuckDB for one input: opened per object, closed when it is done. */
+export class DuckSession {
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly connection: DuckDBConnection,
+  ) {}
+
+  static async open(tempDir: string): Promise<DuckSession> {
+    // Spill to the job's temp directory, never to the working directory (read-only on Lambda).
+    const instance = await DuckDBInstance.create(":memory:", { temp_directory: tempDir });
+    return new DuckSession(instance, await instance.connect());
+  }
+
+  async run(sql: string, values?: DuckDBValue[]): Promise<void> {
+    await this.connection.run(sql, values);
+  }
+
+  async rows<T>(sql: string, values?: DuckDBValue[]): Promise<T[]> {
+    const reader = await this.connection.runAndReadAll(sql, values);
+    return reader.getRowObjectsJson() as unknown as T[];
+  }
+
+  async count(relation: string): Promise<number> {
+    const [row] = await this.rows<{ n: number | string }>(`SELECT count(*)::INTEGER AS n FROM ${relation}`);
+    return Number(row?.n ?? 0);
+  }
+
+  close(): void {
+    this.connection.closeSync();
+    this.instance.closeSync();
+  }
+}

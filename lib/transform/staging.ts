@@ -1,0 +1,87 @@
+import type { Column, SourceTable } from "../catalog/index.js";
+import { quoteIdent, quoteLiteral } from "../db/identifiers.js";
+import { duckType } from "./duck-types.js";
+
+/** A condition under which a raw (text) value breaks the contract, and what to tell the operator. */
+export interface Check {
+  readonly column: string;
+  readonly condition: string;
+  readonly problem: string;
+}
+
+const matches = (v: string, pattern: string) => `NOT regexp_full_match(${v}, ${quoteLiteral(pattern)})`;
+
+function typeChecks(column: Column): Check[] {
+  const v = quoteIdent(column.name);
+  const checks: Check[] = [];
+  if (!column.nullable) checks.push({ column: column.name, condition: `${v} IS NULL`, problem: "is NULL" });
+  const t = column.type;
+  const add = (condition: string, problem: string) =>
+    checks.push({ column: column.name, condition: `${v} IS NOT NULL AND (${condition})`, problem });
+  switch (t.kind) {
+    case "int":
+      add(`${matches(v, "-?[0-9]{1,10}")} OR TRY_CAST(${v} AS INTEGER) IS NULL`, "is not a 32-bit integer");
+      break;
+    case "decimal":
+      add(
+        matches(v, `-?[0-9]{1,${t.precision - t.scale}}(\\.[0-9]{1,${t.scale}})?`),
+        `is not a numeric(${t.precision},${t.scale})`,
+      );
+      break;
+    case "timestamp":
+      add(
+        `${matches(v, "[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,6})?")} OR TRY_CAST(${v} AS TIMESTAMP) IS NULL`,
+        "is not a timestamp",
+      );
+      break;
+    case "textDate":
+    case "date":
+      add(
+        `${matches(v, "[0-9]{4}-[0-9]{2}-[0-9]{2}")} OR TRY_STRPTIME(${v}, '%Y-%m-%d') IS NULL`,
+        "is not a yyyy-mm-dd date",
+      );
+      break;
+    case "boolean":
+      add(`${v} NOT IN ('t', 'f', 'true', 'false')`, "is not a boolean");
+      break;
+    case "enum":
+      add(`${v} NOT IN (${t.values.map(quoteLiteral).join(", ")})`, `is not one of ${t.values.join(", ")}`);
+      break;
+    case "text":
+      if (t.maxLength) add(`length(${v}) > ${t.maxLength}`, `is longer than ${t.maxLength} characters`);
+      break;
+    case "time":
+      add(`TRY_CAST(${v} AS TIME) IS NULL`, "is not a time");
+      break;
+  }
+  return checks;
+}
+
+export const contractChecks = (table: SourceTable): Check[] => table.columns.flatMap(typeChecks);
+
+/**
+ * One query that finds the first offending row in the raw table: its row number (data rows
+ * from 1), the index of the failed check, and the offending value.
+ */
+export function firstViolationQuery(raw: string, checks: readonly Check[]): string {
+  const cases = checks.map((c, i) => `WHEN ${c.condition} THEN ${i}`).join(" ");
+  const values = checks.map((c, i) => `WHEN ${i} THEN ${quoteIdent(c.column)}::VARCHAR`).join(" ");
+  return `SELECT row, failed, CASE failed ${values} END AS value
+            FROM (SELECT rowid + 1 AS row, CASE ${cases} END AS failed, * FROM ${raw})
+           WHERE failed IS NOT NULL ORDER BY row LIMIT 1`;
+}
+
+function typed(column: Column): string {
+  const v = quoteIdent(column.name);
+  if (column.type.kind === "textDate") return `CAST(strptime(${v}, '%Y-%m-%d') AS DATE) AS ${v}`;
+  if (column.type.kind === "boolean") return `${v} IN ('t', 'true') AS ${v}`;
+  return `CAST(${v} AS ${duckType(column.type)}) AS ${v}`;
+}
+
+/** The source table's columns, typed, in catalog order. */
+export const typedSelect = (table: SourceTable, from: string): string =>
+  `SELECT ${table.columns.map(typed).join(", ")} FROM ${from}`;
+
+/** An empty table with the source table's typed columns (a state that does not exist yet). */
+export const emptyTypedTable = (table: SourceTable, name: string): string =>
+  `CREATE TABLE ${name} (${table.columns.map((c) => `${quoteIdent(c.name)} ${duckType(c.type)}`).join(", ")})`;

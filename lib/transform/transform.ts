@@ -1,0 +1,267 @@
+import { mkdtemp, open, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import {
+  CURRENCY_NAMES,
+  SOURCE_TABLES,
+  columnNames,
+  loadedColumns,
+  sourceTable,
+  targetTable,
+  targetsFedBy,
+} from "../catalog/index.js";
+import type { SourceTable, TargetTable } from "../catalog/index.js";
+import { quoteIdent, quoteLiteral } from "../db/identifiers.js";
+import { BadObjectError, BadRowError } from "../errors.js";
+import { calendarRange } from "../model/calendar.js";
+import { parseIngestionKey, processedKey, type IngestionKey } from "../pipeline/keys.js";
+import type { Buckets } from "../pipeline/location.js";
+import { STATEFUL_SOURCES, mergeCurrentState, readCurrentState } from "./current-state.js";
+import { duckType } from "./duck-types.js";
+import { DuckSession } from "./duckdb-session.js";
+import { MODELS } from "./models/index.js";
+import { contractChecks, firstViolationQuery, typedSelect, type Check } from "./staging.js";
+
+export interface TargetOutput {
+  readonly target: string;
+  readonly rows: number;
+  readonly objectKey: string;
+  /** False when an earlier attempt already stored this output. */
+  readonly written: boolean;
+}
+
+export interface TransformResult {
+  readonly table: string;
+  readonly objectKey: string;
+  readonly rowsIn: number;
+  readonly outputs: readonly TargetOutput[];
+}
+
+const VERSION_COLUMNS = ["_version_hi", "_version_lo"];
+
+/** Checks beyond the column types, that only some tables have. */
+const extraChecks = (table: SourceTable): Check[] =>
+  table.name === "currency"
+    ? [
+        {
+          column: "currency_code",
+          condition: `currency_code NOT IN (SELECT currency_code FROM currency_names)`,
+          problem: "is not an ISO 4217 currency code this pipeline knows",
+        },
+      ]
+    : [];
+
+async function csvHeader(file: string): Promise<string[]> {
+  const handle = await open(file);
+  try {
+    const buffer = Buffer.alloc(64 * 1024);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    const line = buffer.subarray(0, bytesRead).toString("utf8").split(/\r?\n/)[0] ?? "";
+    return line.split(",").map((name) => name.replace(/^"|"$/g, ""));
+  } finally {
+    await handle.close();
+  }
+}
+
+function checkHeader(table: SourceTable, key: string, header: string[]): void {
+  const expected = columnNames(table);
+  const unknown = header.filter((c) => !expected.includes(c));
+  const missing = expected.filter((c) => !header.includes(c));
+  if (unknown.length || missing.length)
+    throw new BadObjectError(
+      table.name,
+      key,
+      `header does not match the catalog (schema drift?): ` +
+        [
+          unknown.length ? `unknown columns ${unknown.join(", ")}` : "",
+          missing.length ? `missing ${missing.join(", ")}` : "",
+        ]
+          .filter(Boolean)
+          .join("; "),
+    );
+}
+
+async function createLookups(duck: DuckSession): Promise<void> {
+  await duck.run(`CREATE TABLE currency_names (currency_code VARCHAR, currency_name VARCHAR)`);
+  const codes = Object.entries(CURRENCY_NAMES);
+  await duck.run(
+    `INSERT INTO currency_names VALUES ${codes.map((_, i) => `($${2 * i + 1}, $${2 * i + 2})`).join(", ")}`,
+    codes.flat(),
+  );
+}
+
+async function loadRaw(duck: DuckSession, table: SourceTable, key: string, file: string): Promise<number> {
+  const header = await csvHeader(file);
+  checkHeader(table, key, header);
+  const columns = header.map((c) => `${quoteLiteral(c)}: 'VARCHAR'`).join(", ");
+  try {
+    await duck.run(
+      `CREATE TABLE raw AS SELECT * FROM read_csv(${quoteLiteral(file)}, header = true, auto_detect = false,
+         delim = ',', quote = '"', escape = '"', allow_quoted_nulls = false, columns = {${columns}})`,
+    );
+  } catch (error) {
+    throw new BadObjectError(table.name, key, `not a well-formed CSV: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  const checks = [...contractChecks(table), ...extraChecks(table)];
+  const [violation] = await duck.rows<{ row: number; failed: number; value: string | null }>(
+    firstViolationQuery("raw", checks),
+  );
+  if (violation) {
+    const check = checks[violation.failed]!;
+    const shown = violation.value === null ? "NULL" : JSON.stringify(violation.value);
+    throw new BadRowError(table.name, key, Number(violation.row), check.column, `${shown} ${check.problem}`);
+  }
+  return duck.count("raw");
+}
+
+/** Views every model may read; see models/model.ts. */
+async function prepareViews(duck: DuckSession, table: SourceTable): Promise<void> {
+  const pk = quoteIdent(table.primaryKey);
+  await duck.run(`CREATE TABLE stg AS ${typedSelect(table, "raw")}`);
+  await duck.run(
+    `CREATE VIEW versions_${table.name} AS
+       SELECT DISTINCT ON (${pk}, last_updated) *,
+              CAST(created_at AS DATE) AS created_date, CAST(created_at AS TIME) AS created_time,
+              CAST(last_updated AS DATE) AS last_updated_date, CAST(last_updated AS TIME) AS last_updated_time
+         FROM stg ORDER BY ${pk}, last_updated`,
+  );
+  await duck.run(
+    `CREATE TABLE latest_${table.name} AS SELECT * FROM stg
+       QUALIFY row_number() OVER (PARTITION BY ${pk} ORDER BY last_updated DESC) = 1`,
+  );
+  for (const other of SOURCE_TABLES) {
+    const otherPk = quoteIdent(other.primaryKey);
+    const ids =
+      other.name === table.name
+        ? `SELECT ${otherPk} FROM latest_${other.name}`
+        : `SELECT CAST(NULL AS INTEGER) AS ${otherPk} WHERE false`;
+    await duck.run(`CREATE VIEW changed_${other.name} AS ${ids}`);
+  }
+}
+
+/** The catalog's columns of a target, in order and type, over a model's output. */
+function shapedSelect(target: TargetTable, from: string): string {
+  const columns = loadedColumns(target).map(
+    (c) => `CAST(${quoteIdent(c.name)} AS ${duckType(c.type)}) AS ${quoteIdent(c.name)}`,
+  );
+  if (target.kind === "dim") columns.push(...VERSION_COLUMNS.map((c) => `CAST(${c} AS TIMESTAMP) AS ${c}`));
+  return `SELECT ${columns.join(", ")} FROM (${from})`;
+}
+
+/** dim_date rows for the whole span of dates the facts built from this input reference. */
+async function buildCalendar(duck: DuckSession, facts: TargetTable[]): Promise<void> {
+  const dateColumns = facts.flatMap((f) =>
+    f.columns
+      .filter((c) => c.references?.table === "dim_date")
+      .map((c) => `SELECT ${quoteIdent(c.name)} AS d FROM out_${f.name}`),
+  );
+  const [span] = await duck.rows<{ first: string | null; last: string | null }>(
+    `SELECT CAST(min(d) AS VARCHAR) AS first, CAST(max(d) AS VARCHAR) AS last FROM (${dateColumns.join(" UNION ALL ")})`,
+  );
+  const dim = targetTable("dim_date");
+  await duck.run(
+    `CREATE TABLE out_dim_date (${dim.columns.map((c) => `${quoteIdent(c.name)} ${duckType(c.type)}`).join(", ")})`,
+  );
+  if (!span?.first || !span.last) return;
+  const days = calendarRange(span.first, span.last);
+  const width = dim.columns.length;
+  for (let start = 0; start < days.length; start += 500) {
+    const chunk = days.slice(start, start + 500);
+    const values = chunk.flatMap((day) => dim.columns.map((c) => day[c.name as keyof typeof day]));
+    const tuples = chunk.map((_, r) => `(${dim.columns.map((__, c) => `$${r * width + c + 1}`).join(", ")})`);
+    await duck.run(`INSERT INTO out_dim_date VALUES ${tuples.join(", ")}`, values);
+  }
+}
+
+/**
+ * Turns one ingestion CSV into Parquet objects for every warehouse table it affects.
+ * Validates the whole input before writing anything; an output that an earlier attempt
+ * already stored is left as it is (objects are never overwritten).
+ */
+export async function transformObject(buckets: Buckets, key: string): Promise<TransformResult> {
+  const input = parseIngestionKey(key);
+  if (!input)
+    throw new BadObjectError("unknown", key, "not an ingestion key ({table}/yyyy/mm/dd/{stamp}.csv)");
+  const table = sourceTable(input.table);
+  const workDir = await mkdtemp(path.join(tmpdir(), "totes-transform-"));
+  const duck = await DuckSession.open(workDir);
+  try {
+    const csv = path.join(workDir, "input.csv");
+    await buckets.store.getFile(buckets.ingestionBucket, key, csv);
+    await createLookups(duck);
+    const rowsIn = await loadRaw(duck, table, key, csv);
+    await prepareViews(duck, table);
+    const targets = targetsFedBy(table.name);
+    await prepareCurrentState(duck, buckets, table, targets, workDir);
+
+    const built: TargetTable[] = [];
+    for (const target of targets) {
+      const model = MODELS.get(target.name);
+      if (!model) continue;
+      await duck.run(`CREATE TABLE out_${target.name} AS ${shapedSelect(target, model.sql)}`);
+      built.push(target);
+    }
+    if (targets.some((t) => t.name === "dim_date")) {
+      await buildCalendar(
+        duck,
+        built.filter((t) => t.kind === "fact"),
+      );
+      built.unshift(targetTable("dim_date"));
+    }
+    const outputs: TargetOutput[] = [];
+    for (const target of built) outputs.push(await writeOutput(duck, buckets, target, input, workDir));
+    return { table: table.name, objectKey: key, rowsIn, outputs: outputs.filter((o) => o.rows > 0) };
+  } finally {
+    duck.close();
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Makes `cur_<source>` for every source the targets read. The input's own table is merged
+ * into its stored state first and only then are partners read: two inputs racing (a staff
+ * CSV and a department CSV) each write before they read, so at least one of them sees both
+ * changes and emits the right rows, and its version wins at load.
+ */
+async function prepareCurrentState(
+  duck: DuckSession,
+  buckets: Buckets,
+  table: SourceTable,
+  targets: TargetTable[],
+  workDir: string,
+): Promise<void> {
+  const latest = `latest_${table.name}`;
+  if (STATEFUL_SOURCES.has(table.name))
+    await mergeCurrentState(duck, buckets.store, buckets.processedBucket, table.name, latest, workDir);
+  else await duck.run(`CREATE VIEW cur_${table.name} AS SELECT * FROM ${latest}`);
+  const partners = new Set(
+    targets.flatMap((t) => t.sources).filter((s) => s !== table.name && STATEFUL_SOURCES.has(s)),
+  );
+  for (const partner of partners)
+    await readCurrentState(duck, buckets.store, buckets.processedBucket, partner, `cur_${partner}`, workDir);
+}
+
+async function writeOutput(
+  duck: DuckSession,
+  buckets: Buckets,
+  target: TargetTable,
+  input: IngestionKey,
+  workDir: string,
+): Promise<TargetOutput> {
+  const objectKey = processedKey(target.name, input);
+  const rows = await duck.count(`out_${target.name}`);
+  if (rows === 0) return { target: target.name, rows, objectKey, written: false };
+  if (await buckets.store.head(buckets.processedBucket, objectKey))
+    return { target: target.name, rows, objectKey, written: false };
+  const file = path.join(workDir, `${target.name}.parquet`);
+  const order =
+    target.kind === "fact" ? [target.naturalKey, ...(target.versionKey ?? [])] : [target.naturalKey];
+  await duck.run(
+    `COPY (SELECT * FROM out_${target.name} ORDER BY ${order.map(quoteIdent).join(", ")})
+       TO ${quoteLiteral(file)} (FORMAT parquet, COMPRESSION snappy)`,
+  );
+  await buckets.store.putFile(buckets.processedBucket, objectKey, file, "application/vnd.apache.parquet");
+  return { target: target.name, rows, objectKey, written: true };
+}
