@@ -74,6 +74,7 @@ export async function extract(options: ExtractOptions): Promise<ExtractResult> {
   const results: TableExtract[] = [];
   const marks: Record<string, TableMark> = { ...state.tables };
   let runAt: Date;
+  let failed = false;
   try {
     await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
     const clock = await client.query<{ run_at: string; cap: string }>(
@@ -129,10 +130,12 @@ export async function extract(options: ExtractOptions): Promise<ExtractResult> {
     }
     await client.query("COMMIT");
   } catch (error) {
+    failed = true;
     await client.query("ROLLBACK").catch(() => undefined);
     throw error;
   } finally {
-    client.release();
+    // A connection that failed mid-COPY is in no state to be reused.
+    client.release(failed);
   }
 
   const written = results.filter((r) => r.objectKey);
