@@ -1,4 +1,38 @@
-// Placeholder: the real handler lands with the pipeline stages. The path and export are final.
-export const handler = async (): Promise<void> => {
-  throw new Error("extract handler not implemented yet");
-};
+import middy from "@middy/core";
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import { MetricUnit } from "@aws-lambda-powertools/metrics";
+import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
+import { extract, type ExtractResult } from "../lib/extract/extract.js";
+import { buckets, database } from "./config.js";
+import { logger, metrics } from "./observability.js";
+
+/** Scheduled: one extraction of every changed source table. A failure throws, so nothing is marked done. */
+export const handler = middy<unknown, ExtractResult>()
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics))
+  .handler(async () => {
+    const { store, ingestionBucket } = buckets();
+    const result = await extract({
+      source: database("source"),
+      store,
+      bucket: ingestionBucket,
+      onTable: (t) => {
+        if (t.rows === 0) return;
+        logger.info("extracted", {
+          table: t.table,
+          rows: t.rows,
+          objectKey: t.objectKey,
+          seconds: t.seconds,
+        });
+        const single = metrics.singleMetric();
+        single.addDimensions({ stage: "extract", table: t.table });
+        single.addMetric("rowsOut", MetricUnit.Count, t.rows);
+      },
+    });
+    logger.info("extract run done", {
+      runId: result.runAt,
+      objects: result.tables.filter((t) => t.objectKey).length,
+      rows: result.tables.reduce((n, t) => n + t.rows, 0),
+    });
+    return result;
+  });

@@ -1,4 +1,19 @@
-// Placeholder: the real handler lands with the pipeline stages. The path and export are final.
-export const handler = async (): Promise<void> => {
-  throw new Error("load handler not implemented yet");
-};
+import { loadObject } from "../lib/load/load.js";
+import { buckets, database } from "./config.js";
+import { sqsStageHandler } from "./sqs-handler.js";
+
+export const handler = sqsStageHandler({
+  stage: "load",
+  failures: () => {
+    const b = buckets();
+    return { store: b.store, bucket: b.processedBucket };
+  },
+  run: (object) => {
+    const b = buckets();
+    return loadObject(
+      { store: b.store, bucket: b.processedBucket, warehouse: database("warehouse") },
+      object.key,
+    );
+  },
+  measure: (r) => ({ table: r.table, rowsIn: r.rowsIn, rowsOut: r.rowsWritten }),
+});

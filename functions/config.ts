@@ -1,0 +1,90 @@
+import { Resource } from "sst/resource";
+import { s3Client, type AwsEndpoint } from "../lib/aws/clients.js";
+import { createPool, type Pool } from "../lib/db/pool.js";
+import type { Buckets } from "../lib/pipeline/location.js";
+import { ObjectStore } from "../lib/store/object-store.js";
+
+/**
+ * The one place handlers get configuration and secrets: SST's linked resources on AWS,
+ * environment variables elsewhere (the local runtime sets them). Read per call, not at
+ * import, so nothing depends on import order.
+ */
+export interface FunctionConfig {
+  readonly aws: AwsEndpoint;
+  readonly ingestionBucket: string;
+  readonly processedBucket: string;
+}
+
+type Linked = Record<string, { name?: string; value?: string } | undefined>;
+
+/** A linked resource's field, or undefined when the function is not linked to it (or runs outside SST). */
+function linked(resource: string, field: "name" | "value"): string | undefined {
+  try {
+    return (Resource as unknown as Linked)[resource]?.[field];
+  } catch {
+    return undefined;
+  }
+}
+
+function required(what: string, value: string | undefined): string {
+  if (!value) throw new Error(`configuration: ${what} is not set`);
+  return value;
+}
+
+export function functionConfig(): FunctionConfig {
+  const endpoint = process.env.TOTES_AWS_ENDPOINT;
+  return {
+    aws: endpoint
+      ? {
+          endpoint,
+          region: process.env.AWS_REGION ?? "us-east-1",
+          credentials: {
+            accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? "local",
+            secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? "local",
+          },
+        }
+      : {},
+    ingestionBucket: required(
+      "IngestionBucket (SST link or TOTES_INGESTION_BUCKET)",
+      linked("IngestionBucket", "name") ?? process.env.TOTES_INGESTION_BUCKET,
+    ),
+    processedBucket: required(
+      "ProcessedBucket (SST link or TOTES_PROCESSED_BUCKET)",
+      linked("ProcessedBucket", "name") ?? process.env.TOTES_PROCESSED_BUCKET,
+    ),
+  };
+}
+
+export function buckets(config: FunctionConfig = functionConfig()): Buckets {
+  return {
+    store: new ObjectStore(s3Client(config.aws)),
+    ingestionBucket: config.ingestionBucket,
+    processedBucket: config.processedBucket,
+  };
+}
+
+const pools = new Map<string, Pool>();
+
+/** A pool per database, kept across warm invocations; a cold start simply makes a new one. */
+export function database(kind: "source" | "warehouse"): Pool {
+  const url =
+    kind === "source"
+      ? (linked("SourceDatabaseUrl", "value") ?? process.env.TOTES_SOURCE_URL)
+      : (linked("WarehouseDatabaseUrl", "value") ?? process.env.TOTES_WAREHOUSE_URL);
+  const resolved = required(
+    kind === "source" ? "SourceDatabaseUrl secret" : "WarehouseDatabaseUrl secret",
+    url,
+  );
+  let pool = pools.get(resolved);
+  if (!pool) {
+    pool = createPool(resolved, { max: 2, applicationName: `totes-etl ${kind}` });
+    pools.set(resolved, pool);
+  }
+  return pool;
+}
+
+export async function closeDatabases(): Promise<void> {
+  const open = [...pools.values()];
+  pools.clear();
+  await Promise.all(open.map((p) => p.end()));
+}
