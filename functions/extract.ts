@@ -4,7 +4,9 @@ import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import { extract, type ExtractResult } from "../lib/extract/extract.js";
 import { buckets, database } from "./config.js";
-import { logger, metrics } from "./observability.js";
+import { observability } from "./observability.js";
+
+const { logger, metrics, tableMetrics } = observability("extract");
 
 /** Scheduled: one extraction of every changed source table. A failure throws, so nothing is marked done. */
 export const handler = middy<unknown, ExtractResult>()
@@ -24,11 +26,10 @@ export const handler = middy<unknown, ExtractResult>()
           objectKey: t.objectKey,
           seconds: t.seconds,
         });
-        const single = metrics.singleMetric();
-        single.addDimensions({ stage: "extract", table: t.table });
-        single.addMetric("rowsOut", MetricUnit.Count, t.rows);
+        tableMetrics("extract", t.table, { rowsOut: t.rows, seconds: t.seconds });
       },
     });
+    metrics.addMetric("extractRuns", MetricUnit.Count, 1);
     logger.info("extract run done", {
       runId: result.runAt,
       objects: result.tables.filter((t) => t.objectKey).length,

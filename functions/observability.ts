@@ -1,12 +1,42 @@
 import { Logger } from "@aws-lambda-powertools/logger";
-import { Metrics } from "@aws-lambda-powertools/metrics";
+import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 
 /**
- * Structured JSON logs and CloudWatch EMF metrics for every handler. Log records carry
- * correlation ids (run id, object key, message id), counts and timings; never row
- * contents or connection strings.
+ * Structured JSON logs and CloudWatch EMF metrics. Each function gets its own instances,
+ * so functions sharing a process (the local runtime) never mix their correlation keys.
+ * Log records carry correlation ids (run id, object key, message id), counts and timings;
+ * never row contents or connection strings.
  */
-export const logger = new Logger({ serviceName: "totes-etl" });
-export const metrics = new Metrics({ namespace: "totes-etl", serviceName: "totes-etl" });
+export interface Observability {
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  /** One metric per (stage, table), published at once with those dimensions. */
+  tableMetrics(stage: string, table: string, values: Record<string, number>): void;
+}
+
+const loggers: Logger[] = [];
+
+export function observability(functionName: string): Observability {
+  const logger = new Logger({ serviceName: "totes-etl", persistentKeys: { pipelineFunction: functionName } });
+  loggers.push(logger);
+  // Metrics' own notices go through the structured logger, not bare console lines.
+  const metrics = new Metrics({ namespace: "totes-etl", serviceName: "totes-etl", logger });
+  return {
+    logger,
+    metrics,
+    tableMetrics(stage, table, values) {
+      for (const [name, value] of Object.entries(values)) {
+        const single = metrics.singleMetric();
+        single.addDimensions({ stage, table });
+        single.addMetric(name, name === "seconds" ? MetricUnit.Seconds : MetricUnit.Count, value);
+      }
+    },
+  };
+}
+
+/** For the CLI's --verbose: every function's logger at once. */
+export function setLogLevel(level: "DEBUG" | "INFO" | "WARN" | "ERROR"): void {
+  for (const logger of loggers) logger.setLogLevel(level);
+}
 
 export const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));

@@ -8,7 +8,7 @@ import { processMessages, type QueueMessage } from "../lib/events/queue-batch.js
 import type { ObjectRef } from "../lib/events/s3-notification.js";
 import { recordFailure } from "../lib/pipeline/failures.js";
 import type { ObjectStore } from "../lib/store/object-store.js";
-import { errorText, logger, metrics } from "./observability.js";
+import { errorText, observability } from "./observability.js";
 
 export interface StageWork<R> {
   readonly stage: "transform" | "load";
@@ -25,6 +25,7 @@ export interface StageWork<R> {
  * and recorded next to the data for `totes dlq`.
  */
 export function sqsStageHandler<R>(work: StageWork<R>) {
+  const { logger, metrics, tableMetrics } = observability(work.stage);
   const processObject = async (object: ObjectRef, message: QueueMessage) => {
     const started = performance.now();
     const result = await work.run(object);
@@ -38,11 +39,7 @@ export function sqsStageHandler<R>(work: StageWork<R>) {
       rowsOut,
       seconds,
     });
-    const single = metrics.singleMetric();
-    single.addDimensions({ stage: work.stage, table });
-    single.addMetric("rowsIn", MetricUnit.Count, rowsIn);
-    single.addMetric("rowsOut", MetricUnit.Count, rowsOut);
-    single.addMetric("seconds", MetricUnit.Seconds, seconds);
+    tableMetrics(work.stage, table, { rowsIn, rowsOut, seconds });
     return result;
   };
   const onFailure = async (error: unknown, message: QueueMessage, objects: readonly ObjectRef[]) => {
@@ -68,5 +65,8 @@ export function sqsStageHandler<R>(work: StageWork<R>) {
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics))
     .use(sqsPartialBatchFailure({ logger: () => undefined }))
-    .handler(async (event) => processMessages(event.Records, processObject, onFailure));
+    .handler(async (event) => {
+      metrics.addMetric(`${work.stage}Messages`, MetricUnit.Count, event.Records.length);
+      return processMessages(event.Records, processObject, onFailure);
+    });
 }

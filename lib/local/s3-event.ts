@@ -36,9 +36,8 @@ export function encodeEventKey(key: string): string {
   return encodeURIComponent(key).replaceAll("%20", "+").replaceAll("%2F", "/");
 }
 
-export function decodeEventKey(key: string): string {
-  return decodeURIComponent(key.replaceAll("+", " "));
-}
+/** The handlers' decoder, re-exported so the runtime and its tests use the same one. */
+export { decodeS3Key as decodeEventKey } from "../events/s3-notification.js";
 
 let lastSequence = 0n;
 

@@ -1,0 +1,153 @@
+import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
+import type { SQSEvent } from "aws-lambda";
+import { handler as extractHandler } from "../functions/extract.js";
+import { handler as loadHandler } from "../functions/load.js";
+import { handler as transformHandler } from "../functions/transform.js";
+import { closeDatabases } from "../functions/config.js";
+import { sqsClient } from "../lib/aws/clients.js";
+import type { Pool } from "../lib/db/pool.js";
+import type { ExtractResult } from "../lib/extract/extract.js";
+import {
+  DEFAULT_PIPELINE_RESOURCES,
+  SqsEventSource,
+  drain,
+  provisionPipeline,
+  startLocalAws,
+  type BatchResult,
+  type LocalAws,
+  type ProvisionedPipeline,
+} from "../lib/local/index.js";
+import { qualified } from "../lib/db/identifiers.js";
+import { DEFAULT_SCHEMAS, ensureWarehouse } from "../lib/warehouse/schema.js";
+import { localContext } from "./lambda-context.js";
+
+export interface LoadedTable {
+  readonly table: string;
+  readonly objects: number;
+  readonly rowsIn: number;
+  readonly rowsWritten: number;
+}
+
+export interface RunSummary {
+  readonly extract: ExtractResult;
+  readonly loaded: readonly LoadedTable[];
+  readonly deadLetters: { readonly transform: number; readonly load: number };
+  readonly seconds: number;
+}
+
+/** Visibility timeout of the local queues: above any handler run, as on AWS. */
+const VISIBILITY_SECONDS = 120;
+/** Locally a failed message is retried after seconds, not minutes. */
+const RETRY_DELAY_SECONDS = 2;
+
+/**
+ * The whole choreography on this machine: the local S3/SQS stand-in, the same Lambda
+ * handlers as on AWS, and event source pollers that drive them. State (objects, queues,
+ * dead letters) persists under the data directory between runs.
+ */
+export class LocalPipeline {
+  private constructor(
+    private readonly aws: LocalAws,
+    readonly pipeline: ProvisionedPipeline,
+  ) {}
+
+  static async start(dataDir: string): Promise<LocalPipeline> {
+    const aws = await startLocalAws({ dataDir, autosaveMs: 10_000 });
+    try {
+      const pipeline = await provisionPipeline(aws.endpoint, DEFAULT_PIPELINE_RESOURCES, {
+        visibilityTimeoutSeconds: VISIBILITY_SECONDS,
+      });
+      // The handlers read their configuration from the environment outside SST.
+      Object.assign(process.env, {
+        TOTES_AWS_ENDPOINT: aws.endpoint.endpoint,
+        AWS_REGION: aws.endpoint.region,
+        AWS_ACCESS_KEY_ID: aws.endpoint.credentials.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: aws.endpoint.credentials.secretAccessKey,
+        TOTES_INGESTION_BUCKET: pipeline.resources.ingestionBucket,
+        TOTES_PROCESSED_BUCKET: pipeline.resources.processedBucket,
+      });
+      return new LocalPipeline(aws, pipeline);
+    } catch (error) {
+      await aws.stop();
+      throw error;
+    }
+  }
+
+  get endpoint() {
+    return this.aws.endpoint;
+  }
+
+  private source(queue: "transform" | "load") {
+    const ref = queue === "transform" ? this.pipeline.transformQueue : this.pipeline.loadQueue;
+    const handler = queue === "transform" ? transformHandler : loadHandler;
+    return new SqsEventSource({
+      sqs: sqsClient(this.aws.endpoint),
+      queueUrl: ref.url,
+      queueArn: ref.arn,
+      name: queue,
+      region: this.aws.endpoint.region,
+      batchSize: 10,
+      waitTimeSeconds: 1,
+      visibilityTimeoutSeconds: VISIBILITY_SECONDS,
+      retryDelaySeconds: RETRY_DELAY_SECONDS,
+      handler: async (event: SQSEvent) =>
+        (await handler(event, localContext(`totes-${queue}`))) as {
+          batchItemFailures: { itemIdentifier: string }[];
+        },
+    });
+  }
+
+  async deadLetters(): Promise<{ transform: number; load: number }> {
+    const sqs = sqsClient(this.aws.endpoint);
+    const count = async (url: string) => {
+      const { Attributes } = await sqs.send(
+        new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["ApproximateNumberOfMessages"] }),
+      );
+      return Number(Attributes?.ApproximateNumberOfMessages ?? 0);
+    };
+    return {
+      transform: await count(this.pipeline.transformDlq.url),
+      load: await count(this.pipeline.loadDlq.url),
+    };
+  }
+
+  /** Transform and load until both queues are empty (failures end up in the DLQs). */
+  async drain(onBatch?: (result: BatchResult) => void) {
+    return drain({ sources: [this.source("transform"), this.source("load")], idleMs: 750, onBatch });
+  }
+
+  /** One extraction, then everything it set off, through the queues. */
+  async runOnce(
+    options: { sourceUrl: string; warehouseUrl: string; warehouse: Pool },
+    onBatch?: (result: BatchResult) => void,
+  ): Promise<RunSummary> {
+    const started = new Date();
+    process.env.TOTES_SOURCE_URL = options.sourceUrl;
+    process.env.TOTES_WAREHOUSE_URL = options.warehouseUrl;
+    await ensureWarehouse(options.warehouse);
+    const extract = (await extractHandler({}, localContext("totes-extract"))) as ExtractResult;
+    await this.drain(onBatch);
+    await this.aws.save();
+    return {
+      extract,
+      loaded: await loadedSince(options.warehouse, started),
+      deadLetters: await this.deadLetters(),
+      seconds: (Date.now() - started.getTime()) / 1000,
+    };
+  }
+
+  async stop(): Promise<void> {
+    await closeDatabases();
+    await this.aws.stop();
+  }
+}
+
+async function loadedSince(warehouse: Pool, since: Date): Promise<LoadedTable[]> {
+  const { rows } = await warehouse.query<LoadedTable>(
+    `SELECT table_name AS "table", count(*)::int AS objects, sum(rows_in)::int AS "rowsIn",
+            sum(rows_written)::int AS "rowsWritten"
+       FROM ${qualified(DEFAULT_SCHEMAS.meta, "loaded_object")} WHERE loaded_at >= $1 GROUP BY table_name ORDER BY table_name`,
+    [since.toISOString()],
+  );
+  return rows;
+}

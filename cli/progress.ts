@@ -1,0 +1,27 @@
+/**
+ * Progress for long work: one line rewritten in place on a terminal, plain lines at most
+ * every few seconds otherwise (CI logs, pipes).
+ */
+export class Progress {
+  private lastPlain = 0;
+  private shown = false;
+  constructor(
+    private readonly out: NodeJS.WriteStream = process.stderr,
+    private readonly plainEveryMs = 3000,
+  ) {}
+
+  update(line: string): void {
+    if (this.out.isTTY) {
+      this.out.write(`\r\x1b[2K${line}`);
+      this.shown = true;
+    } else if (Date.now() - this.lastPlain >= this.plainEveryMs) {
+      this.out.write(`${line}\n`);
+      this.lastPlain = Date.now();
+    }
+  }
+
+  done(): void {
+    if (this.shown) this.out.write("\r\x1b[2K");
+    this.shown = false;
+  }
+}

@@ -1,0 +1,22 @@
+import type { RunSummary } from "./local-pipeline.js";
+
+const pad = (s: string | number, n: number) => String(s).padStart(n);
+
+/** The per-table report of one run: rows extracted, rows written per star table, dead letters, time. */
+export function formatSummary(summary: RunSummary): string {
+  const lines: string[] = [];
+  const extracted = summary.extract.tables.filter((t) => t.rows > 0);
+  lines.push(`extract  ${summary.extract.runAt}`);
+  if (extracted.length === 0) lines.push("  no changes since the last run");
+  for (const t of extracted) lines.push(`  ${t.table.padEnd(22)}${pad(t.rows, 9)} rows   → ${t.objectKey}`);
+  lines.push("load");
+  if (summary.loaded.length === 0) lines.push("  nothing loaded");
+  for (const t of summary.loaded)
+    lines.push(
+      `  ${t.table.padEnd(22)}${pad(t.rowsWritten, 9)} rows written from ${t.rowsIn} in ${t.objects} object${t.objects === 1 ? "" : "s"}`,
+    );
+  lines.push(
+    `dead letters: transform ${summary.deadLetters.transform}, load ${summary.deadLetters.load}   (${summary.seconds.toFixed(1)} s)`,
+  );
+  return lines.join("\n");
+}

@@ -1,0 +1,36 @@
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference -- SST declares its globals there
+/// <reference path="./.sst/platform/config.d.ts" />
+
+export default $config({
+  app(input) {
+    const production = input?.stage === "production";
+    return {
+      name: "totes-etl",
+      // Keep buckets (and the data in them) if production is ever removed; other stages go.
+      removal: production ? "retain" : "remove",
+      protect: production,
+      home: "aws",
+      providers: { aws: { region: "eu-west-2" } },
+    };
+  },
+  async run() {
+    // Imported here, not at the top: resources may only be created inside run().
+    const storage = await import("./stacks/storage");
+    const queues = await import("./stacks/queues");
+    const functions = await import("./stacks/functions");
+    const alerts = await import("./stacks/alerts");
+
+    return {
+      ingestionBucket: storage.ingestionBucket.name,
+      processedBucket: storage.processedBucket.name,
+      transformQueue: queues.transformQueue.url,
+      loadQueue: queues.loadQueue.url,
+      transformDlq: queues.transformDlq.url,
+      loadDlq: queues.loadDlq.url,
+      extract: functions.extract.name,
+      transform: functions.transform.name,
+      load: functions.load.name,
+      alertsTopic: alerts.alerts.arn,
+    };
+  },
+});

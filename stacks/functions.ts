@@ -1,0 +1,77 @@
+import { consumePermission, loadQueue, transformQueue } from "./queues";
+import { sourceDatabaseUrl, warehouseDatabaseUrl } from "./secrets";
+import { EXTRACT_SCHEDULE, EXTRACT_TIMEOUT, LOAD_TIMEOUT, TRANSFORM_TIMEOUT } from "./settings";
+import { ingestionBucket, processedBucket, readOnly } from "./storage";
+
+// SST 4.17.1 lets the account root assume every function role (a need of `sst dev` only, which
+// assumes the role from the laptop). Deployed stages trust Lambda alone.
+const lambdaOnlyTrust = JSON.stringify({
+  Version: "2012-10-17",
+  Statement: [{ Effect: "Allow", Action: "sts:AssumeRole", Principal: { Service: "lambda.amazonaws.com" } }],
+});
+
+// x86_64 matches the DuckDB binding npm installs for linux-x64. The code runs on Node 20 and 22.
+const common = {
+  runtime: "nodejs22.x",
+  architecture: "x86_64",
+  environment: { TOTES_STAGE: $app.stage },
+  transform: $dev ? undefined : { role: { assumeRolePolicy: lambdaOnlyTrust } },
+} as const;
+
+/** Reads changed rows from totesys into CSV objects. Never runs twice at once. */
+export const extract = new sst.aws.Function("Extract", {
+  ...common,
+  handler: "functions/extract.handler",
+  description: "totesys → ingestion bucket (CSV)",
+  timeout: EXTRACT_TIMEOUT,
+  memory: "1024 MB",
+  concurrency: { reserved: 1 },
+  link: [sourceDatabaseUrl, ingestionBucket],
+});
+
+/** CSV → star-schema Parquet with DuckDB, whose native binding ships beside the bundle. */
+export const transform = new sst.aws.Function("Transform", {
+  ...common,
+  environment: { ...common.environment, HOME: "/tmp" }, // DuckDB wants a writable home
+  handler: "functions/transform.handler",
+  description: "ingestion CSV → processed Parquet",
+  timeout: TRANSFORM_TIMEOUT,
+  memory: "3008 MB",
+  storage: "2048 MB",
+  // Kept out of the bundle and installed by SST with npm for linux/x64 at the version
+  // package.json pins; npm then adds @duckdb/node-bindings and its linux-x64 binary.
+  nodejs: { install: ["@duckdb/node-api"] },
+  link: [readOnly(ingestionBucket), processedBucket],
+  permissions: [consumePermission(transformQueue)],
+});
+
+/** Parquet → warehouse. Few at once: every invocation holds warehouse connections. */
+export const load = new sst.aws.Function("Load", {
+  ...common,
+  handler: "functions/load.handler",
+  description: "processed Parquet → warehouse",
+  timeout: LOAD_TIMEOUT,
+  memory: "1024 MB",
+  link: [processedBucket, warehouseDatabaseUrl],
+  permissions: [consumePermission(loadQueue)],
+});
+
+export const schedule = new sst.aws.CronV2("ExtractSchedule", {
+  schedule: EXTRACT_SCHEDULE,
+  function: extract,
+});
+
+// A batch's failed records go back to the queue alone (partial responses); the handlers report
+// them with middy's sqs-partial-batch-failure. The window gathers one extract's dozen CSVs.
+export const transformSubscription = transformQueue.subscribe(transform.arn, {
+  batch: { size: 10, window: "20 seconds", partialResponses: true },
+  transform: { eventSourceMapping: { scalingConfig: { maximumConcurrency: 5 } } },
+});
+
+// Two at once at most (the lowest SQS allows) so the warehouse sees few connections. A
+// concurrency cap on the mapping, not reserved concurrency: throttled SQS batches count as
+// receives and would drift into the DLQ.
+export const loadSubscription = loadQueue.subscribe(load.arn, {
+  batch: { size: 10, window: "10 seconds", partialResponses: true },
+  transform: { eventSourceMapping: { scalingConfig: { maximumConcurrency: 2 } } },
+});

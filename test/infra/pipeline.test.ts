@@ -1,0 +1,169 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { bucketArn, lambda, mappingFrom, queueArn, T } from "./helpers/graph.js";
+import { named, ofType, runApp, SECRETS, type AppRun } from "./helpers/run-app.js";
+
+// The event-driven graph: buckets → queues (with DLQs) → functions, the schedule, the alarms.
+let run: AppRun;
+beforeAll(async () => {
+  run = await runApp("test");
+}, 120_000);
+
+describe("the app", () => {
+  it("runs without errors inside Pulumi applies", () => {
+    expect(run.errors).toEqual([]);
+  });
+
+  it("versions both buckets", () => {
+    for (const bucket of ["IngestionBucket", "ProcessedBucket"]) {
+      const versioning = named(run, T.versioning, `${bucket}Versioning`);
+      expect(versioning.inputs.versioningConfiguration).toMatchObject({ status: "Enabled" });
+    }
+  });
+});
+
+describe("queues", () => {
+  it.each([
+    ["TransformQueue", "TransformDlq"],
+    ["LoadQueue", "LoadDlq"],
+  ])("%s redrives to its own DLQ (%s) after 3 receives", (queue, dlq) => {
+    // Prepare
+    const sqs = named(run, T.queue, `${queue}Queue`);
+    // Act
+    const redrive = JSON.parse(sqs.inputs.redrivePolicy as string) as unknown;
+    // Assess
+    expect(redrive).toEqual({ deadLetterTargetArn: queueArn(run, dlq), maxReceiveCount: 3 });
+  });
+
+  it("gives the DLQs no DLQ of their own and keeps dead letters 14 days", () => {
+    for (const dlq of ["TransformDlq", "LoadDlq"]) {
+      const sqs = named(run, T.queue, `${dlq}Queue`);
+      expect(sqs.inputs.redrivePolicy).toBeUndefined();
+      expect(sqs.inputs.messageRetentionSeconds).toBe(14 * 24 * 3600);
+    }
+  });
+
+  it.each([
+    ["TransformQueue", "Transform"],
+    ["LoadQueue", "Load"],
+  ])("%s hides a message for longer than %s may run", (queue, fn) => {
+    const visibility = named(run, T.queue, `${queue}Queue`).inputs.visibilityTimeoutSeconds as number;
+    expect(visibility).toBeGreaterThan(lambda(run, fn).inputs.timeout as number);
+  });
+});
+
+describe("bucket notifications", () => {
+  it("send new *.csv in the ingestion bucket, and nothing else, to the transform queue", () => {
+    const notification = named(run, T.notification, "IngestionBucketNotificationsNotification");
+    expect(notification.inputs.queues).toEqual([
+      {
+        id: "CsvToTransform",
+        queueArn: queueArn(run, "TransformQueue"),
+        events: ["s3:ObjectCreated:*"],
+        filterSuffix: ".csv",
+      },
+    ]);
+    expect(notification.inputs.lambdaFunctions).toEqual([]);
+    expect(notification.inputs.topics).toEqual([]);
+  });
+
+  it("send new tables/**.parquet in the processed bucket, never _state/, to the load queue", () => {
+    const notification = named(run, T.notification, "ProcessedBucketNotificationsNotification");
+    expect(notification.inputs.queues).toEqual([
+      {
+        id: "ParquetToLoad",
+        queueArn: queueArn(run, "LoadQueue"),
+        events: ["s3:ObjectCreated:*"],
+        filterPrefix: "tables/",
+        filterSuffix: ".parquet",
+      },
+    ]);
+    expect(notification.inputs.lambdaFunctions).toEqual([]);
+    expect(notification.inputs.topics).toEqual([]);
+  });
+
+  it("each go to the bucket they are declared on", () => {
+    for (const bucket of ["IngestionBucket", "ProcessedBucket"]) {
+      const notification = named(run, T.notification, `${bucket}NotificationsNotification`);
+      expect(`arn:aws:s3:::${notification.inputs.bucket as string}`).toBe(bucketArn(run, bucket));
+    }
+  });
+});
+
+describe("event source mappings", () => {
+  it.each([
+    ["TransformQueue", "Transform", 5],
+    ["LoadQueue", "Load", 2],
+  ])("%s feeds %s in batches that report item failures, at most %i at once", (queue, fn, concurrency) => {
+    const mapping = mappingFrom(run, queue);
+    expect(mapping.inputs.functionName).toBe(lambda(run, fn).state.arn);
+    expect(mapping.inputs.functionResponseTypes).toEqual(["ReportBatchItemFailures"]);
+    expect(mapping.inputs.batchSize).toBe(10);
+    expect(mapping.inputs.maximumBatchingWindowInSeconds).toBeGreaterThan(0);
+    expect(mapping.inputs.scalingConfig).toEqual({ maximumConcurrency: concurrency });
+  });
+
+  it("are the only two, one per work queue (nothing consumes a DLQ)", () => {
+    expect(ofType(run, T.mapping)).toHaveLength(2);
+  });
+});
+
+describe("the extract schedule", () => {
+  it("invokes extract every 20 minutes", () => {
+    const [schedule, ...others] = ofType(run, T.schedule);
+    expect(others).toEqual([]);
+    expect(schedule!.inputs.scheduleExpression).toBe("rate(20 minutes)");
+    expect(schedule!.inputs.state).toBe("ENABLED");
+    expect(schedule!.inputs.target).toMatchObject({ arn: lambda(run, "Extract").state.arn });
+  });
+
+  it("can never start a second extract while one runs", () => {
+    const extract = lambda(run, "Extract").inputs;
+    expect(extract.reservedConcurrentExecutions).toBe(1);
+    // …and a run ends well before the next tick.
+    expect(extract.timeout).toBeLessThan(20 * 60);
+  });
+});
+
+describe("alerts", () => {
+  const topicArn = () => named(run, T.topic, "AlertsTopic").state.arn;
+
+  it("email the AlertEmail address", () => {
+    const subscription = named(run, T.subscription, "AlertEmailSubscription").inputs;
+    expect(subscription).toMatchObject({
+      protocol: "email",
+      endpoint: SECRETS.AlertEmail,
+      topic: topicArn(),
+    });
+  });
+
+  it.each(["Extract", "Transform", "Load"])("fire on any %s error and publish to the topic", (fn) => {
+    const alarm = named(run, T.alarm, `${fn}ErrorsAlarm`).inputs;
+    expect(alarm).toMatchObject({
+      namespace: "AWS/Lambda",
+      metricName: "Errors",
+      dimensions: { FunctionName: lambda(run, fn).state.name },
+      threshold: 0,
+      comparisonOperator: "GreaterThanThreshold",
+      alarmActions: [topicArn()],
+    });
+  });
+
+  it.each(["TransformDlq", "LoadDlq"])(
+    "fire on any visible message in %s and publish to the topic",
+    (dlq) => {
+      const alarm = named(run, T.alarm, `${dlq}MessagesAlarm`).inputs;
+      expect(alarm).toMatchObject({
+        namespace: "AWS/SQS",
+        metricName: "ApproximateNumberOfMessagesVisible",
+        dimensions: { QueueName: named(run, T.queue, `${dlq}Queue`).state.name },
+        threshold: 0,
+        comparisonOperator: "GreaterThanThreshold",
+        alarmActions: [topicArn()],
+      });
+    },
+  );
+
+  it("are exactly those five", () => {
+    expect(ofType(run, T.alarm)).toHaveLength(5);
+  });
+});
