@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { registerRun } from "./commands/run.js";
 import { registerSource } from "./commands/source.js";
+import { registerWarehouse } from "./commands/warehouse.js";
 
 const program = new Command()
   .name("totes")
@@ -9,6 +10,7 @@ const program = new Command()
 
 registerRun(program);
 registerSource(program);
+registerWarehouse(program);
 
 try {
   await program.parseAsync(process.argv);

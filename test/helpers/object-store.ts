@@ -7,12 +7,27 @@ import { ObjectStore } from "../../lib/store/object-store.js";
 export interface TestObjectStore extends Buckets {
   readonly endpoint: Required<AwsEndpoint>;
   createBucket(name: string): Promise<void>;
+  /** From now on the server refuses (HTTP 500) writes whose path matches; undefined heals it. */
+  refuseWrites(path: RegExp | undefined): void;
   stop(): Promise<void>;
 }
 
 /** A real S3-compatible endpoint (fauxqs, in-process on loopback) with the pipeline's two buckets. */
 export async function startObjectStore(): Promise<TestObjectStore> {
   const app = buildApp({ logger: false } as Parameters<typeof buildApp>[0]);
+  let refused: RegExp | undefined;
+  // A fault injected in the server itself: the client code under test sees a real 500.
+  app.addHook("onRequest", async (request, reply) => {
+    if (
+      refused &&
+      (request.method === "PUT" || request.method === "POST") &&
+      refused.test(decodeURIComponent(request.url))
+    )
+      await reply
+        .code(500)
+        .header("content-type", "application/xml")
+        .send("<Error><Code>InternalError</Code></Error>");
+  });
   const url = await app.listen({ port: 0, host: "127.0.0.1" });
   const endpoint = {
     endpoint: url,
@@ -29,6 +44,7 @@ export async function startObjectStore(): Promise<TestObjectStore> {
     ...buckets,
     endpoint,
     createBucket,
+    refuseWrites: (path: RegExp | undefined) => void (refused = path),
     stop: async () => void (await app.close()),
   };
 }
