@@ -13,7 +13,9 @@ try {
 }
 const counts = report.metadata?.vulnerabilities;
 if (!counts) {
-  console.warn(`npm audit: advisory service unavailable here (${report.message ?? "no report"}); not checked`);
+  console.warn(
+    `npm audit: advisory service unavailable here (${report.message ?? "no report"}); not checked`,
+  );
   process.exit(0);
 }
 const serious = (counts.high ?? 0) + (counts.critical ?? 0);

@@ -1,23 +1,120 @@
 import type { Command } from "commander";
-import { initSource } from "../../lib/source/init.js";
+import { setLogLevel } from "../../functions/observability.js";
+import { initSource, sourceExists } from "../../lib/source/init.js";
+import { simulate } from "../../lib/source/simulate.js";
 import { Databases, dataDirFrom } from "../databases.js";
+import { LocalPipeline, type RunSummary } from "../local-pipeline.js";
+import { Progress } from "../progress.js";
+import { formatSummary } from "../summary.js";
+
+interface RunOptions {
+  source?: string;
+  warehouse?: string;
+  dataDir?: string;
+  every?: string;
+  simulate: boolean;
+  verbose: boolean;
+}
+
+/** "20m", "90s", "1h" → milliseconds. */
+export function parseInterval(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)(s|m|h)$/.exec(text.trim());
+  if (!match) throw new Error(`--every takes a number with s, m or h (e.g. 20m), not "${text}"`);
+  return Number(match[1]) * { s: 1000, m: 60_000, h: 3_600_000 }[match[2] as "s" | "m" | "h"];
+}
+
+function deadLetterAdvice(summary: RunSummary, dataDirFlag: string): string | undefined {
+  const { transform, load } = summary.deadLetters;
+  if (transform + load === 0) return undefined;
+  const queues = [transform ? `transform (${transform})` : "", load ? `load (${load})` : ""].filter(Boolean);
+  const queue = load ? "load" : "transform";
+  return [
+    `Some messages ended in a dead-letter queue: ${queues.join(", ")}.`,
+    `  see why:      npx totes dlq list --queue ${queue}${dataDirFlag}`,
+    `  after a fix:  npx totes dlq replay --queue ${queue}${dataDirFlag} && npx totes run${dataDirFlag}`,
+  ].join("\n");
+}
 
 export function registerRun(program: Command): void {
   program
     .command("run")
-    .description("run the pipeline once on embedded defaults (or the databases you name)")
-    .option("--source <url>", "source totesys database (env TOTES_SOURCE_URL); default: embedded")
-    .option("--data-dir <dir>", "where embedded databases and local state live (env TOTES_DATA_DIR)")
-    .action(async (opts: { source?: string; dataDir?: string }) => {
-      const dbs = new Databases(dataDirFrom(opts.dataDir));
+    .description(
+      "run the pipeline: extract, then transform and load through the local queues until they are empty",
+    )
+    .option(
+      "--source <url>",
+      "source totesys database (env TOTES_SOURCE_URL); default: embedded, sample loaded on first use",
+    )
+    .option("--warehouse <url>", "warehouse database (env TOTES_WAREHOUSE_URL); default: embedded")
+    .option(
+      "--data-dir <dir>",
+      "local state: embedded databases, objects, queues (env TOTES_DATA_DIR)",
+      undefined,
+    )
+    .option("--every <interval>", "keep running on a schedule (e.g. 20m) until Ctrl-C")
+    .option("--simulate", "with --every: simulate a day of source activity before each run", false)
+    .option("--verbose", "print the handlers' structured logs", false)
+    .action(async (opts: RunOptions) => {
+      if (opts.verbose) setLogLevel("INFO");
+      const everyMs = opts.every ? parseInterval(opts.every) : undefined;
+      if (opts.simulate && !everyMs) throw new Error("--simulate goes with --every");
+      const dataDir = dataDirFrom(opts.dataDir);
+      const dataDirFlag = opts.dataDir ? ` --data-dir ${opts.dataDir}` : "";
+      const dbs = new Databases(dataDir);
+      let local: LocalPipeline | undefined;
+      let stopping = false;
+      const onSignal = () => {
+        if (stopping) process.exit(130);
+        stopping = true;
+        console.error("\nstopping after the current step (Ctrl-C again to abort)…");
+      };
+      process.on("SIGINT", onSignal);
+      process.on("SIGTERM", onSignal);
       try {
-        const url = await dbs.url("source", opts.source);
-        const result = await initSource(await dbs.pool("source", url));
-        console.log(
-          `source ready at ${dbs.describe(url)} (${result.counts.salesOrders} sales orders). ` +
-            "The extract/transform/load stages are not wired in yet; nothing more to run.",
-        );
+        const sourceUrl = await dbs.url("source", opts.source);
+        const source = await dbs.pool("source", sourceUrl);
+        const embeddedSource = !opts.source && !process.env.TOTES_SOURCE_URL;
+        if (!(await sourceExists(source))) {
+          if (!embeddedSource) throw new Error(`no totesys schema at ${dbs.describe(sourceUrl)}`);
+          console.error("first run: loading the shipped 2024-11-15 sample into the embedded source…");
+          await initSource(source);
+        }
+        const warehouseUrl = await dbs.url("warehouse", opts.warehouse);
+        const warehouse = await dbs.pool("warehouse", warehouseUrl);
+        console.error(`source    ${dbs.describe(sourceUrl)}\nwarehouse ${dbs.describe(warehouseUrl)}`);
+        local = await LocalPipeline.start(dataDir);
+
+        for (;;) {
+          if (opts.simulate) {
+            const sim = await simulate(source, { days: 1 });
+            console.error(`simulated ${sim.days} day(s) of source activity`);
+          }
+          const progress = new Progress();
+          const counts = { transform: 0, load: 0, failed: 0 };
+          const summary = await local.runOnce({ sourceUrl, warehouseUrl, warehouse }, (batch) => {
+            counts[batch.source as "transform" | "load"] += batch.messages;
+            counts.failed += batch.failed;
+            progress.update(
+              `transform ${counts.transform} messages · load ${counts.load} messages · ${counts.failed} failed attempts`,
+            );
+          });
+          progress.done();
+          console.log(formatSummary(summary));
+          const advice = deadLetterAdvice(summary, dataDirFlag);
+          if (advice) console.error(advice);
+          if (!everyMs) {
+            process.exitCode = advice ? 1 : 0;
+            break;
+          }
+          console.error(`next run in ${opts.every} (Ctrl-C to stop)`);
+          const wakeAt = Date.now() + everyMs;
+          while (!stopping && Date.now() < wakeAt) await new Promise((r) => setTimeout(r, 250));
+          if (stopping) break;
+        }
       } finally {
+        process.off("SIGINT", onSignal);
+        process.off("SIGTERM", onSignal);
+        await local?.stop();
         await dbs.close();
       }
     });

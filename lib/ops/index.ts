@@ -1,0 +1,39 @@
+/** Operator tools: dead-letter inspection, replay and purge, status, extract on demand — on AWS or locally. */
+export { OpsError, StageResolutionError } from "./errors.js";
+export {
+  DLQ_NAMES,
+  dlqRoute,
+  parseDlqName,
+  type DlqName,
+  type DlqRoute,
+  type OpsTarget,
+  type StageResources,
+} from "./stage-resources.js";
+export { resolveAwsStage, stageResourcesFromOutputs, SST_APP } from "./aws-resources.js";
+export { openAwsTarget, awsRegion } from "./aws-target.js";
+export { openLocalTarget, type OpenTarget } from "./local-target.js";
+export { openTarget, withTarget, type TargetOptions } from "./open-target.js";
+export { queueDepth, scanQueue, type QueueDepth, type ScanOptions } from "./queue-scan.js";
+export {
+  describeDeadLetter,
+  findDeadLetter,
+  listDeadLetters,
+  type DeadLetter,
+  type FailureEntry,
+} from "./dead-letters.js";
+export {
+  purgeDeadLetters,
+  replayDeadLetters,
+  type MovedMessage,
+  type ReplayOptions,
+  type ReplayReport,
+} from "./replay.js";
+export {
+  gatherStatus,
+  warehouseStatus,
+  type PipelineStatus,
+  type SourceTableStatus,
+  type WarehouseStatus,
+} from "./status.js";
+export { invokeExtract, type ExtractInvocation } from "./extract-now.js";
+export { formatDeadLetter, formatDeadLetters, formatReplay, formatStatus } from "./format.js";
