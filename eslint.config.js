@@ -18,7 +18,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ["bin/**/*.mjs", "*.js"],
+    files: ["bin/**/*.mjs", "scripts/**/*.mjs", "*.js"],
     languageOptions: { globals: { process: "readonly", console: "readonly" } },
   },
 );

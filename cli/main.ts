@@ -1,6 +1,9 @@
 import { Command } from "commander";
+import { registerDlq } from "./commands/dlq.js";
+import { registerExtractNow } from "./commands/extract-now.js";
 import { registerRun } from "./commands/run.js";
 import { registerSource } from "./commands/source.js";
+import { registerStatus } from "./commands/status.js";
 import { registerWarehouse } from "./commands/warehouse.js";
 
 const program = new Command()
@@ -11,6 +14,9 @@ const program = new Command()
 registerRun(program);
 registerSource(program);
 registerWarehouse(program);
+registerDlq(program);
+registerStatus(program);
+registerExtractNow(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -90,6 +90,23 @@ async function createLookups(duck: DuckSession): Promise<void> {
   );
 }
 
+/** DuckDB's CSV errors, said the way the rest of the pipeline says them: table, object, row. */
+function csvError(table: SourceTable, key: string, error: unknown): BadObjectError {
+  const message = (error as Error).message;
+  const line = /CSV Error on Line: (\d+)/.exec(message);
+  const columns = /Expected Number of Columns: (\d+) Found: (\d+)/.exec(message);
+  if (line && columns)
+    return new BadRowError(
+      table.name,
+      key,
+      Number(line[1]) - 1,
+      undefined,
+      `has ${columns[2]} fields where the header has ${columns[1]}`,
+    );
+  const firstLine = message.split("\n")[0] ?? message;
+  return new BadObjectError(table.name, key, `not a well-formed CSV: ${firstLine}`, { cause: error });
+}
+
 async function loadRaw(duck: DuckSession, table: SourceTable, key: string, file: string): Promise<number> {
   const header = await csvHeader(file);
   checkHeader(table, key, header);
@@ -100,9 +117,7 @@ async function loadRaw(duck: DuckSession, table: SourceTable, key: string, file:
          delim = ',', quote = '"', escape = '"', allow_quoted_nulls = false, columns = {${columns}})`,
     );
   } catch (error) {
-    throw new BadObjectError(table.name, key, `not a well-formed CSV: ${(error as Error).message}`, {
-      cause: error,
-    });
+    throw csvError(table, key, error);
   }
   const checks = [...contractChecks(table), ...extraChecks(table)];
   const [violation] = await duck.rows<{ row: number; failed: number; value: string | null }>(
