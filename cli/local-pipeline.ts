@@ -1,10 +1,10 @@
-import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import type { SQSEvent } from "aws-lambda";
 import { handler as extractHandler } from "../functions/extract.js";
 import { handler as loadHandler } from "../functions/load.js";
 import { handler as transformHandler } from "../functions/transform.js";
 import { closeDatabases } from "../functions/config.js";
 import { sqsClient } from "../lib/aws/clients.js";
+import { queueDepth } from "../lib/aws/queue-depth.js";
 import type { Pool } from "../lib/db/pool.js";
 import type { ExtractResult } from "../lib/extract/extract.js";
 import {
@@ -99,16 +99,11 @@ export class LocalPipeline {
 
   async deadLetters(): Promise<{ transform: number; load: number }> {
     const sqs = sqsClient(this.aws.endpoint);
-    const count = async (url: string) => {
-      const { Attributes } = await sqs.send(
-        new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["ApproximateNumberOfMessages"] }),
-      );
-      return Number(Attributes?.ApproximateNumberOfMessages ?? 0);
-    };
-    return {
-      transform: await count(this.pipeline.transformDlq.url),
-      load: await count(this.pipeline.loadDlq.url),
-    };
+    const [transform, load] = await Promise.all([
+      queueDepth(sqs, this.pipeline.transformDlq.url),
+      queueDepth(sqs, this.pipeline.loadDlq.url),
+    ]);
+    return { transform: transform.visible, load: load.visible };
   }
 
   /** Transform and load until both queues are empty (failures end up in the DLQs). */

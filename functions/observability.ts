@@ -39,4 +39,10 @@ export function setLogLevel(level: "DEBUG" | "INFO" | "WARN" | "ERROR"): void {
   for (const logger of loggers) logger.setLogLevel(level);
 }
 
-export const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+/** An error as one line for logs and failure records; AggregateErrors (several connection attempts) included. */
+export function errorText(error: unknown): string {
+  if (error instanceof AggregateError && error.errors.length > 0)
+    return [...new Set(error.errors.map(errorText))].join("; ");
+  if (error instanceof Error) return error.message || (error as NodeJS.ErrnoException).code || error.name;
+  return String(error);
+}

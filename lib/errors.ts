@@ -44,6 +44,18 @@ export class BadRowError extends BadObjectError {
   }
 }
 
+/** The transform of an object failed for a reason other than the object itself (state, storage). */
+export class TransformError extends PipelineError {
+  constructor(
+    readonly table: string,
+    readonly objectKey: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`transform of ${table} from ${objectKey}: ${message}`, options);
+  }
+}
+
 export class LoadError extends PipelineError {
   constructor(
     readonly table: string,

@@ -149,3 +149,22 @@ describe("local AWS persistence", () => {
     expect((await second.store.getBytes("totes-ingestion", "a.csv"))?.body.toString()).toBe("two");
   });
 });
+
+describe("one process per data directory", () => {
+  it("refuses a directory another live process holds, and takes over one a dead process left", async () => {
+    const { spawn } = await import("node:child_process");
+    const { mkdir, writeFile } = await import("node:fs/promises");
+    const { DataDirBusyError } = await import("../lib/local/index.js");
+    const holder = spawn("sleep", ["30"]);
+    try {
+      await mkdir(path.join(dir, "aws"), { recursive: true });
+      await writeFile(path.join(dir, "aws", "lock"), String(holder.pid));
+      await expect(startLocalAws({ dataDir: dir })).rejects.toBeInstanceOf(DataDirBusyError);
+    } finally {
+      holder.kill();
+    }
+    await new Promise((resolve) => holder.once("exit", resolve));
+    const aws = await startLocalAws({ dataDir: dir });
+    await aws.stop();
+  });
+});

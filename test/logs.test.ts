@@ -10,7 +10,7 @@ import { failurePrefix } from "../lib/pipeline/failures.js";
 import { ingestionKey } from "../lib/pipeline/keys.js";
 import { ObjectStore } from "../lib/store/object-store.js";
 
-const SECRET = "Wh-s3cret-Passw0rd";
+const SECRET = "totes-test-secret-logs";
 
 async function closedPort(): Promise<number> {
   const server = createServer();

@@ -34,7 +34,7 @@ async function totesRun(args: string[]): Promise<number> {
   return code;
 }
 
-const SECRET = "down-Secr3t-pw";
+const SECRET = "totes-test-secret-down";
 
 describe("operator tools end to end: a warehouse that is down, the DLQ, replay, a complete warehouse", () => {
   let dataDir: string;

@@ -112,8 +112,8 @@ export async function extract(options: ExtractOptions): Promise<ExtractResult> {
         );
         await store.putStream(bucket, key, copy, "text/csv");
         const count = copy.rowCount ?? 0;
-        const result = { table: table.name, rows: count, objectKey: key, from, to, seconds: 0 };
-        result.seconds = (performance.now() - started) / 1000;
+        const seconds = (performance.now() - started) / 1000;
+        const result = { table: table.name, rows: count, objectKey: key, from, to, seconds };
         results.push(result);
         marks[table.name] = {
           highMark: to,

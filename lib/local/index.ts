@@ -1,5 +1,6 @@
 /** The laptop stand-in for S3 + SQS and the Lambda event source mapping that drives the handlers. */
 export { startLocalAws, LOCAL_CREDENTIALS, type LocalAws, type LocalAwsOptions } from "./local-aws.js";
+export { DataDirBusyError } from "./data-dir-lock.js";
 export type { PersistenceSummary } from "./persistence.js";
 export {
   provisionPipeline,

@@ -1,4 +1,5 @@
 import type { AwsEndpoint } from "../aws/clients.js";
+import { lockDataDir } from "./data-dir-lock.js";
 import { buildApp, loadFauxqsInternals } from "./fauxqs-internals.js";
 import { restoreState, saveState, type PersistenceSummary } from "./persistence.js";
 import { installS3Hooks, type BucketNotifications } from "./s3-hooks.js";
@@ -31,6 +32,7 @@ export const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local
  */
 export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws> {
   const region = options.region ?? "eu-west-2";
+  const unlock = await lockDataDir(options.dataDir);
   const internals = await loadFauxqsInternals();
   const stores = internals.newStores();
   // An empty host makes queue URLs use the request's Host header (127.0.0.1:port), which
@@ -52,6 +54,7 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
     );
   } catch (error) {
     await app.close();
+    await unlock();
     throw error;
   }
 
@@ -80,7 +83,11 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
       stopped ??= (async () => {
         clearInterval(timer);
         await app.close();
-        return save();
+        try {
+          return await save();
+        } finally {
+          await unlock();
+        }
       })();
       return stopped;
     },

@@ -1,14 +1,16 @@
 import {
   ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
-  GetQueueAttributesCommand,
   ReceiveMessageCommand,
   type Message,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { setTimeout as sleep } from "node:timers/promises";
+import { queueDepth, type QueueDepth } from "../aws/queue-depth.js";
 import { toSqsEvent } from "./sqs-event.js";
+
+export type { QueueDepth } from "../aws/queue-depth.js";
 
 /** May return nothing, as a Lambda SQS handler may. */
 export type SqsBatchHandler = (event: SQSEvent) => Promise<SQSBatchResponse | void>;
@@ -47,12 +49,6 @@ export interface BatchResult {
   /** Set when the handler threw: the whole batch is retried. */
   readonly error?: unknown;
   readonly durationMs: number;
-}
-
-export interface QueueDepth {
-  readonly visible: number;
-  readonly inFlight: number;
-  readonly delayed: number;
 }
 
 /** What onError receives: names the queue, with the underlying failure as `cause`. */
@@ -217,22 +213,8 @@ export class SqsEventSource {
   }
 
   /** Messages visible, in flight (received, not deleted) and delayed, as SQS counts them. */
-  async depth(): Promise<QueueDepth> {
-    const { Attributes: a = {} } = await this.options.sqs.send(
-      new GetQueueAttributesCommand({
-        QueueUrl: this.queueUrl,
-        AttributeNames: [
-          "ApproximateNumberOfMessages",
-          "ApproximateNumberOfMessagesNotVisible",
-          "ApproximateNumberOfMessagesDelayed",
-        ],
-      }),
-    );
-    return {
-      visible: Number(a.ApproximateNumberOfMessages ?? 0),
-      inFlight: Number(a.ApproximateNumberOfMessagesNotVisible ?? 0),
-      delayed: Number(a.ApproximateNumberOfMessagesDelayed ?? 0),
-    };
+  depth(): Promise<QueueDepth> {
+    return queueDepth(this.options.sqs, this.queueUrl);
   }
 
   /** Polls until stop(), like a deployed mapping; `concurrency` pollers share the queue. */

@@ -41,8 +41,11 @@ function parseArn(arn: string): Arn | undefined {
   return { service, region, account, name };
 }
 
-const matches = (name: string, component: string) =>
-  new RegExp(`(^|-)${component}-[a-z0-9]+$`, "i").test(name);
+/** `…-{component}-{random}`: the part before the random suffix is the component. */
+const matches = (name: string, component: string) => {
+  const parts = name.toLowerCase().split("-");
+  return parts.length >= 2 && parts[parts.length - 2] === component.toLowerCase();
+};
 
 const queueUrl = (arn: Arn) => `https://sqs.${arn.region}.amazonaws.com/${arn.account}/${arn.name}`;
 

@@ -1,6 +1,9 @@
+import { access } from "node:fs/promises";
+import path from "node:path";
 import { GetQueueUrlCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { s3Client, sqsClient } from "../aws/clients.js";
 import { DEFAULT_PIPELINE_RESOURCES, startLocalAws } from "../local/index.js";
+import { awsStateDir } from "../local/persistence.js";
 import { ObjectStore } from "../store/object-store.js";
 import { OpsError } from "./errors.js";
 import type { OpsTarget, StageResources } from "./stage-resources.js";
@@ -29,6 +32,15 @@ async function queueUrl(sqs: SQSClient, name: string, dataDir: string): Promise<
  * process should hold a data directory at a time (the last to stop saves its state).
  */
 export async function openLocalTarget(dataDir: string): Promise<OpenTarget> {
+  // Checked before starting: stopping the runtime saves, which would create state here.
+  const saved = await access(path.join(awsStateDir(dataDir), "state.json")).then(
+    () => true,
+    () => false,
+  );
+  if (!saved)
+    throw new OpsError(
+      `no local pipeline state under ${dataDir}: run \`totes run --data-dir ${dataDir}\` first`,
+    );
   const aws = await startLocalAws({ dataDir });
   const sqs = sqsClient(aws.endpoint);
   const s3 = s3Client(aws.endpoint);
@@ -38,10 +50,6 @@ export async function openLocalTarget(dataDir: string): Promise<OpenTarget> {
     await aws.stop();
   };
   try {
-    if (!aws.restored)
-      throw new OpsError(
-        `no local pipeline state under ${dataDir}: run \`totes run --data-dir ${dataDir}\` first`,
-      );
     const names = DEFAULT_PIPELINE_RESOURCES;
     const resources: StageResources = {
       ingestionBucket: names.ingestionBucket,

@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream } from "node:fs";
-import { stat } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import {
@@ -87,7 +87,6 @@ export class ObjectStore {
   async putFile(bucket: string, key: string, file: string, contentType?: string): Promise<void> {
     const { size } = await stat(file);
     if (size < PART_SIZE) {
-      const { readFile } = await import("node:fs/promises");
       await this.putBytes(bucket, key, await readFile(file), { contentType });
     } else {
       await this.putStream(bucket, key, createReadStream(file), contentType);

@@ -13,9 +13,10 @@ import { emptyTypedTable } from "./staging.js";
  * processed bucket to complete the join.
  */
 export const STATEFUL_SOURCES: ReadonlySet<string> = new Set(
-  TARGET_TABLES.filter((t) => t.sources.length > 1 && t.kind === "dim" && t.name !== "dim_date").flatMap(
-    (t) => [...t.sources],
-  ),
+  TARGET_TABLES
+    // dim_date lists the fact sources too, but it is a calendar, not a join.
+    .filter((t) => t.kind === "dim" && t.sources.length > 1 && t.name !== "dim_date")
+    .flatMap((t) => [...t.sources]),
 );
 
 export const currentStateKey = (table: string) => `${STATE_PREFIX}current/${table}.parquet`;

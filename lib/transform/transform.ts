@@ -12,7 +12,7 @@ import {
 } from "../catalog/index.js";
 import type { SourceTable, TargetTable } from "../catalog/index.js";
 import { quoteIdent, quoteLiteral } from "../db/identifiers.js";
-import { BadObjectError, BadRowError } from "../errors.js";
+import { BadObjectError, BadRowError, PipelineError, TransformError } from "../errors.js";
 import { calendarRange } from "../model/calendar.js";
 import { parseIngestionKey, processedKey, type IngestionKey } from "../pipeline/keys.js";
 import type { Buckets } from "../pipeline/location.js";
@@ -228,6 +228,10 @@ export async function transformObject(buckets: Buckets, key: string): Promise<Tr
     const outputs: TargetOutput[] = [];
     for (const target of built) outputs.push(await writeOutput(duck, buckets, target, input, workDir));
     return { table: table.name, objectKey: key, rowsIn, outputs: outputs.filter((o) => o.rows > 0) };
+  } catch (error) {
+    if (error instanceof PipelineError) throw error;
+    const first = ((error as Error).message ?? String(error)).split("\n")[0];
+    throw new TransformError(table.name, key, first ?? "failed", { cause: error });
   } finally {
     duck.close();
     await rm(workDir, { recursive: true, force: true });

@@ -41,6 +41,13 @@ describe("handlers", () => {
     expect(lambda(run, fn).inputs.handler).toBe(path.posix.basename(handler));
   });
 
+  it.each(FUNCTIONS)("%s bundle holds no secret value and no connection URL with a password", (fn) => {
+    const code = run.builds.get(fn)!.code;
+    expect(code.length).toBeGreaterThan(1000);
+    for (const value of Object.values(SECRETS)) expect(code).not.toContain(value);
+    expect(code).not.toMatch(/postgres(ql)?:\/\/[^\s"'`/@:]+:[^\s"'`/@]+@/);
+  });
+
   it("are exactly the three", () => {
     expect(
       ofType(run, T.lambda)

@@ -33,6 +33,8 @@ export interface BuildRecord {
   /** Bundle file, relative to `out`, and its size (the work directory is gone after the run). */
   file: string;
   bytes: number;
+  /** The bundle's text, kept for checks that nothing secret was bundled. */
+  code: string;
   exports: string[];
   externals: string[];
   installed: Record<string, string>;
@@ -102,6 +104,7 @@ export async function startFakeCli(root: string, work: string) {
       out,
       file: `${name}.mjs`,
       bytes: (await stat(path.join(out, `${name}.mjs`))).size,
+      code: await readFile(path.join(out, `${name}.mjs`), "utf8"),
       exports: output?.exports ?? [],
       externals: [...new Set(externals)],
       installed,

@@ -14,8 +14,8 @@ import { createMocks, type RecordedResource } from "./pulumi-mocks.js";
 
 /** Secret values set for the run; tests check none of them leaks into an environment. */
 export const SECRETS = {
-  SourceDatabaseUrl: "postgres://extract:source-password-0451@source.example:5432/totesys",
-  WarehouseDatabaseUrl: "postgres://load:warehouse-password-9813@warehouse.example:5432/warehouse",
+  SourceDatabaseUrl: "postgres://extract:totes-test-secret-source@source.example:5432/totesys",
+  WarehouseDatabaseUrl: "postgres://load:totes-test-secret-warehouse@warehouse.example:5432/warehouse",
   AlertEmail: "alerts@example.com",
 } as const;
 
