@@ -1,5 +1,4 @@
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -9,16 +8,9 @@ import { s3Client } from "../lib/aws/clients.js";
 import { failurePrefix } from "../lib/pipeline/failures.js";
 import { ingestionKey } from "../lib/pipeline/keys.js";
 import { ObjectStore } from "../lib/store/object-store.js";
+import { closedPort } from "./helpers/databases.js";
 
 const SECRET = "totes-test-secret-logs";
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 interface LogLine {
   level: string;

@@ -1,6 +1,5 @@
 import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -12,16 +11,7 @@ import { readStatus } from "../cli/commands/status.js";
 import { createPool, type Pool } from "../lib/db/pool.js";
 import type { DeadLetter } from "../lib/ops/index.js";
 import { initSource } from "../lib/source/init.js";
-import { freshDatabaseUrl } from "./helpers/databases.js";
-
-/** A port nothing listens on: bound, then released. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { closedPort, freshDatabaseUrl } from "./helpers/databases.js";
 
 /** `totes run …` in this process, as the CLI parses it; returns the exit code it set. */
 async function totesRun(args: string[]): Promise<number> {

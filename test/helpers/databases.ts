@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { createServer } from "node:net";
 import pg from "pg";
 import { inject } from "vitest";
 import { createPool, type Pool } from "../../lib/db/pool.js";
@@ -18,4 +19,13 @@ export async function freshDatabaseUrl(prefix: string): Promise<string> {
 
 export async function freshPool(prefix: string): Promise<Pool> {
   return createPool(await freshDatabaseUrl(prefix));
+}
+
+/** A port nothing listens on (bound, then released): a database server that is down. */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
