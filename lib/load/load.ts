@@ -4,6 +4,7 @@ import { from as copyFrom } from "pg-copy-streams";
 import { loadedColumns, sqlType, targetTable } from "../catalog/index.js";
 import type { TargetTable } from "../catalog/index.js";
 import type { Pool, PoolClient } from "../db/pool.js";
+import { copyCsvLine } from "../db/copy-csv.js";
 import { qualified, quoteIdent } from "../db/identifiers.js";
 import { BadObjectError, LoadError } from "../errors.js";
 import { calendarRange } from "../model/calendar.js";
@@ -46,16 +47,10 @@ function stagedColumns(table: TargetTable): { name: string; type: string }[] {
   return columns;
 }
 
-const NEEDS_QUOTES = /[",\r\n]/;
-/** NULL is an unquoted empty field; the empty string is quoted ("") to keep it apart. */
-const csvField = (v: CopyValue) =>
-  v === null ? "" : v === "" || NEEDS_QUOTES.test(v) ? `"${v.replaceAll('"', '""')}"` : v;
-
 async function* csvChunks(chunks: AsyncIterable<CopyValue[][]>): AsyncGenerator<string> {
-  // Hand-rolled: csv-stringify cost ~18 µs a row (6× this), half of a big load's time.
   for await (const rows of chunks) {
     let text = "";
-    for (const row of rows) text += `${row.map(csvField).join(",")}\n`;
+    for (const row of rows) text += copyCsvLine(row);
     yield text;
   }
 }

@@ -1,5 +1,7 @@
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from "@duckdb/node-api";
 
+const MEMORY_LIMIT = "512MB";
+
 /** An in-memory DuckDB for one input: opened per object, closed when it is done. */
 export class DuckSession {
   private constructor(
@@ -9,7 +11,12 @@ export class DuckSession {
 
   static async open(tempDir: string): Promise<DuckSession> {
     // Spill to the job's temp directory, never to the working directory (read-only on Lambda).
-    const instance = await DuckDBInstance.create(":memory:", { temp_directory: tempDir });
+    // DuckDB would otherwise keep every intermediate in memory up to 80% of RAM; past this
+    // it spills to the job's temp directory, so a big input stays within a Lambda's memory.
+    const instance = await DuckDBInstance.create(":memory:", {
+      temp_directory: tempDir,
+      memory_limit: MEMORY_LIMIT,
+    });
     return new DuckSession(instance, await instance.connect());
   }
 

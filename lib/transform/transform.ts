@@ -31,6 +31,8 @@ export interface TransformResult {
 }
 
 const VERSION_COLUMNS = ["_version_hi", "_version_lo"];
+/** The load decodes one row group at a time: smaller groups bound its memory. */
+const ROW_GROUP_ROWS = 32_768;
 
 /** Views every model may read; see models/model.ts. */
 async function prepareViews(duck: DuckSession, table: SourceTable): Promise<void> {
@@ -180,7 +182,7 @@ async function writeOutput(
     target.kind === "fact" ? [target.naturalKey, ...(target.versionKey ?? [])] : [target.naturalKey];
   await duck.run(
     `COPY (SELECT * FROM out_${target.name} ORDER BY ${order.map(quoteIdent).join(", ")})
-       TO ${quoteLiteral(file)} (FORMAT parquet, COMPRESSION snappy)`,
+       TO ${quoteLiteral(file)} (FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE ${ROW_GROUP_ROWS})`,
   );
   await buckets.store.putFile(buckets.processedBucket, objectKey, file, "application/vnd.apache.parquet");
   return { target: target.name, rows, objectKey, written: true };
