@@ -6,7 +6,7 @@ import { columnNames, sourceTable, type SourceTableName } from "../catalog/index
 import type { PoolClient } from "../db/pool.js";
 import { copyCsvLine } from "../db/copy-csv.js";
 import { quoteIdent } from "../db/identifiers.js";
-import type { Cell, Row } from "./simulate-orders.js";
+import type { Row } from "./simulate-orders.js";
 
 export interface CopyProgress {
   table: SourceTableName;
