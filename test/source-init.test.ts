@@ -11,8 +11,8 @@ import { freshPool } from "./helpers/databases.js";
 /** Postgres prints 0-3 fractional digits; the sample always 3. */
 const normalise = (value: string | null): string | null => {
   if (value === null || value === "") return null;
-  if (/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?$/.test(value)) {
-    const [whole, fraction = ""] = value.split(".");
+  const [whole = "", fraction = ""] = value.split(".");
+  if (/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/.test(whole) && /^\d{0,6}$/.test(fraction)) {
     return `${whole}.${fraction.padEnd(3, "0")}`;
   }
   if (value === "True" || value === "t") return "true";

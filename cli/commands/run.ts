@@ -16,9 +16,9 @@ interface RunOptions {
   verbose: boolean;
 }
 
-/** "20m", "90s", "1h" → milliseconds. */
+/** "20m", "90s", "1h" → milliseconds (whole numbers). */
 export function parseInterval(text: string): number {
-  const match = /^(\d+(?:\.\d+)?)(s|m|h)$/.exec(text.trim());
+  const match = /^(\d+)([smh])$/.exec(text.trim());
   if (!match) throw new Error(`--every takes a number with s, m or h (e.g. 20m), not "${text}"`);
   return Number(match[1]) * { s: 1000, m: 60_000, h: 3_600_000 }[match[2] as "s" | "m" | "h"];
 }
