@@ -15,7 +15,7 @@ import {
   STAGE,
   VERSION_COLUMNS,
   dimMerge,
-  dimNewest,
+  dimDropStale,
   dimVersionMerge,
   factInsert,
   insertMissing,
@@ -145,8 +145,7 @@ export async function loadObject(options: LoadOptions, key: string): Promise<Loa
       await stageCalendarGaps(client, table, schemas);
       written = (await client.query(insertMissing(table, schemas))).rowCount ?? 0;
     } else {
-      for (const statement of dimNewest(table, schemas))
-        await client.query(statement, statement.includes("$1") ? [table.name] : []);
+      await client.query(dimDropStale(table, schemas), [table.name]);
       written = (await client.query(dimMerge(table, schemas))).rowCount ?? 0;
       await client.query(dimVersionMerge(table, schemas), [table.name]);
     }

@@ -9,55 +9,54 @@ import type { WarehouseSchemas } from "../warehouse/schema.js";
  * SELECT / DELETE … USING: statements Postgres and Redshift both take.
  */
 export const STAGE = "_totes_stage";
-const NEWEST = "_totes_newest";
 export const VERSION_COLUMNS = ["_version_hi", "_version_lo"] as const;
 
 const list = (names: readonly string[], prefix = "") =>
   names.map((n) => `${prefix}${quoteIdent(n)}`).join(", ");
 
-/** Facts: each (natural id, version) once; ids from the warehouse; a reload inserts nothing. */
+/**
+ * Facts: each (natural id, version) once; ids from the warehouse; a reload inserts nothing.
+ * An object holds each version once (the transform makes it so; the UNIQUE constraint
+ * would reject one that did not), so no de-duplication pass is needed here.
+ */
 export function factInsert(table: TargetTable, schemas: WarehouseSchemas): string {
   const columns = loadedColumns(table).map((c) => c.name);
   const identity = [table.naturalKey, ...(table.versionKey ?? [])];
   const target = qualified(schemas.stars, table.name);
   return `INSERT INTO ${target} (${list(columns)})
-    SELECT ${list(columns)} FROM (
-      SELECT s.*, row_number() OVER (PARTITION BY ${list(identity, "s.")} ORDER BY ${list(identity, "s.")}) AS _n
-        FROM ${STAGE} s) x
-     WHERE _n = 1 AND NOT EXISTS (
-       SELECT 1 FROM ${target} f WHERE ${identity.map((c) => `f.${quoteIdent(c)} = x.${quoteIdent(c)}`).join(" AND ")})
-     ORDER BY ${list([...(table.versionKey ?? []), table.naturalKey])}`;
+    SELECT ${list(columns, "s.")} FROM ${STAGE} s
+     WHERE NOT EXISTS (
+       SELECT 1 FROM ${target} f WHERE ${identity.map((c) => `f.${quoteIdent(c)} = s.${quoteIdent(c)}`).join(" AND ")})`;
 }
 
-/** Dims: the newest staged version per id, minus those the warehouse already has a newer (or the same) version of. */
-export function dimNewest(table: TargetTable, schemas: WarehouseSchemas): string[] {
+/**
+ * Dims: drops the staged rows the warehouse already has a newer (or the same) version of.
+ * An object holds one row per id (the transform emits the current row of each), so what is
+ * left is exactly what to upsert; a duplicate would make the MERGE fail loudly.
+ */
+export function dimDropStale(table: TargetTable, schemas: WarehouseSchemas): string {
   const key = quoteIdent(table.naturalKey);
-  return [
-    `CREATE TEMP TABLE ${NEWEST} ON COMMIT DROP AS
-       SELECT * FROM (SELECT s.*, row_number() OVER (PARTITION BY s.${key} ORDER BY s._version_hi DESC, s._version_lo DESC) AS _n
-                        FROM ${STAGE} s) x WHERE _n = 1`,
-    `DELETE FROM ${NEWEST} USING ${qualified(schemas.meta, "dim_version")} v
-      WHERE v.table_name = $1 AND v.natural_id = ${NEWEST}.${key}
-        AND (v.version_hi > ${NEWEST}._version_hi
-             OR (v.version_hi = ${NEWEST}._version_hi AND v.version_lo >= ${NEWEST}._version_lo))`,
-  ];
+  return `DELETE FROM ${STAGE} USING ${qualified(schemas.meta, "dim_version")} v
+      WHERE v.table_name = $1 AND v.natural_id = ${STAGE}.${key}
+        AND (v.version_hi > ${STAGE}._version_hi
+             OR (v.version_hi = ${STAGE}._version_hi AND v.version_lo >= ${STAGE}._version_lo))`;
 }
 
-/** Type 1 upsert on the natural id of the rows dimNewest kept. */
+/** Type 1 upsert on the natural id of the rows dimDropStale kept. */
 export function dimMerge(table: TargetTable, schemas: WarehouseSchemas): string {
   const columns = loadedColumns(table).map((c) => c.name);
   const key = quoteIdent(table.naturalKey);
   const updates = columns
     .filter((c) => c !== table.naturalKey)
     .map((c) => `${quoteIdent(c)} = n.${quoteIdent(c)}`);
-  return `MERGE INTO ${qualified(schemas.stars, table.name)} d USING ${NEWEST} n ON d.${key} = n.${key}
+  return `MERGE INTO ${qualified(schemas.stars, table.name)} d USING ${STAGE} n ON d.${key} = n.${key}
     WHEN MATCHED THEN UPDATE SET ${updates.join(", ")}
     WHEN NOT MATCHED THEN INSERT (${list(columns)}) VALUES (${list(columns, "n.")})`;
 }
 
 export function dimVersionMerge(table: TargetTable, schemas: WarehouseSchemas): string {
   const key = quoteIdent(table.naturalKey);
-  return `MERGE INTO ${qualified(schemas.meta, "dim_version")} v USING ${NEWEST} n
+  return `MERGE INTO ${qualified(schemas.meta, "dim_version")} v USING ${STAGE} n
       ON v.table_name = $1 AND v.natural_id = n.${key}
     WHEN MATCHED THEN UPDATE SET version_hi = n._version_hi, version_lo = n._version_lo
     WHEN NOT MATCHED THEN INSERT (table_name, natural_id, version_hi, version_lo)
