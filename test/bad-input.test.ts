@@ -90,6 +90,16 @@ describe("bad input: a clear error naming table, object and row; nothing written
     await expect(result).rejects.toThrow(/schema drift\?\): unknown columns symbol/);
   });
 
+  it("the same row version twice", async () => {
+    const row = `1,GBP,${TS},${TS}`;
+    const { result } = await transformCsv(
+      "currency",
+      `${CURRENCY_HEADER}\n${row}\n2,USD,${TS},${TS}\n${row}\n`,
+    );
+    await expect(result).rejects.toMatchObject({ name: "BadRowError", row: 3, column: "currency_id" });
+    await expect(result).rejects.toThrow(/repeats version 2024-11-16 10:00:00.123 of id 1/);
+  });
+
   it("a key that is not an ingestion key", async () => {
     await expect(transformObject(buckets, "currency/today.csv")).rejects.toThrow(/not an ingestion key/);
   });

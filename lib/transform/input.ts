@@ -1,7 +1,7 @@
 import { open } from "node:fs/promises";
 import { CURRENCY_NAMES, columnNames } from "../catalog/index.js";
 import type { SourceTable } from "../catalog/index.js";
-import { quoteLiteral } from "../db/identifiers.js";
+import { quoteIdent, quoteLiteral } from "../db/identifiers.js";
 import { BadObjectError, BadRowError } from "../errors.js";
 import type { DuckSession } from "./duckdb-session.js";
 import { contractChecks, firstViolationQuery, type Check } from "./staging.js";
@@ -105,5 +105,26 @@ export async function loadRaw(
     const shown = violation.value === null ? "NULL" : JSON.stringify(violation.value);
     throw new BadRowError(table.name, key, Number(violation.row), check.column, `${shown} ${check.problem}`);
   }
+  await rejectRepeatedVersions(duck, table, key);
   return duck.count("raw");
+}
+
+/**
+ * A row version (id, last_updated) may appear once per input: it is one fact row, and the
+ * dims take one row per id. A hash aggregate, far cheaper than de-duplicating by sorting.
+ */
+async function rejectRepeatedVersions(duck: DuckSession, table: SourceTable, key: string): Promise<void> {
+  const pk = quoteIdent(table.primaryKey);
+  const [repeat] = await duck.rows<{ row: number; id: string; version: string }>(
+    `SELECT max(rowid) + 1 AS row, ${pk} AS id, last_updated AS version FROM raw
+      GROUP BY ${pk}, last_updated HAVING count(*) > 1 ORDER BY row LIMIT 1`,
+  );
+  if (repeat)
+    throw new BadRowError(
+      table.name,
+      key,
+      Number(repeat.row),
+      table.primaryKey,
+      `repeats version ${repeat.version} of id ${repeat.id}, already in an earlier row`,
+    );
 }

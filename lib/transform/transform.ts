@@ -37,16 +37,18 @@ const ROW_GROUP_ROWS = 32_768;
 /** Views every model may read; see models/model.ts. */
 async function prepareViews(duck: DuckSession, table: SourceTable): Promise<void> {
   const pk = quoteIdent(table.primaryKey);
-  await duck.run(`CREATE TABLE stg AS ${typedSelect(table, "raw")}`);
+  // Views, not tables: each is computed only if a model reads it (a fact input never needs
+  // the latest version per id), and only as part of the query that does.
+  await duck.run(`CREATE VIEW stg AS ${typedSelect(table, "raw")}`);
   await duck.run(
     `CREATE VIEW versions_${table.name} AS
-       SELECT DISTINCT ON (${pk}, last_updated) *,
+       SELECT *,
               CAST(created_at AS DATE) AS created_date, CAST(created_at AS TIME) AS created_time,
               CAST(last_updated AS DATE) AS last_updated_date, CAST(last_updated AS TIME) AS last_updated_time
-         FROM stg ORDER BY ${pk}, last_updated`,
+         FROM stg`,
   );
   await duck.run(
-    `CREATE TABLE latest_${table.name} AS SELECT * FROM stg
+    `CREATE VIEW latest_${table.name} AS SELECT * FROM stg
        QUALIFY row_number() OVER (PARTITION BY ${pk} ORDER BY last_updated DESC) = 1`,
   );
   for (const other of SOURCE_TABLES) {
