@@ -11,7 +11,16 @@ export const alertEmailSubscription = new aws.sns.TopicSubscription("AlertEmailS
   endpoint: alertEmail.value,
 });
 
-const notify = { alarmActions: [alerts.arn], okActions: [alerts.arn] };
+/** Both alarms fire on the first non-zero 5-minute sum or maximum, and tell the topic. */
+const overZero = {
+  period: 300,
+  evaluationPeriods: 1,
+  threshold: 0,
+  comparisonOperator: "GreaterThanThreshold",
+  treatMissingData: "notBreaching",
+  alarmActions: [alerts.arn],
+  okActions: [alerts.arn],
+};
 
 /** Any error in a 5-minute window raises the alarm. */
 function errorAlarm(name: string, fn: sst.aws.Function) {
@@ -21,12 +30,7 @@ function errorAlarm(name: string, fn: sst.aws.Function) {
     metricName: "Errors",
     dimensions: { FunctionName: fn.name },
     statistic: "Sum",
-    period: 300,
-    evaluationPeriods: 1,
-    threshold: 0,
-    comparisonOperator: "GreaterThanThreshold",
-    treatMissingData: "notBreaching",
-    ...notify,
+    ...overZero,
   });
 }
 
@@ -38,12 +42,7 @@ function deadLetterAlarm(name: string, dlq: sst.aws.Queue) {
     metricName: "ApproximateNumberOfMessagesVisible",
     dimensions: { QueueName: dlq.nodes.queue.name },
     statistic: "Maximum",
-    period: 300,
-    evaluationPeriods: 1,
-    threshold: 0,
-    comparisonOperator: "GreaterThanThreshold",
-    treatMissingData: "notBreaching",
-    ...notify,
+    ...overZero,
   });
 }
 
