@@ -8,18 +8,11 @@ import { copyCsvLine } from "../db/copy-csv.js";
 import { qualified, quoteIdent } from "../db/identifiers.js";
 import { BadObjectError, LoadError } from "../errors.js";
 import { calendarRange } from "../model/calendar.js";
+import { DIM_VERSION_COLUMNS, isVersionedDim } from "../pipeline/dim-versions.js";
 import { parseProcessedKey } from "../pipeline/keys.js";
 import type { ObjectStore } from "../store/object-store.js";
 import { DEFAULT_SCHEMAS, ensureWarehouse, type WarehouseSchemas } from "../warehouse/schema.js";
-import {
-  STAGE,
-  VERSION_COLUMNS,
-  dimMerge,
-  dimDropStale,
-  dimVersionMerge,
-  factInsert,
-  insertMissing,
-} from "./merge-sql.js";
+import { STAGE, dimMerge, dimDropStale, dimVersionMerge, factInsert, insertMissing } from "./merge-sql.js";
 import { openParquet, type CopyValue, type ParquetRows } from "./parquet-rows.js";
 
 export interface LoadOptions {
@@ -39,11 +32,10 @@ export interface LoadResult {
   readonly alreadyLoaded: boolean;
 }
 
-const versioned = (table: TargetTable) => table.kind === "dim" && table.name !== "dim_date";
-
 function stagedColumns(table: TargetTable): { name: string; type: string }[] {
   const columns = loadedColumns(table).map((c) => ({ name: c.name, type: sqlType(c.type) }));
-  if (versioned(table)) columns.push(...VERSION_COLUMNS.map((name) => ({ name, type: "timestamp(3)" })));
+  if (isVersionedDim(table))
+    columns.push(...DIM_VERSION_COLUMNS.map((name) => ({ name, type: "timestamp(3)" })));
   return columns;
 }
 
@@ -141,7 +133,7 @@ export async function loadObject(options: LoadOptions, key: string): Promise<Loa
     let written: number;
     if (table.kind === "fact") {
       written = (await client.query(factInsert(table, schemas))).rowCount ?? 0;
-    } else if (!versioned(table)) {
+    } else if (!isVersionedDim(table)) {
       await stageCalendarGaps(client, table, schemas);
       written = (await client.query(insertMissing(table, schemas))).rowCount ?? 0;
     } else {

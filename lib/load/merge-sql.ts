@@ -9,7 +9,6 @@ import type { WarehouseSchemas } from "../warehouse/schema.js";
  * SELECT / DELETE … USING: statements Postgres and Redshift both take.
  */
 export const STAGE = "_totes_stage";
-export const VERSION_COLUMNS = ["_version_hi", "_version_lo"] as const;
 
 const list = (names: readonly string[], prefix = "") =>
   names.map((n) => `${prefix}${quoteIdent(n)}`).join(", ");

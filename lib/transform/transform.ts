@@ -6,6 +6,7 @@ import type { SourceTable, TargetTable } from "../catalog/index.js";
 import { quoteIdent, quoteLiteral } from "../db/identifiers.js";
 import { BadObjectError, PipelineError, TransformError } from "../errors.js";
 import { calendarRange } from "../model/calendar.js";
+import { DIM_VERSION_COLUMNS, isVersionedDim } from "../pipeline/dim-versions.js";
 import { parseIngestionKey, processedKey, type IngestionKey } from "../pipeline/keys.js";
 import type { Buckets } from "../pipeline/location.js";
 import { STATEFUL_SOURCES, mergeCurrentState, readCurrentState } from "./current-state.js";
@@ -30,7 +31,6 @@ export interface TransformResult {
   readonly outputs: readonly TargetOutput[];
 }
 
-const VERSION_COLUMNS = ["_version_hi", "_version_lo"];
 /** The load decodes one row group at a time: smaller groups bound its memory. */
 const ROW_GROUP_ROWS = 32_768;
 
@@ -66,7 +66,8 @@ function shapedSelect(target: TargetTable, from: string): string {
   const columns = loadedColumns(target).map(
     (c) => `CAST(${quoteIdent(c.name)} AS ${duckType(c.type)}) AS ${quoteIdent(c.name)}`,
   );
-  if (target.kind === "dim") columns.push(...VERSION_COLUMNS.map((c) => `CAST(${c} AS TIMESTAMP) AS ${c}`));
+  if (isVersionedDim(target))
+    columns.push(...DIM_VERSION_COLUMNS.map((c) => `CAST(${c} AS TIMESTAMP) AS ${c}`));
   return `SELECT ${columns.join(", ")} FROM (${from})`;
 }
 
