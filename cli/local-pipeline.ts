@@ -33,6 +33,8 @@ export interface RunSummary {
   readonly loaded: readonly LoadedTable[];
   readonly deadLetters: { readonly transform: number; readonly load: number };
   readonly seconds: number;
+  /** Set when the run was stopped early (Ctrl-C): messages still waiting in the local queues. */
+  readonly interrupted?: { readonly waiting: number };
 }
 
 /** Visibility timeout of the local queues: above any handler run, as on AWS. */
@@ -107,13 +109,22 @@ export class LocalPipeline {
   }
 
   /** Transform and load until both queues are empty (failures end up in the DLQs). */
-  async drain(onBatch?: (result: BatchResult) => void) {
-    return drain({ sources: [this.source("transform"), this.source("load")], idleMs: 750, onBatch });
+  async drain(onBatch?: (result: BatchResult) => void, signal?: AbortSignal) {
+    return drain({ sources: [this.source("transform"), this.source("load")], idleMs: 750, onBatch, signal });
+  }
+
+  /** Messages waiting (visible, in flight or delayed) in the transform and load queues. */
+  async waiting(): Promise<number> {
+    const sqs = sqsClient(this.aws.endpoint);
+    const depths = await Promise.all(
+      [this.pipeline.transformQueue, this.pipeline.loadQueue].map((q) => queueDepth(sqs, q.url)),
+    );
+    return depths.reduce((n, d) => n + d.visible + d.inFlight + d.delayed, 0);
   }
 
   /** One extraction, then everything it set off, through the queues. */
   async runOnce(
-    options: { sourceUrl: string; warehouseUrl: string; warehouse: Pool },
+    options: { sourceUrl: string; warehouseUrl: string; warehouse: Pool; signal?: AbortSignal },
     onBatch?: (result: BatchResult) => void,
   ): Promise<RunSummary> {
     const started = new Date();
@@ -123,9 +134,13 @@ export class LocalPipeline {
     // extract and transform: its load messages dead-letter, for `totes dlq replay` later.
     await ensureWarehouse(options.warehouse).catch(() => undefined);
     const extract = (await extractHandler({}, localContext("totes-extract"))) as ExtractResult;
-    await this.drain(onBatch);
+    // Extraction is one step (its CSVs and high marks commit together); the drain is where a
+    // Ctrl-C stops, between batches.
+    await this.drain(onBatch, options.signal);
     await this.aws.save();
+    const interrupted = options.signal?.aborted ? { waiting: await this.waiting() } : undefined;
     return {
+      ...(interrupted ? { interrupted } : {}),
       extract,
       loaded: await loadedSince(options.warehouse, started).catch(() => []),
       deadLetters: await this.deadLetters(),

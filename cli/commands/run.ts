@@ -62,11 +62,19 @@ export function registerRun(program: Command): void {
       const dataDirFlag = opts.dataDir ? ` --data-dir ${opts.dataDir}` : "";
       const dbs = new Databases(dataDir);
       let local: LocalPipeline | undefined;
-      let stopping = false;
+      // The first Ctrl-C (or SIGTERM) stops at a safe point: between batches, with the local
+      // queues saved. The embedded server runs in its own session, so the terminal's signal
+      // does not take the databases away under the batches in hand.
+      const interrupt = new AbortController();
       const onSignal = () => {
-        if (stopping) process.exit(130);
-        stopping = true;
-        console.error("\nstopping after the current step (Ctrl-C again to abort)…");
+        if (interrupt.signal.aborted) {
+          console.error("totes: stopped without saving the local queues of the last seconds");
+          process.exit(130);
+        }
+        interrupt.abort();
+        console.error(
+          "\nstopping after the batches in hand; local state will be saved (Ctrl-C again to abandon)",
+        );
       };
       process.on("SIGINT", onSignal);
       process.on("SIGTERM", onSignal);
@@ -85,20 +93,31 @@ export function registerRun(program: Command): void {
         local = await LocalPipeline.start(dataDir);
 
         for (;;) {
+          if (interrupt.signal.aborted) break;
           if (opts.simulate) {
             const sim = await simulate(source, { days: 1 });
             console.error(`simulated ${sim.days} day(s) of source activity`);
           }
           const progress = new Progress();
           const counts = { transform: 0, load: 0, failed: 0 };
-          const summary = await local.runOnce({ sourceUrl, warehouseUrl, warehouse }, (batch) => {
-            counts[batch.source as "transform" | "load"] += batch.messages;
-            counts.failed += batch.failed;
-            progress.update(
-              `transform ${counts.transform} messages · load ${counts.load} messages · ${counts.failed} failed attempts`,
-            );
-          });
+          const summary = await local.runOnce(
+            { sourceUrl, warehouseUrl, warehouse, signal: interrupt.signal },
+            (batch) => {
+              counts[batch.source as "transform" | "load"] += batch.messages;
+              counts.failed += batch.failed;
+              progress.update(
+                `transform ${counts.transform} messages · load ${counts.load} messages · ${counts.failed} failed attempts`,
+              );
+            },
+          );
           progress.done();
+          if (summary.interrupted) {
+            const { waiting } = summary.interrupted;
+            console.error(
+              `stopped: local state saved; ${waiting} message${waiting === 1 ? "" : "s"} left for the next \`totes run\``,
+            );
+            break;
+          }
           console.log(formatSummary(summary));
           const advice = deadLetterAdvice(summary, dataDirFlag);
           if (advice) console.error(advice);
@@ -108,9 +127,11 @@ export function registerRun(program: Command): void {
           }
           console.error(`next run in ${opts.every} (Ctrl-C to stop)`);
           const wakeAt = Date.now() + everyMs;
-          while (!stopping && Date.now() < wakeAt) await new Promise((r) => setTimeout(r, 250));
-          if (stopping) break;
+          while (!interrupt.signal.aborted && Date.now() < wakeAt)
+            await new Promise((r) => setTimeout(r, 250));
         }
+        // 130, as a shell reports a process ended by Ctrl-C, whether or not work was left.
+        if (interrupt.signal.aborted) process.exitCode = 130;
       } finally {
         process.off("SIGINT", onSignal);
         process.off("SIGTERM", onSignal);

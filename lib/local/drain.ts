@@ -10,6 +10,11 @@ export interface DrainOptions {
   /** Give up (and throw, naming what is left) after this long. Default: no limit. */
   readonly timeoutMs?: number;
   readonly onBatch?: (result: BatchResult) => void;
+  /**
+   * Stop early (Ctrl-C): no new receives; batches in hand finish, so no message is left
+   * half-processed, and what was not received stays on its queue for the next drain.
+   */
+  readonly signal?: AbortSignal;
 }
 
 export interface DrainStats {
@@ -48,7 +53,11 @@ export async function drain(options: DrainOptions): Promise<Record<string, Drain
   const stats: Record<string, DrainStats> = {};
   for (const s of sources) stats[s.name] = { batches: 0, messages: 0, failures: 0, handlerErrors: 0 };
 
-  let stopping = false;
+  let stopping = options.signal?.aborted ?? false;
+  const onAbort = () => {
+    stopping = true;
+  };
+  options.signal?.addEventListener("abort", onAbort, { once: true });
   const worker = async (source: SqsEventSource) => {
     while (!stopping) {
       const result = await source.pollOnce();
@@ -87,6 +96,7 @@ export async function drain(options: DrainOptions): Promise<Record<string, Drain
     }
   } finally {
     stopping = true;
+    options.signal?.removeEventListener("abort", onAbort);
     // Receives in progress finish on their own (within waitTimeSeconds); their messages are
     // handled before the workers return, so none is left stranded in flight.
     await workers.catch(() => undefined);

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
@@ -13,6 +13,8 @@ declare module "vitest" {
 /** One real Postgres cluster for the whole run; each test file makes its own databases on it. */
 export default async function setup(project: TestProject) {
   const dir = await mkdtemp(path.join(tmpdir(), "totes-test-"));
+  // Traversable, so that as root the cluster lives inside it (not in /var/tmp) and goes with it.
+  await chmod(dir, 0o755);
   const cluster = await startEmbeddedPostgres(dir);
   project.provide("pgAdminUrl", await cluster.url("postgres"));
   return async () => {
