@@ -2,6 +2,7 @@ import { s3Client } from "../lib/aws/clients.js";
 import { createPool } from "../lib/db/pool.js";
 import { extract } from "../lib/extract/extract.js";
 import { loadObject } from "../lib/load/load.js";
+import { postgresWarehouse } from "../lib/warehouse/postgres.js";
 import { parseProcessedKey } from "../lib/pipeline/keys.js";
 import { ObjectStore } from "../lib/store/object-store.js";
 import { transformObject } from "../lib/transform/transform.js";
@@ -84,7 +85,11 @@ export async function transformStage(ctx: BenchContext): Promise<Measured> {
 export async function loadStage(ctx: BenchContext): Promise<Measured> {
   const keys = await processedKeys(ctx);
   const warehouse = createPool(ctx.warehouseUrl, { max: 2 });
-  const options = { store: storeOf(ctx), bucket: ctx.processedBucket, warehouse };
+  const options = {
+    store: storeOf(ctx),
+    bucket: ctx.processedBucket,
+    warehouse: postgresWarehouse(warehouse),
+  };
   const sampler = new RssSampler();
   const perTable: Record<string, { rows: number; seconds: number; peakRssMb: number }> = {};
   let rows = 0;

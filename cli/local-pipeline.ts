@@ -7,6 +7,7 @@ import { sqsClient } from "../lib/aws/clients.js";
 import { queueDepth } from "../lib/aws/queue-depth.js";
 import type { Pool } from "../lib/db/pool.js";
 import type { ExtractResult } from "../lib/extract/extract.js";
+import type { LoadedTable } from "../lib/warehouse/warehouse.js";
 import {
   DEFAULT_PIPELINE_RESOURCES,
   SqsEventSource,
@@ -17,16 +18,10 @@ import {
   type LocalAws,
   type ProvisionedPipeline,
 } from "../lib/local/index.js";
-import { qualified } from "../lib/db/identifiers.js";
-import { DEFAULT_SCHEMAS, ensureWarehouse } from "../lib/warehouse/schema.js";
+import { postgresWarehouse } from "../lib/warehouse/postgres.js";
 import { localContext } from "./lambda-context.js";
 
-export interface LoadedTable {
-  readonly table: string;
-  readonly objects: number;
-  readonly rowsIn: number;
-  readonly rowsWritten: number;
-}
+export type { LoadedTable } from "../lib/warehouse/warehouse.js";
 
 export interface RunSummary {
   readonly extract: ExtractResult;
@@ -132,7 +127,9 @@ export class LocalPipeline {
     process.env.TOTES_WAREHOUSE_URL = options.warehouseUrl;
     // The load handler creates the schema itself. A warehouse that is down must not stop
     // extract and transform: its load messages dead-letter, for `totes dlq replay` later.
-    await ensureWarehouse(options.warehouse).catch(() => undefined);
+    await postgresWarehouse(options.warehouse)
+      .ensureSchema()
+      .catch(() => undefined);
     const extract = (await extractHandler({}, localContext("totes-extract"))) as ExtractResult;
     // Extraction is one step (its CSVs and high marks commit together); the drain is where a
     // Ctrl-C stops, between batches.
@@ -142,7 +139,9 @@ export class LocalPipeline {
     return {
       ...(interrupted ? { interrupted } : {}),
       extract,
-      loaded: await loadedSince(options.warehouse, started).catch(() => []),
+      loaded: await postgresWarehouse(options.warehouse)
+        .loadedSince(started)
+        .catch(() => []),
       deadLetters: await this.deadLetters(),
       seconds: (Date.now() - started.getTime()) / 1000,
     };
@@ -152,14 +151,4 @@ export class LocalPipeline {
     await closeDatabases();
     await this.aws.stop();
   }
-}
-
-async function loadedSince(warehouse: Pool, since: Date): Promise<LoadedTable[]> {
-  const { rows } = await warehouse.query<LoadedTable>(
-    `SELECT table_name AS "table", count(*)::int AS objects, sum(rows_in)::int AS "rowsIn",
-            sum(rows_written)::int AS "rowsWritten"
-       FROM ${qualified(DEFAULT_SCHEMAS.meta, "loaded_object")} WHERE loaded_at >= $1 GROUP BY table_name ORDER BY table_name`,
-    [since.toISOString()],
-  );
-  return rows;
 }

@@ -1,4 +1,5 @@
 import { loadObject } from "../lib/load/load.js";
+import { postgresWarehouse } from "../lib/warehouse/postgres.js";
 import { buckets, database } from "./config.js";
 import { sqsStageHandler } from "./sqs-handler.js";
 
@@ -11,7 +12,7 @@ export const handler = sqsStageHandler({
   run: (object) => {
     const b = buckets();
     return loadObject(
-      { store: b.store, bucket: b.processedBucket, warehouse: database("warehouse") },
+      { store: b.store, bucket: b.processedBucket, warehouse: postgresWarehouse(database("warehouse")) },
       object.key,
     );
   },

@@ -19,6 +19,18 @@ export class ExtractError extends PipelineError {
   }
 }
 
+/** An object key that does not follow the pipeline's layout, so it names no table. */
+export class UnrecognisedKeyError extends PipelineError {
+  constructor(
+    readonly objectKey: string,
+    readonly layout: "ingestion" | "processed",
+  ) {
+    const form =
+      layout === "ingestion" ? "{table}/yyyy/mm/dd/{stamp}.csv" : "tables/{table}/…/{source}-{stamp}.parquet";
+    super(`${objectKey}: not ${layout === "ingestion" ? "an ingestion" : "a processed"} key (${form})`);
+  }
+}
+
 /** An ingestion or processed object that cannot be taken as it is. */
 export class BadObjectError extends PipelineError {
   constructor(

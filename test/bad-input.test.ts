@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Pool } from "../lib/db/pool.js";
 import { BadObjectError, BadRowError } from "../lib/errors.js";
 import { loadObject } from "../lib/load/load.js";
+import { postgresWarehouse } from "../lib/warehouse/postgres.js";
 import { ingestionKey, processedKey } from "../lib/pipeline/keys.js";
 import { transformObject } from "../lib/transform/transform.js";
 import { freshPool } from "./helpers/databases.js";
@@ -111,7 +112,10 @@ describe("bad input: a clear error naming table, object and row; nothing written
     const truncatedKey = processedKey("dim_currency", { table: "currency", stamp: "20991231T000000000Z" });
     await buckets.store.putBytes(buckets.processedBucket, truncatedKey, good.subarray(0, good.length - 20));
     await expect(
-      loadObject({ store: buckets.store, bucket: buckets.processedBucket, warehouse }, truncatedKey),
+      loadObject(
+        { store: buckets.store, bucket: buckets.processedBucket, warehouse: postgresWarehouse(warehouse) },
+        truncatedKey,
+      ),
     ).rejects.toMatchObject({ name: "BadObjectError", table: "dim_currency", objectKey: truncatedKey });
   });
 });

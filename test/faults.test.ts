@@ -9,6 +9,7 @@ import { ExtractError } from "../lib/errors.js";
 import { extract } from "../lib/extract/extract.js";
 import { EXTRACT_STATE_KEY, readExtractState } from "../lib/extract/state.js";
 import { loadObject } from "../lib/load/load.js";
+import { postgresWarehouse } from "../lib/warehouse/postgres.js";
 import { ingestionKey } from "../lib/pipeline/keys.js";
 import { initSource } from "../lib/source/init.js";
 import { transformObject } from "../lib/transform/transform.js";
@@ -47,7 +48,10 @@ describe("faults: nothing lost, nothing duplicated", () => {
     const parquet: string[] = [];
     for await (const o of objects.store.list(objects.processedBucket, "tables/")) parquet.push(o.key);
     for (const key of parquet)
-      await loadObject({ store: objects.store, bucket: objects.processedBucket, warehouse }, key);
+      await loadObject(
+        { store: objects.store, bucket: objects.processedBucket, warehouse: postgresWarehouse(warehouse) },
+        key,
+      );
   }
 
   it("an object store write failure during extract fails loudly and commits no high mark", async () => {
@@ -150,7 +154,10 @@ describe("faults: nothing lost, nothing duplicated", () => {
 
     const warehouse = await freshPool("fault_concurrent_wh");
     const load = (key: string) =>
-      loadObject({ store: objects.store, bucket: objects.processedBucket, warehouse }, key);
+      loadObject(
+        { store: objects.store, bucket: objects.processedBucket, warehouse: postgresWarehouse(warehouse) },
+        key,
+      );
     // The schema is created once before the stampede, as the first load would.
     await load(parquet.find((k) => k.includes("dim_currency"))!);
     await Promise.all(parquet.map(load));

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Pool } from "../lib/db/pool.js";
 import { loadObject } from "../lib/load/load.js";
+import { postgresWarehouse } from "../lib/warehouse/postgres.js";
 import { ingestionKey } from "../lib/pipeline/keys.js";
 import { transformObject } from "../lib/transform/transform.js";
 import { freshPool } from "./helpers/databases.js";
@@ -28,7 +29,10 @@ describe("late and repeated objects never make a dim regress", () => {
     return (await transformObject(buckets, key)).outputs.map((o) => o.objectKey);
   }
   const load = (key: string) =>
-    loadObject({ store: buckets.store, bucket: buckets.processedBucket, warehouse }, key);
+    loadObject(
+      { store: buckets.store, bucket: buckets.processedBucket, warehouse: postgresWarehouse(warehouse) },
+      key,
+    );
   const staff = async () => (await warehouse.query("SELECT * FROM dim_staff ORDER BY staff_id")).rows;
 
   it("a staff CSV before its department's waits for it; the department CSV completes the dim", async () => {

@@ -12,7 +12,7 @@ import { openLocalTarget, type DeadLetter, type ReplayReport } from "../lib/ops/
 import { ingestionKey } from "../lib/pipeline/keys.js";
 import { ObjectStore } from "../lib/store/object-store.js";
 import { currentStateKey } from "../lib/transform/current-state.js";
-import { ensureWarehouse } from "../lib/warehouse/schema.js";
+import { postgresWarehouse } from "../lib/warehouse/postgres.js";
 import { freshDatabaseUrl } from "./helpers/databases.js";
 
 const DEPARTMENT = "department_id,department_name,location,manager,created_at,last_updated";
@@ -47,7 +47,7 @@ describe("a poisoned object: in the DLQ with its error, the cause fixed, replaye
     dataDir = await mkdtemp(path.join(tmpdir(), "totes-ops-poison-"));
     warehouseUrl = await freshDatabaseUrl("opsp_wh");
     warehouse = createPool(warehouseUrl);
-    await ensureWarehouse(warehouse);
+    await postgresWarehouse(warehouse).ensureSchema();
   });
   afterAll(async () => {
     await warehouse.end();

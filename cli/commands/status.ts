@@ -1,6 +1,6 @@
 import type { Command } from "commander";
-import { redactUrl } from "../../lib/db/pool.js";
 import { formatStatus, gatherStatus, withTarget, type PipelineStatus } from "../../lib/ops/index.js";
+import { postgresWarehouse } from "../../lib/warehouse/postgres.js";
 import { Databases } from "../databases.js";
 import { targetOptions, whereOptions, type WhereOptions } from "./dlq.js";
 
@@ -20,7 +20,7 @@ export async function readStatus(opts: StatusOptions): Promise<PipelineStatus> {
       const given = opts.warehouse ?? process.env.TOTES_WAREHOUSE_URL;
       if (opts.stage && !given) return gatherStatus(target);
       const url = await dbs.url("warehouse", given);
-      return gatherStatus(target, { pool: await dbs.pool("warehouse", url), redactedUrl: redactUrl(url) });
+      return gatherStatus(target, postgresWarehouse(await dbs.pool("warehouse", url), url));
     });
   } finally {
     await dbs.close();

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
-import { checkReferences, ensureWarehouse, warehouseDdl } from "../../lib/warehouse/schema.js";
+import { postgresWarehouse } from "../../lib/warehouse/postgres.js";
+import { warehouseDdl } from "../../lib/warehouse/schema.js";
 import { Databases, dataDirFrom } from "../databases.js";
 
 interface WarehouseOptions {
@@ -35,7 +36,7 @@ export function registerWarehouse(program: Command): void {
         return;
       }
       await withWarehouse(opts, async (dbs, url) => {
-        await ensureWarehouse(await dbs.pool("warehouse", url));
+        await postgresWarehouse(await dbs.pool("warehouse", url)).ensureSchema();
         console.log(`warehouse schema ready at ${dbs.describe(url)}`);
       });
     });
@@ -75,7 +76,7 @@ export function registerWarehouse(program: Command): void {
     .option("--data-dir <dir>", dirHelp)
     .action(async (opts: WarehouseOptions) => {
       await withWarehouse(opts, async (dbs, url) => {
-        const dangling = await checkReferences(await dbs.pool("warehouse", url));
+        const dangling = await postgresWarehouse(await dbs.pool("warehouse", url)).checkReferences();
         for (const d of dangling)
           console.log(`${d.table}.${d.column} → ${d.references}: ${d.rows} dangling rows`);
         console.log(dangling.length ? "references: FAILED" : "references: every one resolves");

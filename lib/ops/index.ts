@@ -28,12 +28,6 @@ export {
   type ReplayOptions,
   type ReplayReport,
 } from "./replay.js";
-export {
-  gatherStatus,
-  warehouseStatus,
-  type PipelineStatus,
-  type SourceTableStatus,
-  type WarehouseStatus,
-} from "./status.js";
+export { gatherStatus, type PipelineStatus, type SourceTableStatus, type WarehouseStatus } from "./status.js";
 export { invokeExtract, type ExtractInvocation } from "./extract-now.js";
 export { formatDeadLetter, formatDeadLetters, formatReplay, formatStatus } from "./format.js";

@@ -1,8 +1,6 @@
-import { SOURCE_TABLES, TARGET_TABLES } from "../catalog/index.js";
-import { qualified } from "../db/identifiers.js";
-import type { Pool } from "../db/pool.js";
+import { SOURCE_TABLES } from "../catalog/index.js";
 import { readExtractState, type ExtractState } from "../extract/state.js";
-import { DEFAULT_SCHEMAS } from "../warehouse/schema.js";
+import type { Warehouse, WarehouseStatus } from "../warehouse/warehouse.js";
 import { queueDepth, type QueueDepth } from "./queue-scan.js";
 import type { OpsTarget } from "./stage-resources.js";
 
@@ -15,14 +13,7 @@ export interface SourceTableStatus {
   readonly lastObjectKey?: string;
 }
 
-export interface WarehouseStatus {
-  /** Redacted. */
-  readonly url: string;
-  /** Null when the table does not exist yet. */
-  readonly tables: readonly { readonly table: string; readonly rows: number | null }[];
-  readonly objectsLoaded: number;
-  readonly lastLoadedAt?: string;
-}
+export type { WarehouseStatus } from "../warehouse/warehouse.js";
 
 export interface PipelineStatus {
   readonly target: string;
@@ -33,42 +24,11 @@ export interface PipelineStatus {
   readonly warehouse?: WarehouseStatus | { readonly url: string; readonly error: string };
 }
 
-export async function warehouseStatus(pool: Pool, redactedUrl: string): Promise<WarehouseStatus> {
-  const tables: { table: string; rows: number | null }[] = [];
-  for (const t of TARGET_TABLES) {
-    const name = qualified(DEFAULT_SCHEMAS.stars, t.name);
-    const { rows } = await pool.query<{ present: boolean }>("SELECT to_regclass($1) IS NOT NULL AS present", [
-      name,
-    ]);
-    const count = rows[0]?.present
-      ? Number((await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${name}`)).rows[0]?.n ?? 0)
-      : null;
-    tables.push({ table: t.name, rows: count });
-  }
-  const ledger = qualified(DEFAULT_SCHEMAS.meta, "loaded_object");
-  const { rows } = await pool.query<{ present: boolean }>("SELECT to_regclass($1) IS NOT NULL AS present", [
-    ledger,
-  ]);
-  let objectsLoaded = 0;
-  let lastLoadedAt: string | undefined;
-  if (rows[0]?.present) {
-    const { rows: l } = await pool.query<{ n: number; last: string | null }>(
-      `SELECT count(*)::int AS n, max(loaded_at)::text AS last FROM ${ledger}`,
-    );
-    objectsLoaded = l[0]?.n ?? 0;
-    lastLoadedAt = l[0]?.last ?? undefined;
-  }
-  return { url: redactedUrl, tables, objectsLoaded, lastLoadedAt };
-}
-
 /**
  * What an operator checks first: how far each source table has been extracted, what is
  * waiting or dead in the queues, and what the warehouse holds. Reads only.
  */
-export async function gatherStatus(
-  target: OpsTarget,
-  warehouse?: { pool: Pool; redactedUrl: string },
-): Promise<PipelineStatus> {
+export async function gatherStatus(target: OpsTarget, warehouse?: Warehouse): Promise<PipelineStatus> {
   const r = target.resources;
   const { state } = await readExtractState(target.store, r.ingestionBucket);
   const tables = SOURCE_TABLES.map((t): SourceTableStatus => {
@@ -91,9 +51,12 @@ export async function gatherStatus(
   let warehouseResult: PipelineStatus["warehouse"];
   if (warehouse)
     try {
-      warehouseResult = await warehouseStatus(warehouse.pool, warehouse.redactedUrl);
+      warehouseResult = await warehouse.status();
     } catch (error) {
-      warehouseResult = { url: warehouse.redactedUrl, error: (error as Error).message };
+      warehouseResult = {
+        url: warehouse.description,
+        error: error instanceof Error ? error.message : String(error),
+      };
     }
   return {
     target: target.description,

@@ -4,7 +4,7 @@ import path from "node:path";
 import { SOURCE_TABLES, loadedColumns, sourceTable, targetTable, targetsFedBy } from "../catalog/index.js";
 import type { SourceTable, TargetTable } from "../catalog/index.js";
 import { quoteIdent, quoteLiteral } from "../db/identifiers.js";
-import { BadObjectError, PipelineError, TransformError } from "../errors.js";
+import { PipelineError, TransformError, UnrecognisedKeyError } from "../errors.js";
 import { calendarRange } from "../model/calendar.js";
 import { DIM_VERSION_COLUMNS, isVersionedDim } from "../pipeline/dim-versions.js";
 import { parseIngestionKey, processedKey, type IngestionKey } from "../pipeline/keys.js";
@@ -103,8 +103,7 @@ async function buildCalendar(duck: DuckSession, facts: TargetTable[]): Promise<v
  */
 export async function transformObject(buckets: Buckets, key: string): Promise<TransformResult> {
   const input = parseIngestionKey(key);
-  if (!input)
-    throw new BadObjectError("unknown", key, "not an ingestion key ({table}/yyyy/mm/dd/{stamp}.csv)");
+  if (!input) throw new UnrecognisedKeyError(key, "ingestion");
   const table = sourceTable(input.table);
   const workDir = await mkdtemp(path.join(tmpdir(), "totes-transform-"));
   const duck = await DuckSession.open(workDir);

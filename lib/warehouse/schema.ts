@@ -1,6 +1,5 @@
-import { TARGET_TABLES, loadedColumns, sqlType } from "../catalog/index.js";
+import { TARGET_TABLES, sqlType } from "../catalog/index.js";
 import type { TargetTable } from "../catalog/index.js";
-import type { Pool } from "../db/pool.js";
 import { qualified, quoteIdent } from "../db/identifiers.js";
 
 /** Where analysts look (the stars) and where the pipeline keeps its bookkeeping. */
@@ -26,7 +25,7 @@ function tableDdl(schema: string, table: TargetTable): string {
 
 /**
  * Foreign keys are documented, not declared: the fan-out loads tables in any order, as
- * Redshift (which does not enforce them either) would; `checkReferences` proves them.
+ * Redshift (which does not enforce them either) would; `Warehouse.checkReferences` proves them.
  */
 export function warehouseDdl(schemas: WarehouseSchemas = DEFAULT_SCHEMAS): string[] {
   const meta = schemas.meta;
@@ -42,59 +41,4 @@ export function warehouseDdl(schemas: WarehouseSchemas = DEFAULT_SCHEMAS): strin
        object_key text PRIMARY KEY, etag text, table_name text NOT NULL,
        rows_in integer NOT NULL, rows_written integer NOT NULL, loaded_at timestamptz NOT NULL DEFAULT now())`,
   ];
-}
-
-const ensured = new WeakMap<Pool, Promise<void>>();
-
-/** Creates whatever is missing; safe to call from every load, and concurrently. */
-export function ensureWarehouse(pool: Pool, schemas: WarehouseSchemas = DEFAULT_SCHEMAS): Promise<void> {
-  let done = ensured.get(pool);
-  if (!done) {
-    done = (async () => {
-      const client = await pool.connect();
-      try {
-        await client.query("BEGIN");
-        // Concurrent CREATE ... IF NOT EXISTS can still collide in the catalog; serialise.
-        await client.query("SELECT pg_advisory_xact_lock(hashtext('totes-etl warehouse ddl'))");
-        for (const statement of warehouseDdl(schemas)) await client.query(statement);
-        await client.query("COMMIT");
-      } catch (error) {
-        await client.query("ROLLBACK").catch(() => undefined);
-        ensured.delete(pool);
-        throw error;
-      } finally {
-        client.release();
-      }
-    })();
-    ensured.set(pool, done);
-  }
-  return done;
-}
-
-export interface DanglingReference {
-  readonly table: string;
-  readonly column: string;
-  readonly references: string;
-  readonly rows: number;
-}
-
-/** Every fact/dim reference that points at no dim row (SPEC: a loaded warehouse has none). */
-export async function checkReferences(
-  pool: Pool,
-  schemas: WarehouseSchemas = DEFAULT_SCHEMAS,
-): Promise<DanglingReference[]> {
-  const found: DanglingReference[] = [];
-  for (const table of TARGET_TABLES)
-    for (const column of loadedColumns(table)) {
-      if (!column.references) continue;
-      const { table: dim, column: key } = column.references;
-      const { rows } = await pool.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM ${qualified(schemas.stars, table.name)} f
-          WHERE f.${quoteIdent(column.name)} IS NOT NULL AND NOT EXISTS (
-            SELECT 1 FROM ${qualified(schemas.stars, dim)} d WHERE d.${quoteIdent(key)} = f.${quoteIdent(column.name)})`,
-      );
-      const n = rows[0]?.n ?? 0;
-      if (n > 0) found.push({ table: table.name, column: column.name, references: `${dim}.${key}`, rows: n });
-    }
-  return found;
 }

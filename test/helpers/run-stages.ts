@@ -1,6 +1,7 @@
 import { extract } from "../../lib/extract/extract.js";
 import type { Pool } from "../../lib/db/pool.js";
 import { loadObject } from "../../lib/load/load.js";
+import { postgresWarehouse } from "../../lib/warehouse/postgres.js";
 import type { Buckets } from "../../lib/pipeline/location.js";
 import { transformObject } from "../../lib/transform/transform.js";
 
@@ -20,6 +21,11 @@ export async function runStages(buckets: Buckets, source: Pool, warehouse: Pool)
   }
   const loads = [];
   for (const key of parquetKeys)
-    loads.push(await loadObject({ store: buckets.store, bucket: buckets.processedBucket, warehouse }, key));
+    loads.push(
+      await loadObject(
+        { store: buckets.store, bucket: buckets.processedBucket, warehouse: postgresWarehouse(warehouse) },
+        key,
+      ),
+    );
   return { extracted, csvKeys, parquetKeys, loads };
 }

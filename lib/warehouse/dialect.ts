@@ -1,0 +1,15 @@
+import type { StagedColumn } from "./warehouse.js";
+
+/**
+ * The statements that differ between warehouses. Everything else the pipeline runs (MERGE,
+ * INSERT … SELECT, DELETE … USING, the DDL of `schema.ts`) is SQL Postgres and Redshift
+ * both take.
+ */
+export interface SqlDialect {
+  /** Makes loads of one table wait for each other, without blocking readers. */
+  lockTable(qualifiedTable: string): string;
+  /** A session-private stage table that disappears with the transaction. */
+  createStage(name: string, columns: readonly StagedColumn[]): string;
+  /** Serialises concurrent schema creation; undefined where DDL is already serialised. */
+  ddlLock(): string | undefined;
+}

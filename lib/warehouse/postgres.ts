@@ -1,0 +1,135 @@
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { from as copyFrom } from "pg-copy-streams";
+import { copyCsvLine, type CopyField } from "../db/copy-csv.js";
+import { quoteIdent } from "../db/identifiers.js";
+import { redactUrl, type Pool, type PoolClient } from "../db/pool.js";
+import { BadObjectError } from "../errors.js";
+import { openParquet, type ParquetRows } from "../load/parquet-rows.js";
+import { STAGE } from "./apply-sql.js";
+import { postgresDialect } from "./postgres-dialect.js";
+import type { WarehouseSchemas } from "./schema.js";
+import { Warehouse, type ProcessedObject, type SqlSession, type StagedColumn } from "./warehouse.js";
+
+/** A transaction on one checked-out connection, which COPY needs. */
+interface PgTransaction extends SqlSession {
+  readonly client: PoolClient;
+}
+
+async function* csvChunks(chunks: AsyncIterable<readonly (readonly CopyField[])[]>): AsyncGenerator<string> {
+  for await (const rows of chunks) {
+    let text = "";
+    for (const row of rows) text += copyCsvLine(row);
+    yield text;
+  }
+}
+
+/**
+ * PostgreSQL: objects are staged by decoding the Parquet here and streaming its rows with
+ * `COPY … FROM STDIN`, one row group in memory at a time.
+ */
+export class PostgresWarehouse extends Warehouse<PgTransaction> {
+  protected readonly dialect = postgresDialect;
+
+  constructor(
+    private readonly pool: Pool,
+    options: { url?: string; schemas?: WarehouseSchemas } = {},
+  ) {
+    super(options.url ? redactUrl(options.url) : "postgres warehouse", options.schemas);
+  }
+
+  protected session(): SqlSession {
+    return {
+      query: async (sql, params) => {
+        const result = await this.pool.query(sql, params as unknown[] | undefined);
+        return { rows: result.rows, rowCount: result.rowCount ?? 0 };
+      },
+    };
+  }
+
+  protected async transaction<T>(work: (tx: PgTransaction) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let broken = false;
+    try {
+      await client.query("BEGIN");
+      const result = await work({
+        client,
+        query: async (sql, params) => {
+          const r = await client.query(sql, params as unknown[] | undefined);
+          return { rows: r.rows, rowCount: r.rowCount ?? 0 };
+        },
+      });
+      await client.query("COMMIT");
+      return result;
+    } catch (error) {
+      // A connection that failed mid-transaction is not handed to the next load.
+      broken = true;
+      await client.query("ROLLBACK").catch(() => undefined);
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  private async copy(
+    tx: PgTransaction,
+    columns: readonly string[],
+    rows: AsyncIterable<readonly (readonly CopyField[])[]>,
+  ) {
+    const sql = `COPY ${quoteIdent(STAGE)} (${columns.map(quoteIdent).join(", ")}) FROM STDIN WITH (FORMAT csv)`;
+    await pipeline(Readable.from(csvChunks(rows)), tx.client.query(copyFrom(sql)));
+  }
+
+  protected async stageObject(
+    tx: PgTransaction,
+    object: ProcessedObject,
+    columns: readonly StagedColumn[],
+  ): Promise<number> {
+    let parquet: ParquetRows;
+    try {
+      parquet = openParquet(await object.read());
+    } catch (error) {
+      throw new BadObjectError(
+        object.table.name,
+        object.key,
+        `not a readable Parquet file: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
+      );
+    }
+    const missing = columns.map((c) => c.name).filter((c) => !parquet.columns.includes(c));
+    if (missing.length)
+      throw new BadObjectError(object.table.name, object.key, `Parquet lacks columns ${missing.join(", ")}`);
+    await this.copy(tx, parquet.columns, parquet.chunks());
+    return parquet.rowCount;
+  }
+
+  protected async stageRows(
+    tx: PgTransaction,
+    columns: readonly string[],
+    rows: readonly (readonly CopyField[])[],
+  ) {
+    await this.copy(
+      tx,
+      columns,
+      (async function* () {
+        yield rows;
+      })(),
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+const byPool = new WeakMap<Pool, PostgresWarehouse>();
+
+/** The warehouse over a pool, one per pool, so its schema check runs once per process. */
+export function postgresWarehouse(pool: Pool, url?: string): PostgresWarehouse {
+  let warehouse = byPool.get(pool);
+  if (!warehouse) {
+    warehouse = new PostgresWarehouse(pool, url ? { url } : {});
+    byPool.set(pool, warehouse);
+  }
+  return warehouse;
+}

@@ -1,0 +1,254 @@
+import { TARGET_TABLES, loadedColumns, sqlType, type TargetTable } from "../catalog/index.js";
+import type { CopyField } from "../db/copy-csv.js";
+import { qualified, quoteIdent } from "../db/identifiers.js";
+import { BadObjectError, LoadError } from "../errors.js";
+import { calendarRange } from "../model/calendar.js";
+import { DIM_VERSION_COLUMNS, isVersionedDim } from "../pipeline/dim-versions.js";
+import { STAGE, dimDropStale, dimMerge, dimVersionMerge, factInsert, insertMissing } from "./apply-sql.js";
+import type { SqlDialect } from "./dialect.js";
+import { DEFAULT_SCHEMAS, warehouseDdl, type WarehouseSchemas } from "./schema.js";
+
+/** What a backend runs SQL through: a connection, or one inside a transaction. */
+export interface SqlSession {
+  query<R extends object = Record<string, unknown>>(
+    sql: string,
+    params?: readonly unknown[],
+  ): Promise<{ rows: R[]; rowCount: number }>;
+}
+
+/** A processed Parquet object to load: where it is, which version, how to read it if needed. */
+export interface ProcessedObject {
+  readonly table: TargetTable;
+  readonly bucket: string;
+  readonly key: string;
+  readonly etag?: string;
+  /** The object's bytes; a backend that stages from the object store itself never calls it. */
+  read(): Promise<Uint8Array>;
+}
+
+export interface LoadResult {
+  readonly table: string;
+  readonly objectKey: string;
+  readonly rowsIn: number;
+  /** Rows inserted or updated; 0 for a repeat or an older version. */
+  readonly rowsWritten: number;
+  /** True when the ledger shows this exact object was loaded before. */
+  readonly alreadyLoaded: boolean;
+}
+
+export interface StagedColumn {
+  readonly name: string;
+  readonly type: string;
+}
+
+export interface LoadedTable {
+  readonly table: string;
+  readonly objects: number;
+  readonly rowsIn: number;
+  readonly rowsWritten: number;
+}
+
+export interface WarehouseStatus {
+  /** Redacted. */
+  readonly url: string;
+  /** Null when the table does not exist yet. */
+  readonly tables: readonly { readonly table: string; readonly rows: number | null }[];
+  readonly objectsLoaded: number;
+  readonly lastLoadedAt?: string;
+}
+
+export interface DanglingReference {
+  readonly table: string;
+  readonly column: string;
+  readonly references: string;
+  readonly rows: number;
+}
+
+/** The columns an object of `table` is staged with: the loaded ones, plus a dim's version. */
+export function stagedColumns(table: TargetTable): StagedColumn[] {
+  const columns = loadedColumns(table).map((c) => ({ name: c.name, type: sqlType(c.type) }));
+  if (isVersionedDim(table))
+    columns.push(...DIM_VERSION_COLUMNS.map((name) => ({ name, type: "timestamp(3)" })));
+  return columns;
+}
+
+/**
+ * The warehouse as the pipeline sees it. The public methods orchestrate and hold every
+ * guarantee (idempotent, version-guarded, one transaction per object); a backend fills in
+ * how to talk to its database (`session`, `transaction`), how an object reaches the stage
+ * table (`stageObject`, `stageRows`) and its SQL dialect. Postgres is `PostgresWarehouse`.
+ */
+export abstract class Warehouse<Tx extends SqlSession = SqlSession> {
+  private schemaReady: Promise<void> | undefined;
+
+  protected constructor(
+    /** The warehouse's URL with its password masked, for messages. */
+    readonly description: string,
+    readonly schemas: WarehouseSchemas = DEFAULT_SCHEMAS,
+  ) {}
+
+  protected abstract readonly dialect: SqlDialect;
+  /** Runs statements outside any transaction. */
+  protected abstract session(): SqlSession;
+  /** One transaction: committed when `work` resolves, rolled back when it throws. */
+  protected abstract transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
+  /** Fills the stage table with the object's rows; returns how many. */
+  protected abstract stageObject(
+    tx: Tx,
+    object: ProcessedObject,
+    columns: readonly StagedColumn[],
+  ): Promise<number>;
+  /** Adds rows the pipeline made itself (calendar days) to the stage table. */
+  protected abstract stageRows(
+    tx: Tx,
+    columns: readonly string[],
+    rows: readonly (readonly CopyField[])[],
+  ): Promise<void>;
+  abstract close(): Promise<void>;
+
+  /** Creates whatever is missing; safe to call from every load, and concurrently. */
+  ensureSchema(): Promise<void> {
+    this.schemaReady ??= this.transaction(async (tx) => {
+      // Concurrent CREATE … IF NOT EXISTS can still collide in the catalog: serialise.
+      const lock = this.dialect.ddlLock();
+      if (lock) await tx.query(lock);
+      for (const statement of warehouseDdl(this.schemas)) await tx.query(statement);
+    }).catch((error: unknown) => {
+      this.schemaReady = undefined;
+      throw error;
+    });
+    return this.schemaReady;
+  }
+
+  private ledger(): string {
+    return qualified(this.schemas.meta, "loaded_object");
+  }
+
+  private async alreadyLoaded(object: ProcessedObject): Promise<boolean> {
+    const { rows } = await this.session().query<{ etag: string | null }>(
+      `SELECT etag FROM ${this.ledger()} WHERE object_key = $1`,
+      [object.key],
+    );
+    return rows.length > 0 && (object.etag === undefined || rows[0]!.etag === object.etag);
+  }
+
+  /**
+   * Loads one processed object into its table, in one transaction: ledger check, table lock,
+   * stage, apply, ledger. Idempotent and order-insensitive: facts add each source version
+   * once; dims take a row only if it is newer than the version the warehouse holds.
+   */
+  async loadObject(object: ProcessedObject): Promise<LoadResult> {
+    const { table, key } = object;
+    await this.ensureSchema();
+    if (await this.alreadyLoaded(object))
+      return { table: table.name, objectKey: key, rowsIn: 0, rowsWritten: 0, alreadyLoaded: true };
+    const target = qualified(this.schemas.stars, table.name);
+    const columns = stagedColumns(table);
+    try {
+      return await this.transaction(async (tx) => {
+        // Loads of one table serialise; different tables load in parallel.
+        await tx.query(this.dialect.lockTable(target));
+        await tx.query(this.dialect.createStage(STAGE, columns));
+        const rowsIn = await this.stageObject(tx, object, columns);
+        const rowsWritten = await this.apply(tx, table);
+        await tx.query(
+          `MERGE INTO ${this.ledger()} l
+            USING (SELECT $1::text AS object_key) n ON l.object_key = n.object_key
+            WHEN MATCHED THEN UPDATE SET etag = $2, rows_in = $4, rows_written = $5, loaded_at = now()
+            WHEN NOT MATCHED THEN INSERT (object_key, etag, table_name, rows_in, rows_written) VALUES ($1, $2, $3, $4, $5)`,
+          [key, object.etag ?? null, table.name, rowsIn, rowsWritten],
+        );
+        return { table: table.name, objectKey: key, rowsIn, rowsWritten, alreadyLoaded: false };
+      });
+    } catch (error) {
+      if (error instanceof BadObjectError) throw error;
+      throw new LoadError(table.name, key, error instanceof Error ? error.message : String(error), {
+        cause: error,
+      });
+    }
+  }
+
+  /** Moves the staged rows into the table by its kind's rule; returns rows written. */
+  private async apply(tx: Tx, table: TargetTable): Promise<number> {
+    if (table.kind === "fact") return (await tx.query(factInsert(table, this.schemas))).rowCount;
+    if (!isVersionedDim(table)) {
+      await this.stageCalendarGaps(tx, table);
+      return (await tx.query(insertMissing(table, this.schemas))).rowCount;
+    }
+    await tx.query(dimDropStale(table, this.schemas), [table.name]);
+    const written = (await tx.query(dimMerge(table, this.schemas))).rowCount;
+    await tx.query(dimVersionMerge(table, this.schemas), [table.name]);
+    return written;
+  }
+
+  /** Stages the whole calendar span of the table and this object, so dim_date stays contiguous. */
+  private async stageCalendarGaps(tx: Tx, table: TargetTable): Promise<void> {
+    const { rows } = await tx.query<{ first: string | null; last: string | null }>(
+      `SELECT min(d)::text AS first, max(d)::text AS last FROM (
+         SELECT date_id AS d FROM ${STAGE} UNION ALL SELECT date_id FROM ${qualified(this.schemas.stars, table.name)}) x`,
+    );
+    const span = rows[0];
+    if (!span?.first || !span.last) return;
+    const names = loadedColumns(table).map((c) => c.name);
+    const days = calendarRange(span.first, span.last).map((day) =>
+      names.map((n) => String(day[n as keyof typeof day])),
+    );
+    await this.stageRows(tx, names, days);
+  }
+
+  /** Row counts per star table and the ledger's totals, for `totes status`. */
+  async status(): Promise<WarehouseStatus> {
+    const db = this.session();
+    const exists = async (name: string) =>
+      (await db.query<{ present: boolean }>("SELECT to_regclass($1) IS NOT NULL AS present", [name])).rows[0]
+        ?.present === true;
+    const tables: { table: string; rows: number | null }[] = [];
+    for (const t of TARGET_TABLES) {
+      const name = qualified(this.schemas.stars, t.name);
+      const rows = (await exists(name))
+        ? Number((await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${name}`)).rows[0]?.n ?? 0)
+        : null;
+      tables.push({ table: t.name, rows });
+    }
+    if (!(await exists(this.ledger()))) return { url: this.description, tables, objectsLoaded: 0 };
+    const { rows } = await db.query<{ n: number; last: string | null }>(
+      `SELECT count(*)::int AS n, max(loaded_at)::text AS last FROM ${this.ledger()}`,
+    );
+    return {
+      url: this.description,
+      tables,
+      objectsLoaded: rows[0]?.n ?? 0,
+      ...(rows[0]?.last ? { lastLoadedAt: rows[0].last } : {}),
+    };
+  }
+
+  /** What the ledger recorded since `since`, per table: the report at the end of a run. */
+  async loadedSince(since: Date): Promise<LoadedTable[]> {
+    const { rows } = await this.session().query<LoadedTable>(
+      `SELECT table_name AS "table", count(*)::int AS objects, sum(rows_in)::int AS "rowsIn",
+              sum(rows_written)::int AS "rowsWritten"
+         FROM ${this.ledger()} WHERE loaded_at >= $1 GROUP BY table_name ORDER BY table_name`,
+      [since.toISOString()],
+    );
+    return rows;
+  }
+
+  /** Every fact/dim reference that points at no dim row (SPEC: a loaded warehouse has none). */
+  async checkReferences(): Promise<DanglingReference[]> {
+    const found: DanglingReference[] = [];
+    for (const table of TARGET_TABLES)
+      for (const column of loadedColumns(table)) {
+        if (!column.references) continue;
+        const { table: dim, column: key } = column.references;
+        const { rows } = await this.session().query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM ${qualified(this.schemas.stars, table.name)} f
+            WHERE f.${quoteIdent(column.name)} IS NOT NULL AND NOT EXISTS (
+              SELECT 1 FROM ${qualified(this.schemas.stars, dim)} d WHERE d.${quoteIdent(key)} = f.${quoteIdent(column.name)})`,
+        );
+        const n = rows[0]?.n ?? 0;
+        if (n > 0)
+          found.push({ table: table.name, column: column.name, references: `${dim}.${key}`, rows: n });
+      }
+    return found;
+  }
+}
