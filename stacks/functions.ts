@@ -1,6 +1,7 @@
 import { consumePermission, loadQueue, transformQueue } from "./queues";
 import { sourceDatabaseUrl, warehouseDatabaseUrl } from "./secrets";
-import { EXTRACT_SCHEDULE, EXTRACT_TIMEOUT, LOAD_TIMEOUT, TRANSFORM_TIMEOUT } from "./settings";
+import { TOPOLOGY, type StageTopology } from "../lib/pipeline/topology";
+import { EXTRACT_SCHEDULE, EXTRACT_TIMEOUT } from "./settings";
 import { ingestionBucket, processedBucket, readOnly } from "./storage";
 
 // SST 4.17.1 lets the account root assume every function role (a need of `sst dev` only, which
@@ -35,7 +36,7 @@ export const transform = new sst.aws.Function("Transform", {
   environment: { ...common.environment, HOME: "/tmp" }, // DuckDB wants a writable home
   handler: "functions/transform.handler",
   description: "ingestion CSV → processed Parquet",
-  timeout: TRANSFORM_TIMEOUT,
+  timeout: `${TOPOLOGY.transform.timeoutSeconds} seconds`,
   memory: "3008 MB",
   storage: "2048 MB",
   // Kept out of the bundle and installed by SST with npm for linux/x64 at the version
@@ -50,7 +51,7 @@ export const load = new sst.aws.Function("Load", {
   ...common,
   handler: "functions/load.handler",
   description: "processed Parquet → warehouse",
-  timeout: LOAD_TIMEOUT,
+  timeout: `${TOPOLOGY.load.timeoutSeconds} seconds`,
   memory: "1024 MB",
   link: [processedBucket, warehouseDatabaseUrl],
   permissions: [consumePermission(loadQueue)],
@@ -61,17 +62,19 @@ export const schedule = new sst.aws.CronV2("ExtractSchedule", {
   function: extract,
 });
 
-// A batch's failed records go back to the queue alone (partial responses); the handlers report
-// them with middy's sqs-partial-batch-failure. The window gathers one extract's dozen CSVs.
-export const transformSubscription = transformQueue.subscribe(transform.arn, {
-  batch: { size: 10, window: "20 seconds", partialResponses: true },
-  transform: { eventSourceMapping: { scalingConfig: { maximumConcurrency: 5 } } },
+/** The event source mapping of a stage, as the topology describes it. */
+const consume = (stage: StageTopology) => ({
+  batch: {
+    size: stage.batch.size,
+    window: `${stage.batch.windowSeconds} seconds` as const,
+    // A batch's failed records go back to the queue alone; the handlers report them with
+    // middy's sqs-partial-batch-failure.
+    partialResponses: true,
+  },
+  // A concurrency cap on the mapping, not reserved concurrency: throttled SQS batches count
+  // as receives and would drift into the DLQ.
+  transform: { eventSourceMapping: { scalingConfig: { maximumConcurrency: stage.batch.maxConcurrency } } },
 });
 
-// Two at once at most (the lowest SQS allows) so the warehouse sees few connections. A
-// concurrency cap on the mapping, not reserved concurrency: throttled SQS batches count as
-// receives and would drift into the DLQ.
-export const loadSubscription = loadQueue.subscribe(load.arn, {
-  batch: { size: 10, window: "10 seconds", partialResponses: true },
-  transform: { eventSourceMapping: { scalingConfig: { maximumConcurrency: 2 } } },
-});
+export const transformSubscription = transformQueue.subscribe(transform.arn, consume(TOPOLOGY.transform));
+export const loadSubscription = loadQueue.subscribe(load.arn, consume(TOPOLOGY.load));

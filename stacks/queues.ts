@@ -1,49 +1,39 @@
-import { DLQ_RETENTION_SECONDS, MAX_RECEIVES, QUEUE_VISIBILITY_TIMEOUT } from "./settings";
+import { DLQ_RETENTION_SECONDS, TOPOLOGY, type StageTopology } from "../lib/pipeline/topology";
 import { ingestionBucket, processedBucket } from "./storage";
 
-export const transformDlq = new sst.aws.Queue("TransformDlq", {
-  transform: { queue: { messageRetentionSeconds: DLQ_RETENTION_SECONDS } },
-});
+const buckets = { ingestion: ingestionBucket, processed: processedBucket } as const;
 
-export const transformQueue = new sst.aws.Queue("TransformQueue", {
-  visibilityTimeout: QUEUE_VISIBILITY_TIMEOUT,
-  dlq: { queue: transformDlq.arn, retry: MAX_RECEIVES },
-});
+/** A stage's queue and DLQ, and the bucket notification that feeds it, from the topology. */
+function stageQueues(stage: StageTopology) {
+  const dlq = new sst.aws.Queue(stage.dlq.component, {
+    transform: { queue: { messageRetentionSeconds: DLQ_RETENTION_SECONDS } },
+  });
+  const queue = new sst.aws.Queue(stage.queue.component, {
+    visibilityTimeout: `${stage.visibilityTimeoutSeconds} seconds`,
+    dlq: { queue: dlq.arn, retry: stage.maxReceives },
+  });
+  return { queue, dlq };
+}
 
-export const loadDlq = new sst.aws.Queue("LoadDlq", {
-  transform: { queue: { messageRetentionSeconds: DLQ_RETENTION_SECONDS } },
-});
+export const { queue: transformQueue, dlq: transformDlq } = stageQueues(TOPOLOGY.transform);
+export const { queue: loadQueue, dlq: loadDlq } = stageQueues(TOPOLOGY.load);
 
-export const loadQueue = new sst.aws.Queue("LoadQueue", {
-  visibilityTimeout: QUEUE_VISIBILITY_TIMEOUT,
-  dlq: { queue: loadDlq.arn, retry: MAX_RECEIVES },
-});
-
-// A new extract (*.csv) in the ingestion bucket is work for transform.
-ingestionBucket.notify({
-  notifications: [
-    {
-      name: "CsvToTransform",
-      queue: transformQueue,
-      events: ["s3:ObjectCreated:*"],
-      filterSuffix: ".csv",
-    },
-  ],
-});
-
-// Only table files are work for load: the pipeline's own objects under `_state/` never match
-// the `tables/` prefix, so writing them triggers nothing.
-processedBucket.notify({
-  notifications: [
-    {
-      name: "ParquetToLoad",
-      queue: loadQueue,
-      events: ["s3:ObjectCreated:*"],
-      filterPrefix: "tables/",
-      filterSuffix: ".parquet",
-    },
-  ],
-});
+// One notify() per bucket: each bucket feeds one stage.
+for (const [stage, queue] of [
+  [TOPOLOGY.transform, transformQueue],
+  [TOPOLOGY.load, loadQueue],
+] as const)
+  buckets[stage.input.bucket].notify({
+    notifications: [
+      {
+        name: stage.input.notification,
+        queue,
+        events: ["s3:ObjectCreated:*"],
+        ...(stage.input.prefix ? { filterPrefix: stage.input.prefix } : {}),
+        filterSuffix: stage.input.suffix,
+      },
+    ],
+  });
 
 /** What a function's role needs to consume a queue through an event source mapping. */
 export function consumePermission(queue: sst.aws.Queue) {

@@ -1,10 +1,9 @@
 import { isSourceTableName, isTargetTableName } from "../catalog/index.js";
 import type { SourceTableName, TargetTableName } from "../catalog/index.js";
 
-/** Prefix of the pipeline's own bookkeeping objects; bucket notifications never match it. */
-export const STATE_PREFIX = "_state/";
-/** Prefix of star-table Parquet objects in the processed bucket (what the load queue hears). */
-export const TABLES_PREFIX = "tables/";
+import { TABLES_PREFIX } from "./key-layout.js";
+
+export { CSV_SUFFIX, PARQUET_SUFFIX, STATE_PREFIX, TABLES_PREFIX } from "./key-layout.js";
 
 /** `20261127T045210123Z`: sortable, no characters S3 events would escape. */
 export function runStamp(at: Date): string {
