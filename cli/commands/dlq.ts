@@ -12,6 +12,7 @@ import {
   withTarget,
   type TargetOptions,
 } from "../../lib/ops/index.js";
+import { counted } from "../../lib/plural.js";
 import { dataDirFrom } from "../databases.js";
 import { Progress } from "../progress.js";
 
@@ -84,7 +85,7 @@ export async function dlqPurge(opts: WhereOptions & { queue: string; yes?: boole
     throw new OpsError(`purging the ${queue} DLQ deletes its messages for good; add --yes to confirm`);
   return withTarget(targetOptions(opts), async ({ target }) => {
     const count = await purgeDeadLetters(target, queue, { confirmed: true });
-    return `purged the ${queue} DLQ of ${target.description}: ${count} message(s) deleted`;
+    return `purged the ${queue} DLQ of ${target.description}: ${counted(count, "message")} deleted`;
   });
 }
 

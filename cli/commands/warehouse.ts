@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { checkReferences, ensureWarehouse, warehouseDdl } from "../../lib/warehouse/schema.js";
+import { counted } from "../../lib/plural.js";
 import { Databases, dataDirFrom } from "../databases.js";
 
 interface WarehouseOptions {
@@ -77,7 +78,7 @@ export function registerWarehouse(program: Command): void {
       await withWarehouse(opts, async (dbs, url) => {
         const dangling = await checkReferences(await dbs.pool("warehouse", url));
         for (const d of dangling)
-          console.log(`${d.table}.${d.column} → ${d.references}: ${d.rows} dangling rows`);
+          console.log(`${d.table}.${d.column} → ${d.references}: ${counted(d.rows, "dangling row")}`);
         console.log(dangling.length ? "references: FAILED" : "references: every one resolves");
         if (dangling.length) process.exitCode = 1;
       });
