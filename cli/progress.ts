@@ -28,6 +28,11 @@ export class Progress {
   }
 }
 
+/** The progress line while the extraction runs: tables done so far and the last one's rows. */
+export function extractProgressLine(done: number, total: number, table: string, rows: number): string {
+  return `extract ${done}/${total} tables · ${table} ${counted(rows, "row")}`;
+}
+
 /** The progress line while the queues drain: messages handled per stage, failed attempts. */
 export function drainProgressLine(counts: { transform: number; load: number; failed: number }): string {
   return [

@@ -5,7 +5,7 @@ import { simulate } from "../../lib/source/simulate.js";
 import { counted } from "../../lib/plural.js";
 import { Databases, dataDirFrom } from "../databases.js";
 import { LocalPipeline, type RunSummary } from "../local-pipeline.js";
-import { drainProgressLine, Progress } from "../progress.js";
+import { drainProgressLine, extractProgressLine, Progress } from "../progress.js";
 import { formatSummary } from "../summary.js";
 
 interface RunOptions {
@@ -101,8 +101,10 @@ export function registerRun(program: Command): void {
           }
           const progress = new Progress();
           const counts = { transform: 0, load: 0, failed: 0 };
+          const onExtractTable = (t: { table: string; rows: number }, done: number, total: number) =>
+            progress.update(extractProgressLine(done, total, t.table, t.rows));
           const summary = await local.runOnce(
-            { sourceUrl, warehouseUrl, warehouse, signal: interrupt.signal },
+            { sourceUrl, warehouseUrl, warehouse, signal: interrupt.signal, onExtractTable },
             (batch) => {
               counts[batch.source as "transform" | "load"] += batch.messages;
               counts.failed += batch.failed;
