@@ -112,6 +112,11 @@ describe("operator tools end to end: a warehouse that is down, the DLQ, replay, 
     );
     expect(rows).toMatchObject({ fact_sales_order: 11187, fact_purchase_order: 4649, fact_payment: 15836 });
     expect(JSON.stringify(status)).not.toContain(new URL(warehouseUrl).password || "\u0000");
+    // One time format: ISO 8601 UTC, whatever the warehouse session's time zone.
+    const iso = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+    expect("lastLoadedAt" in status.warehouse! ? status.warehouse.lastLoadedAt : undefined).toMatch(iso);
+    expect(status.lastRun?.runAt).toMatch(iso);
+    expect(status.tables.find((t) => t.table === "sales_order")?.lastExtractedAt).toMatch(iso);
   });
 
   it("refuses to purge without --yes, and purges with it", async () => {

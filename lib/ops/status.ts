@@ -21,6 +21,7 @@ export interface WarehouseStatus {
   /** Null when the table does not exist yet. */
   readonly tables: readonly { readonly table: string; readonly rows: number | null }[];
   readonly objectsLoaded: number;
+  /** ISO 8601 UTC, e.g. 2026-12-01T08:47:17.123Z. */
   readonly lastLoadedAt?: string;
 }
 
@@ -53,7 +54,10 @@ export async function warehouseStatus(pool: Pool, redactedUrl: string): Promise<
   let lastLoadedAt: string | undefined;
   if (rows[0]?.present) {
     const { rows: l } = await pool.query<{ n: number; last: string | null }>(
-      `SELECT count(*)::int AS n, max(loaded_at)::text AS last FROM ${ledger}`,
+      // ISO 8601 UTC like every other time in a status, not the session's time zone.
+      `SELECT count(*)::int AS n,
+              to_char(max(loaded_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS last
+         FROM ${ledger}`,
     );
     objectsLoaded = l[0]?.n ?? 0;
     lastLoadedAt = l[0]?.last ?? undefined;
