@@ -1,12 +1,13 @@
 import type { SQSEvent } from "aws-lambda";
-import { handler as extractHandler } from "../functions/extract.js";
+import { makeExtractHandler } from "../functions/extract.js";
 import { handler as loadHandler } from "../functions/load.js";
 import { handler as transformHandler } from "../functions/transform.js";
 import { closeDatabases } from "../functions/config.js";
 import { sqsClient } from "../lib/aws/clients.js";
 import { queueDepth } from "../lib/aws/queue-depth.js";
 import type { Pool } from "../lib/db/pool.js";
-import type { ExtractResult } from "../lib/extract/extract.js";
+import { SOURCE_TABLES } from "../lib/catalog/index.js";
+import type { ExtractResult, TableExtract } from "../lib/extract/extract.js";
 import type { LoadedTable } from "../lib/warehouse/warehouse.js";
 import {
   DEFAULT_PIPELINE_RESOURCES,
@@ -117,9 +118,19 @@ export class LocalPipeline {
     return depths.reduce((n, d) => n + d.visible + d.inFlight + d.delayed, 0);
   }
 
-  /** One extraction, then everything it set off, through the queues. */
+  /**
+   * One extraction, then everything it set off, through the queues. `onExtractTable` hears
+   * of each source table as its extraction ends (`done` of `total`), `onBatch` of each batch
+   * the queues' pollers handle.
+   */
   async runOnce(
-    options: { sourceUrl: string; warehouseUrl: string; warehouse: Pool; signal?: AbortSignal },
+    options: {
+      sourceUrl: string;
+      warehouseUrl: string;
+      warehouse: Pool;
+      signal?: AbortSignal;
+      onExtractTable?: (table: TableExtract, done: number, total: number) => void;
+    },
     onBatch?: (result: BatchResult) => void,
   ): Promise<RunSummary> {
     const started = new Date();
@@ -130,6 +141,10 @@ export class LocalPipeline {
     await postgresWarehouse(options.warehouse)
       .ensureSchema()
       .catch(() => undefined);
+    let done = 0;
+    const extractHandler = makeExtractHandler(
+      options.onExtractTable && ((t) => options.onExtractTable?.(t, ++done, SOURCE_TABLES.length)),
+    );
     const extract = (await extractHandler({}, localContext("totes-extract"))) as ExtractResult;
     // Extraction is one step (its CSVs and high marks commit together); the drain is where a
     // Ctrl-C stops, between batches.

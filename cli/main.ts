@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import { registerDlq } from "./commands/dlq.js";
 import { registerExtractNow } from "./commands/extract-now.js";
@@ -6,8 +7,14 @@ import { registerSource } from "./commands/source.js";
 import { registerStatus } from "./commands/status.js";
 import { registerWarehouse } from "./commands/warehouse.js";
 
+// Read at run time: bin/totes.mjs runs this file from the package, through tsx, unbuilt.
+const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
+  version: string;
+};
+
 const program = new Command()
   .name("totes")
+  .version(version, "-V, --version", "print the version of totes-etl")
   .description("totes-etl: the totesys sales database into three star schemas, on AWS or on this machine")
   .showHelpAfterError();
 

@@ -1,3 +1,5 @@
+import { counted } from "../lib/plural.js";
+
 /**
  * Progress for long work: one line rewritten in place on a terminal, plain lines at most
  * every few seconds otherwise (CI logs, pipes).
@@ -24,4 +26,18 @@ export class Progress {
     if (this.shown) this.out.write("\r\x1b[2K");
     this.shown = false;
   }
+}
+
+/** The progress line while the extraction runs: tables done so far and the last one's rows. */
+export function extractProgressLine(done: number, total: number, table: string, rows: number): string {
+  return `extract ${done}/${total} tables · ${table} ${counted(rows, "row")}`;
+}
+
+/** The progress line while the queues drain: messages handled per stage, failed attempts. */
+export function drainProgressLine(counts: { transform: number; load: number; failed: number }): string {
+  return [
+    `transform ${counted(counts.transform, "message")}`,
+    `load ${counted(counts.load, "message")}`,
+    counted(counts.failed, "failed attempt"),
+  ].join(" · ");
 }

@@ -1,3 +1,4 @@
+import { counted, noun } from "../lib/plural.js";
 import type { RunSummary } from "./local-pipeline.js";
 
 const pad = (s: string | number, n: number) => String(s).padStart(n);
@@ -8,12 +9,15 @@ export function formatSummary(summary: RunSummary): string {
   const extracted = summary.extract.tables.filter((t) => t.rows > 0);
   lines.push(`extract  ${summary.extract.runAt}`);
   if (extracted.length === 0) lines.push("  no changes since the last run");
-  for (const t of extracted) lines.push(`  ${t.table.padEnd(22)}${pad(t.rows, 9)} rows   → ${t.objectKey}`);
+  for (const t of extracted)
+    lines.push(
+      `  ${t.table.padEnd(22)}${pad(t.rows, 9)} ${noun(t.rows, "row").padEnd(4)}   → ${t.objectKey}`,
+    );
   lines.push("load");
   if (summary.loaded.length === 0) lines.push("  nothing loaded");
   for (const t of summary.loaded)
     lines.push(
-      `  ${t.table.padEnd(22)}${pad(t.rowsWritten, 9)} rows written from ${t.rowsIn} in ${t.objects} object${t.objects === 1 ? "" : "s"}`,
+      `  ${t.table.padEnd(22)}${pad(t.rowsWritten, 9)} ${noun(t.rowsWritten, "row").padEnd(4)} written from ${t.rowsIn} in ${counted(t.objects, "object")}`,
     );
   lines.push(
     `dead letters: transform ${summary.deadLetters.transform}, load ${summary.deadLetters.load}   (${summary.seconds.toFixed(1)} s)`,

@@ -54,8 +54,19 @@ describe("the choreography on the local runtime: S3 notifications → SQS → ha
   });
 
   it("runs the sample end to end with nothing dead-lettered", async () => {
-    const summary = await local.runOnce({ sourceUrl, warehouseUrl, warehouse });
+    const progress: [string, number, number, number][] = [];
+    const summary = await local.runOnce({
+      sourceUrl,
+      warehouseUrl,
+      warehouse,
+      onExtractTable: (t, done, total) => progress.push([t.table, t.rows, done, total]),
+    });
     expect(summary.deadLetters).toEqual({ transform: 0, load: 0 });
+    // Extraction progress: every source table, as each one is stored, in order.
+    expect(progress.map(([, , done, total]) => `${done}/${total}`)).toEqual(
+      Array.from({ length: 11 }, (_, i) => `${i + 1}/11`),
+    );
+    expect(progress).toContainEqual(["sales_order", 11187, expect.any(Number), 11]);
     const loaded = Object.fromEntries(summary.loaded.map((t) => [t.table, t.rowsWritten]));
     expect(loaded).toMatchObject({ fact_sales_order: 11187, fact_purchase_order: 4649, fact_payment: 15836 });
   });

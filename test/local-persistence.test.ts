@@ -1,3 +1,5 @@
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -151,19 +153,34 @@ describe("local AWS persistence", () => {
 });
 
 describe("one process per data directory", () => {
-  it("refuses a directory another live process holds, and takes over one a dead process left", async () => {
-    const { spawn } = await import("node:child_process");
-    const { mkdir, writeFile } = await import("node:fs/promises");
+  it("refuses a directory another live totes process holds, and takes over one a dead process left", async () => {
     const { DataDirBusyError } = await import("../lib/local/index.js");
-    const holder = spawn("sleep", ["30"]);
+    // A real holder: another Node process that took the lock through lockDataDir.
+    const holder = spawn(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        "--input-type=module",
+        "-e",
+        'const { lockDataDir } = await import(process.argv[1]); await lockDataDir(process.argv[2]); console.log("locked"); setInterval(() => {}, 1000);',
+        path.resolve(import.meta.dirname, "../lib/local/data-dir-lock.ts"),
+        dir,
+      ],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    const exited = once(holder, "exit");
     try {
-      await mkdir(path.join(dir, "aws"), { recursive: true });
-      await writeFile(path.join(dir, "aws", "lock"), String(holder.pid));
-      await expect(startLocalAws({ dataDir: dir })).rejects.toBeInstanceOf(DataDirBusyError);
+      const [line] = (await once(holder.stdout, "data")) as [Buffer];
+      expect(line.toString()).toContain("locked");
+      const refused = startLocalAws({ dataDir: dir });
+      await expect(refused).rejects.toBeInstanceOf(DataDirBusyError);
+      await expect(refused).rejects.toThrow(`in use by another totes process (pid ${holder.pid})`);
     } finally {
-      holder.kill();
+      // SIGKILL: it cannot remove its lock, as after a crash.
+      holder.kill("SIGKILL");
     }
-    await new Promise((resolve) => holder.once("exit", resolve));
+    await exited;
     const aws = await startLocalAws({ dataDir: dir });
     await aws.stop();
   });

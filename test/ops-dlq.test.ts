@@ -92,7 +92,7 @@ describe("operator tools end to end: a warehouse that is down, the DLQ, replay, 
 
   it("after the server is up, replay then run leaves the warehouse complete", async () => {
     const report = await dlqReplay({ queue: "load", dataDir });
-    expect(report).toContain(`moved ${dead.length} message(s) from the load DLQ`);
+    expect(report).toContain(`moved ${dead.length} messages from the load DLQ`);
 
     const code = await totesRun(["--source", sourceUrl, "--warehouse", warehouseUrl, "--data-dir", dataDir]);
     expect(code).toBe(0);
@@ -112,10 +112,15 @@ describe("operator tools end to end: a warehouse that is down, the DLQ, replay, 
     );
     expect(rows).toMatchObject({ fact_sales_order: 11187, fact_purchase_order: 4649, fact_payment: 15836 });
     expect(JSON.stringify(status)).not.toContain(new URL(warehouseUrl).password || "\u0000");
+    // One time format: ISO 8601 UTC, whatever the warehouse session's time zone.
+    const iso = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+    expect("lastLoadedAt" in status.warehouse! ? status.warehouse.lastLoadedAt : undefined).toMatch(iso);
+    expect(status.lastRun?.runAt).toMatch(iso);
+    expect(status.tables.find((t) => t.table === "sales_order")?.lastExtractedAt).toMatch(iso);
   });
 
   it("refuses to purge without --yes, and purges with it", async () => {
     await expect(dlqPurge({ queue: "load", dataDir })).rejects.toThrow(/--yes/);
-    expect(await dlqPurge({ queue: "load", dataDir, yes: true })).toMatch(/0 message\(s\) deleted/);
+    expect(await dlqPurge({ queue: "load", dataDir, yes: true })).toMatch(/0 messages deleted/);
   });
 });

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import {
+  DLQ_NAMES,
   findDeadLetter,
   formatDeadLetter,
   formatDeadLetters,
@@ -10,8 +11,11 @@ import {
   purgeDeadLetters,
   replayDeadLetters,
   withTarget,
+  type DeadLetter,
+  type DlqName,
   type TargetOptions,
 } from "../../lib/ops/index.js";
+import { counted } from "../../lib/plural.js";
 import { dataDirFrom } from "../databases.js";
 import { Progress } from "../progress.js";
 
@@ -40,13 +44,20 @@ export function whereOptions(command: Command): Command {
     );
 }
 
-export async function dlqList(opts: WhereOptions & { queue: string; json?: boolean }): Promise<string> {
-  const queue = parseDlqName(opts.queue);
+/** One DLQ, or without `queue` both, each under its own heading (JSON: one array; each entry names its queue). */
+export async function dlqList(opts: WhereOptions & { queue?: string; json?: boolean }): Promise<string> {
+  const queues = opts.queue ? [parseDlqName(opts.queue)] : DLQ_NAMES;
   return withTarget(targetOptions(opts), async ({ target }) => {
-    const letters = await listDeadLetters(target, queue);
+    const sections: { queue: DlqName; letters: DeadLetter[] }[] = [];
+    // One after the other: a listing holds each page of its queue invisible for a while.
+    for (const queue of queues) sections.push({ queue, letters: await listDeadLetters(target, queue) });
     return opts.json
-      ? JSON.stringify(letters, null, 2)
-      : formatDeadLetters(letters, queue, target.description);
+      ? JSON.stringify(
+          sections.flatMap((s) => s.letters),
+          null,
+          2,
+        )
+      : sections.map((s) => formatDeadLetters(s.letters, s.queue, target.description)).join("\n\n");
   });
 }
 
@@ -84,7 +95,7 @@ export async function dlqPurge(opts: WhereOptions & { queue: string; yes?: boole
     throw new OpsError(`purging the ${queue} DLQ deletes its messages for good; add --yes to confirm`);
   return withTarget(targetOptions(opts), async ({ target }) => {
     const count = await purgeDeadLetters(target, queue, { confirmed: true });
-    return `purged the ${queue} DLQ of ${target.description}: ${count} message(s) deleted`;
+    return `purged the ${queue} DLQ of ${target.description}: ${counted(count, "message")} deleted`;
   });
 }
 
@@ -93,14 +104,16 @@ export function registerDlq(program: Command): void {
     .command("dlq")
     .description("dead-letter queues: see what failed and why, replay after a fix, purge");
   const queueHelp = "transform or load";
+  // Commander's help does not mark mandatory options itself.
+  const required = `${queueHelp} (required)`;
 
   whereOptions(dlq.command("list"))
     .description(
       "every dead message with its object key(s), receives, failure times and last error (consumes nothing)",
     )
-    .requiredOption("--queue <queue>", queueHelp)
+    .option("--queue <queue>", `${queueHelp} (default: both, one after the other)`)
     .option("--json", "machine-readable output", false)
-    .action(async (opts: WhereOptions & { queue: string; json: boolean }) =>
+    .action(async (opts: WhereOptions & { queue?: string; json: boolean }) =>
       console.log(await dlqList(opts)),
     );
 
@@ -116,7 +129,7 @@ export function registerDlq(program: Command): void {
     .description(
       "move dead messages back to their source queue (all, or --id); then run or let the stage pick them up",
     )
-    .requiredOption("--queue <queue>", queueHelp)
+    .requiredOption("--queue <queue>", required)
     .option("--id <ids...>", "only these message ids")
     .option("--dry-run", "report what would move; change nothing", false)
     .option("--json", "machine-readable output", false)
@@ -126,8 +139,8 @@ export function registerDlq(program: Command): void {
 
   whereOptions(dlq.command("purge"))
     .description("delete every message in a DLQ for good (requires --yes)")
-    .requiredOption("--queue <queue>", queueHelp)
-    .option("--yes", "confirm: the messages are deleted, not moved", false)
+    .requiredOption("--queue <queue>", required)
+    .option("--yes", "confirm: the messages are deleted, not moved (required)", false)
     .action(async (opts: WhereOptions & { queue: string; yes: boolean }) =>
       console.log(await dlqPurge(opts)),
     );

@@ -26,7 +26,7 @@ export function registerExtractNow(program: Command): void {
   program
     .command("extract-now")
     .description("invoke the deployed extract function now, asynchronously (after a fix or a replay)")
-    .option("--stage <stage>", "the deployed SST stage")
+    .option("--stage <stage>", "the deployed SST stage (required)")
     .option("--outputs <file>", "SST outputs JSON to read the function name from, instead of tags")
     .action(async (opts: { stage?: string; outputs?: string }) => console.log(await extractNow(opts)));
 }

@@ -2,9 +2,10 @@ import type { Command } from "commander";
 import { setLogLevel } from "../../functions/observability.js";
 import { initSource, sourceExists } from "../../lib/source/init.js";
 import { simulate } from "../../lib/source/simulate.js";
+import { counted } from "../../lib/plural.js";
 import { Databases, dataDirFrom } from "../databases.js";
 import { LocalPipeline, type RunSummary } from "../local-pipeline.js";
-import { Progress } from "../progress.js";
+import { drainProgressLine, extractProgressLine, Progress } from "../progress.js";
 import { formatSummary } from "../summary.js";
 
 interface RunOptions {
@@ -96,25 +97,25 @@ export function registerRun(program: Command): void {
           if (interrupt.signal.aborted) break;
           if (opts.simulate) {
             const sim = await simulate(source, { days: 1 });
-            console.error(`simulated ${sim.days} day(s) of source activity`);
+            console.error(`simulated ${counted(sim.days, "day")} of source activity`);
           }
           const progress = new Progress();
           const counts = { transform: 0, load: 0, failed: 0 };
+          const onExtractTable = (t: { table: string; rows: number }, done: number, total: number) =>
+            progress.update(extractProgressLine(done, total, t.table, t.rows));
           const summary = await local.runOnce(
-            { sourceUrl, warehouseUrl, warehouse, signal: interrupt.signal },
+            { sourceUrl, warehouseUrl, warehouse, signal: interrupt.signal, onExtractTable },
             (batch) => {
               counts[batch.source as "transform" | "load"] += batch.messages;
               counts.failed += batch.failed;
-              progress.update(
-                `transform ${counts.transform} messages · load ${counts.load} messages · ${counts.failed} failed attempts`,
-              );
+              progress.update(drainProgressLine(counts));
             },
           );
           progress.done();
           if (summary.interrupted) {
             const { waiting } = summary.interrupted;
             console.error(
-              `stopped: local state saved; ${waiting} message${waiting === 1 ? "" : "s"} left for the next \`totes run\``,
+              `stopped: local state saved; ${counted(waiting, "message")} left for the next \`totes run\``,
             );
             break;
           }

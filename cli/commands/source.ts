@@ -1,6 +1,7 @@
 import { InvalidArgumentError, type Command } from "commander";
 import { initSource } from "../../lib/source/init.js";
 import { simulate, type CopyProgress, type SimulationSummary } from "../../lib/source/simulate.js";
+import { counted } from "../../lib/plural.js";
 import { Databases, dataDirFrom } from "../databases.js";
 
 export function registerSource(program: Command): void {
@@ -81,6 +82,7 @@ function positiveNumber(value: string): number {
 }
 
 const count = (n: number): string => n.toLocaleString("en-GB");
+const many = (value: number, singular: string) => counted(value, singular, undefined, count);
 
 /** Progress of a scale run: one rewritten line on a terminal, plain lines otherwise. */
 function progressPrinter(): { update: (p: CopyProgress) => void; done: () => void } {
@@ -92,7 +94,7 @@ function progressPrinter(): { update: (p: CopyProgress) => void; done: () => voi
       // Plain lines only every 100k rows, so a log stays readable.
       if (!tty && rows - last < 100_000 && rows >= last) return;
       last = rows;
-      const line = `${table}: ${count(rows)} rows (${count(rowsPerSecond)} rows/s)`;
+      const line = `${table}: ${many(rows, "row")} (${count(rowsPerSecond)} rows/s)`;
       if (tty) {
         process.stdout.write(`\r\x1b[2K${line}`);
         open = true;
@@ -109,11 +111,11 @@ function describeSummary(s: SimulationSummary, where: string): string {
   const updates = Object.entries(s.updates).map(([table, n]) => `${table} ${count(n)}`);
   const what = s.mode === "scale" ? "Bulk-appended" : "Simulated";
   return [
-    `${what} ${count(s.days)} day${s.days === 1 ? "" : "s"}, ${s.firstDay} to ${s.lastDay}${span}, on the totesys source at ${where} with seed ${s.seed}:`,
-    `${count(s.salesOrders)} sales orders, ${count(s.purchaseOrders)} purchase orders,`,
-    `${count(s.transactions)} transactions and ${count(s.payments)} payments;`,
-    `${count(s.paymentsPaid)} payments paid by the daily payment runs;`,
+    `${what} ${many(s.days, "day")}, ${s.firstDay} to ${s.lastDay}${span}, on the totesys source at ${where} with seed ${s.seed}:`,
+    `${many(s.salesOrders, "sales order")}, ${many(s.purchaseOrders, "purchase order")},`,
+    `${many(s.transactions, "transaction")} and ${many(s.payments, "payment")};`,
+    `${many(s.paymentsPaid, "payment")} paid by the daily payment runs;`,
     `${updates.length ? `rows updated: ${updates.join(", ")}` : "no other rows updated"};`,
-    `${count(s.designs)} new design${s.designs === 1 ? "" : "s"}.`,
+    `${many(s.designs, "new design")}.`,
   ].join(" ");
 }

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { counted } from "../../lib/plural.js";
 import { postgresWarehouse } from "../../lib/warehouse/postgres.js";
 import { warehouseDdl } from "../../lib/warehouse/schema.js";
 import { Databases, dataDirFrom } from "../databases.js";
@@ -78,7 +79,7 @@ export function registerWarehouse(program: Command): void {
       await withWarehouse(opts, async (dbs, url) => {
         const dangling = await postgresWarehouse(await dbs.pool("warehouse", url)).checkReferences();
         for (const d of dangling)
-          console.log(`${d.table}.${d.column} → ${d.references}: ${d.rows} dangling rows`);
+          console.log(`${d.table}.${d.column} → ${d.references}: ${counted(d.rows, "dangling row")}`);
         console.log(dangling.length ? "references: FAILED" : "references: every one resolves");
         if (dangling.length) process.exitCode = 1;
       });

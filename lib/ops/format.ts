@@ -1,3 +1,4 @@
+import { counted } from "../plural.js";
 import type { DeadLetter } from "./dead-letters.js";
 import type { ReplayReport } from "./replay.js";
 import type { PipelineStatus } from "./status.js";
@@ -17,10 +18,7 @@ export function formatDeadLetters(letters: readonly DeadLetter[], queue: string,
       `  error:     ${or(l.lastError ?? l.unreadable, "(no failure recorded)")}`,
     ].join("\n"),
   );
-  return [
-    `${letters.length} message${letters.length === 1 ? "" : "s"} in the ${queue} DLQ of ${where}:`,
-    ...blocks,
-  ].join("\n\n");
+  return [`${counted(letters.length, "message")} in the ${queue} DLQ of ${where}:`, ...blocks].join("\n\n");
 }
 
 export function formatDeadLetter(letter: DeadLetter): string {
@@ -44,10 +42,10 @@ export function formatDeadLetter(letter: DeadLetter): string {
 
 export function formatReplay(report: ReplayReport, where: string): string {
   if (report.moveTask)
-    return `started an SQS move task for the ${report.queue} DLQ of ${where}: about ${report.moveTask.approximateMessages} message(s) back to the ${report.queue} queue (task ${report.moveTask.taskHandle})`;
+    return `started an SQS move task for the ${report.queue} DLQ of ${where}: about ${counted(report.moveTask.approximateMessages, "message")} back to the ${report.queue} queue (task ${report.moveTask.taskHandle})`;
   const verb = report.dryRun ? "would move" : "moved";
   const lines = [
-    `${verb} ${report.moved.length} message(s) from the ${report.queue} DLQ of ${where} back to the ${report.queue} queue${report.dryRun ? " (dry run: nothing changed)" : ""}`,
+    `${verb} ${counted(report.moved.length, "message")} from the ${report.queue} DLQ of ${where} back to the ${report.queue} queue${report.dryRun ? " (dry run: nothing changed)" : ""}`,
     ...report.moved.map(
       (m) =>
         `  ${m.messageId}${m.newMessageId ? ` → ${m.newMessageId}` : ""}  ${m.objectKeys.join(", ") || "(no object key)"}`,
@@ -58,20 +56,27 @@ export function formatReplay(report: ReplayReport, where: string): string {
   return lines.join("\n");
 }
 
+/**
+ * A high mark is a source `timestamp` ("2024-11-16 10:00:00.124"), on the source's own clock
+ * and with no zone: shown in the same ISO 8601 shape as the UTC times, but without a "Z".
+ */
+const isoLocal = (timestamp: string | undefined) => timestamp?.replace(" ", "T");
+
+/** Every time it shows is ISO 8601 (UTC ones end in Z, as `Date.toISOString` writes them). */
 export function formatStatus(status: PipelineStatus): string {
   const lines = [
     `status of ${status.target}`,
     "",
-    "source table           high mark                  last extraction            rows",
+    "source table           high mark (source clock)   last extraction (UTC)      rows",
   ];
   for (const t of status.tables)
     lines.push(
-      `  ${t.table.padEnd(21)}${or(t.highMark, "never").padEnd(27)}${or(t.lastExtractedAt).padEnd(27)}${or(t.lastRows).padStart(6)}`,
+      `  ${t.table.padEnd(21)}${or(isoLocal(t.highMark), "never").padEnd(27)}${or(t.lastExtractedAt).padEnd(27)}${or(t.lastRows).padStart(6)}`,
     );
   lines.push(
     "",
     status.lastRun
-      ? `last run  ${status.lastRun.runAt}: ${status.lastRun.objects} object(s), ${status.lastRun.rows} row(s)`
+      ? `last run  ${status.lastRun.runAt}: ${counted(status.lastRun.objects, "object")}, ${counted(status.lastRun.rows, "row")}`
       : "last run  none",
     "",
     "queue              visible  in flight  delayed",
@@ -85,7 +90,9 @@ export function formatStatus(status: PipelineStatus): string {
   if (!w) lines.push("warehouse  not read (pass --warehouse URL)");
   else if ("error" in w) lines.push(`warehouse  ${w.url}: cannot read: ${w.error}`);
   else {
-    lines.push(`warehouse  ${w.url}: ${w.objectsLoaded} object(s) loaded, last at ${or(w.lastLoadedAt)}`);
+    lines.push(
+      `warehouse  ${w.url}: ${counted(w.objectsLoaded, "object")} loaded, last at ${or(w.lastLoadedAt)}`,
+    );
     for (const t of w.tables) lines.push(`  ${t.table.padEnd(26)}${or(t.rows, "(missing)").padStart(10)}`);
   }
   return lines.join("\n");

@@ -2,6 +2,7 @@ import type { QueryResultRow } from "pg";
 import { columnNames, sourceTable, type Column, type SourceTableName } from "../catalog/index.js";
 import type { PoolClient } from "../db/pool.js";
 import { quoteIdent } from "../db/identifiers.js";
+import { noun } from "../plural.js";
 import type { Cell } from "./simulate-orders.js";
 
 /**
@@ -99,6 +100,10 @@ export async function checkForeignKeys(
             AND NOT EXISTS (SELECT 1 FROM ${quoteIdent(ref.table)} r WHERE r.${quoteIdent(ref.column)} = ${fk})`,
         [first],
       );
-      if (rows[0]!.n) throw new Error(`${rows[0]!.n} new ${table} rows have a dangling ${column.name}`);
+      const n = rows[0]!.n;
+      if (n)
+        throw new Error(
+          `${n} new ${table} ${noun(n, "row")} ${noun(n, "has", "have")} a dangling ${column.name}`,
+        );
     }
 }

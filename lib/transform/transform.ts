@@ -1,5 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { rm } from "node:fs/promises";
 import path from "node:path";
 import { SOURCE_TABLES, loadedColumns, sourceTable, targetTable, targetsFedBy } from "../catalog/index.js";
 import type { SourceTable, TargetTable } from "../catalog/index.js";
@@ -15,6 +14,7 @@ import { DuckSession } from "./duckdb-session.js";
 import { MODELS } from "./models/index.js";
 import { createLookups, loadRaw } from "./input.js";
 import { typedSelect } from "./staging.js";
+import { makeWorkDir } from "./work-dir.js";
 
 export interface TargetOutput {
   readonly target: string;
@@ -105,8 +105,11 @@ export async function transformObject(buckets: Buckets, key: string): Promise<Tr
   const input = parseIngestionKey(key);
   if (!input) throw new UnrecognisedKeyError(key, "ingestion");
   const table = sourceTable(input.table);
-  const workDir = await mkdtemp(path.join(tmpdir(), "totes-transform-"));
-  const duck = await DuckSession.open(workDir);
+  const workDir = await makeWorkDir();
+  const duck = await DuckSession.open(workDir).catch(async (error: unknown) => {
+    await rm(workDir, { recursive: true, force: true });
+    throw error;
+  });
   try {
     const csv = path.join(workDir, "input.csv");
     await buckets.store.getFile(buckets.ingestionBucket, key, csv);

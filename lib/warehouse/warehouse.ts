@@ -54,6 +54,7 @@ export interface WarehouseStatus {
   /** Null when the table does not exist yet. */
   readonly tables: readonly { readonly table: string; readonly rows: number | null }[];
   readonly objectsLoaded: number;
+  /** ISO 8601 UTC, e.g. 2026-12-01T08:47:17.123Z. */
   readonly lastLoadedAt?: string;
 }
 
@@ -212,7 +213,10 @@ export abstract class Warehouse<Tx extends SqlSession = SqlSession> {
     }
     if (!(await exists(this.ledger()))) return { url: this.description, tables, objectsLoaded: 0 };
     const { rows } = await db.query<{ n: number; last: string | null }>(
-      `SELECT count(*)::int AS n, max(loaded_at)::text AS last FROM ${this.ledger()}`,
+      // ISO 8601 UTC like every other time in a status, not the session's time zone.
+      `SELECT count(*)::int AS n,
+              to_char(max(loaded_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS last
+         FROM ${this.ledger()}`,
     );
     return {
       url: this.description,
