@@ -12,6 +12,8 @@ export interface EmbeddedPostgresHandle {
   /** Stops the cluster if this process started it; a cluster another process runs is left alone. */
   stop(): Promise<void>;
   readonly port: number;
+  /** The cluster's own directory (PGDATA: postmaster.pid, the WAL), which may differ from baseDir. */
+  readonly dataDir: string;
 }
 
 interface Credentials {
@@ -188,6 +190,7 @@ export async function startEmbeddedPostgres(
     `postgres://${encodeURIComponent(creds.user)}:${encodeURIComponent(creds.password)}@127.0.0.1:${port}/${database}`;
   return {
     port,
+    dataDir,
     async url(database: string) {
       await ensureDatabase(urlFor("postgres"), database);
       return urlFor(database);
