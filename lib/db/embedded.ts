@@ -92,6 +92,7 @@ async function runningPort(dataDir: string): Promise<number | undefined> {
 
 async function ensureDatabase(adminUrl: string, database: string): Promise<void> {
   const client = new pg.Client({ connectionString: adminUrl });
+  client.on("error", () => undefined); // a server dying mid-query rejects the query; it must not end the process
   await client.connect();
   try {
     const found = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [database]);

@@ -26,8 +26,13 @@ export function createPool(url: string, options: { max?: number; applicationName
     application_name: options.applicationName ?? "totes-etl",
     connectionTimeoutMillis: 10_000,
   });
-  // An idle client losing its server must not crash the process; the next query reports it.
+  // A server that goes away makes every client emit 'error'; one without a listener ends
+  // the process. The pool listens on idle clients only and takes that listener off a client
+  // it lends, so each client gets its own for life. The failure still reaches the caller:
+  // pg rejects the query (or COPY stream) in flight, later queries are refused, and the
+  // pool discards the broken client on release.
   pool.on("error", () => undefined);
+  pool.on("connect", (client) => void client.on("error", () => undefined));
   return pool;
 }
 
