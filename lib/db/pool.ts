@@ -1,4 +1,7 @@
 import pg from "pg";
+import { DatabaseUnreachableError, type DatabaseRole } from "./errors.js";
+
+export { redactUrl } from "./errors.js";
 
 // Dates and times stay as the strings Postgres prints: a JS Date would add a time zone
 // and drop sub-millisecond digits, and numeric already arrives as a string.
@@ -55,13 +58,11 @@ export async function withTransaction<T>(
   }
 }
 
-/** A connection URL with its password masked, for logs and messages. */
-export function redactUrl(url: string): string {
+/** One round trip, so a wrong or stopped database is reported, naming it, before any work starts. */
+export async function assertReachable(pool: pg.Pool, role: DatabaseRole, url: string): Promise<void> {
   try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = "****";
-    return parsed.toString();
-  } catch {
-    return "<unparseable connection URL>";
+    await pool.query("SELECT 1");
+  } catch (error) {
+    throw new DatabaseUnreachableError(role, url, { cause: error });
   }
 }
