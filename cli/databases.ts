@@ -1,5 +1,6 @@
 import path from "node:path";
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "../lib/db/embedded.js";
+import { checkDatabaseUrl, type DatabaseRole } from "../lib/db/errors.js";
 import { createPool, redactUrl, type Pool } from "../lib/db/pool.js";
 
 export const DEFAULT_DATA_DIR = ".totes";
@@ -24,14 +25,24 @@ export class Databases {
     return this.embedded;
   }
 
-  async url(kind: "source" | "warehouse", flag?: string): Promise<string> {
-    const given =
-      flag ?? (kind === "source" ? process.env.TOTES_SOURCE_URL : process.env.TOTES_WAREHOUSE_URL);
+  /**
+   * The URL the user gave for this database (flag, then env var), checked: a URL that is
+   * not postgres:// is refused here, naming the flag or variable it came from.
+   */
+  given(kind: DatabaseRole, flag?: string, flagName = `--${kind}`): string | undefined {
+    if (flag) return checkDatabaseUrl(kind, flagName, flag);
+    const variable = kind === "source" ? "TOTES_SOURCE_URL" : "TOTES_WAREHOUSE_URL";
+    const fromEnv = process.env[variable];
+    return fromEnv ? checkDatabaseUrl(kind, variable, fromEnv) : undefined;
+  }
+
+  async url(kind: DatabaseRole, flag?: string, flagName?: string): Promise<string> {
+    const given = this.given(kind, flag, flagName);
     if (given) return given;
     return (await this.cluster()).url(kind === "source" ? SOURCE_DATABASE : WAREHOUSE_DATABASE);
   }
 
-  async pool(kind: "source" | "warehouse", flag?: string): Promise<Pool> {
+  async pool(kind: DatabaseRole, flag?: string): Promise<Pool> {
     const pool = createPool(await this.url(kind, flag));
     this.pools.push(pool);
     return pool;

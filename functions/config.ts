@@ -1,5 +1,6 @@
 import { Resource } from "sst/resource";
 import { s3Client, type AwsEndpoint } from "../lib/aws/clients.js";
+import { checkDatabaseUrl, type DatabaseRole } from "../lib/db/errors.js";
 import { createPool, type Pool } from "../lib/db/pool.js";
 import type { Buckets } from "../lib/pipeline/location.js";
 import { ObjectStore } from "../lib/store/object-store.js";
@@ -66,14 +67,16 @@ export function buckets(config: FunctionConfig = functionConfig()): Buckets {
 const pools = new Map<string, Pool>();
 
 /** A pool per database, kept across warm invocations; a cold start simply makes a new one. */
-export function database(kind: "source" | "warehouse"): Pool {
-  const url =
-    kind === "source"
-      ? (linked("SourceDatabaseUrl", "value") ?? process.env.TOTES_SOURCE_URL)
-      : (linked("WarehouseDatabaseUrl", "value") ?? process.env.TOTES_WAREHOUSE_URL);
-  const resolved = required(
-    kind === "source" ? "SourceDatabaseUrl secret" : "WarehouseDatabaseUrl secret",
-    url,
+export function database(kind: DatabaseRole): Pool {
+  const secret = kind === "source" ? "SourceDatabaseUrl" : "WarehouseDatabaseUrl";
+  const variable = kind === "source" ? "TOTES_SOURCE_URL" : "TOTES_WAREHOUSE_URL";
+  const fromSecret = linked(secret, "value");
+  const url = fromSecret ?? process.env[variable];
+  // A URL that is not postgres:// fails every message at once, naming the setting to fix.
+  const resolved = checkDatabaseUrl(
+    kind,
+    fromSecret ? `${secret} secret` : variable,
+    required(`${secret} secret`, url),
   );
   let pool = pools.get(resolved);
   if (!pool) {

@@ -177,6 +177,8 @@ async function expectAllInvariants(pool: Pool, was: Before, s: SimulationSummary
 /** Copies of one initialised database: a sample load each is slower than a template copy. */
 async function cloneOf(template: string, name: string): Promise<Pool> {
   const admin = new pg.Client({ connectionString: inject("pgAdminUrl") });
+  // A lost server rejects the query in flight; without a listener its 'error' event would crash the run.
+  admin.on("error", () => undefined);
   await admin.connect();
   const clone = `${template}_${name}`;
   await admin.query(`CREATE DATABASE ${quoteIdent(clone)} TEMPLATE ${quoteIdent(template)}`);

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { setLogLevel } from "../../functions/observability.js";
+import { assertReachable } from "../../lib/db/pool.js";
 import { initSource, sourceExists } from "../../lib/source/init.js";
 import { simulate } from "../../lib/source/simulate.js";
 import { counted } from "../../lib/plural.js";
@@ -80,16 +81,22 @@ export function registerRun(program: Command): void {
       process.on("SIGINT", onSignal);
       process.on("SIGTERM", onSignal);
       try {
+        // A bad --source or --warehouse is refused, naming it, before any database starts or is
+        // reached; then both must answer before anything is extracted or queued.
+        dbs.given("source", opts.source);
+        dbs.given("warehouse", opts.warehouse);
         const sourceUrl = await dbs.url("source", opts.source);
         const source = await dbs.pool("source", sourceUrl);
+        const warehouseUrl = await dbs.url("warehouse", opts.warehouse);
+        const warehouse = await dbs.pool("warehouse", warehouseUrl);
+        await assertReachable(source, "source", sourceUrl);
+        await assertReachable(warehouse, "warehouse", warehouseUrl);
         const embeddedSource = !opts.source && !process.env.TOTES_SOURCE_URL;
         if (!(await sourceExists(source))) {
           if (!embeddedSource) throw new Error(`no totesys schema at ${dbs.describe(sourceUrl)}`);
           console.error("first run: loading the shipped 2024-11-15 sample into the embedded source…");
           await initSource(source);
         }
-        const warehouseUrl = await dbs.url("warehouse", opts.warehouse);
-        const warehouse = await dbs.pool("warehouse", warehouseUrl);
         console.error(`source    ${dbs.describe(sourceUrl)}\nwarehouse ${dbs.describe(warehouseUrl)}`);
         local = await LocalPipeline.start(dataDir);
 

@@ -22,7 +22,7 @@ export function registerSource(program: Command): void {
     .action(async (opts: { url?: string; sample: string; reset: boolean; dataDir?: string }) => {
       const dbs = new Databases(dataDirFrom(opts.dataDir));
       try {
-        const url = await dbs.url("source", opts.url);
+        const url = await dbs.url("source", opts.url, "--url");
         const pool = await dbs.pool("source", url);
         const result = await initSource(pool, { sample: opts.sample, reset: opts.reset });
         const { salesOrders, purchaseOrders, payments } = result.counts;
@@ -52,7 +52,7 @@ export function registerSource(program: Command): void {
     .action(async (opts: { url?: string; days?: number; seed: string; scale?: number; dataDir?: string }) => {
       const dbs = new Databases(dataDirFrom(opts.dataDir));
       try {
-        const url = await dbs.url("source", opts.url);
+        const url = await dbs.url("source", opts.url, "--url");
         const pool = await dbs.pool("source", url);
         const progress = progressPrinter();
         const summary = await simulate(pool, {

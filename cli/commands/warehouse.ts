@@ -16,7 +16,7 @@ const dirHelp = "where embedded databases and local state live (env TOTES_DATA_D
 async function withWarehouse<T>(opts: WarehouseOptions, fn: (dbs: Databases, url: string) => Promise<T>) {
   const dbs = new Databases(dataDirFrom(opts.dataDir));
   try {
-    return await fn(dbs, await dbs.url("warehouse", opts.url));
+    return await fn(dbs, await dbs.url("warehouse", opts.url, "--url"));
   } finally {
     await dbs.close();
   }

@@ -1,4 +1,7 @@
 import pg from "pg";
+import { DatabaseUnreachableError, type DatabaseRole } from "./errors.js";
+
+export { redactUrl } from "./errors.js";
 
 // Dates and times stay as the strings Postgres prints: a JS Date would add a time zone
 // and drop sub-millisecond digits, and numeric already arrives as a string.
@@ -26,8 +29,13 @@ export function createPool(url: string, options: { max?: number; applicationName
     application_name: options.applicationName ?? "totes-etl",
     connectionTimeoutMillis: 10_000,
   });
-  // An idle client losing its server must not crash the process; the next query reports it.
+  // A server that goes away makes every client emit 'error'; one without a listener ends
+  // the process. The pool listens on idle clients only and takes that listener off a client
+  // it lends, so each client gets its own for life. The failure still reaches the caller:
+  // pg rejects the query (or COPY stream) in flight, later queries are refused, and the
+  // pool discards the broken client on release.
   pool.on("error", () => undefined);
+  pool.on("connect", (client) => void client.on("error", () => undefined));
   return pool;
 }
 
@@ -50,13 +58,11 @@ export async function withTransaction<T>(
   }
 }
 
-/** A connection URL with its password masked, for logs and messages. */
-export function redactUrl(url: string): string {
+/** One round trip, so a wrong or stopped database is reported, naming it, before any work starts. */
+export async function assertReachable(pool: pg.Pool, role: DatabaseRole, url: string): Promise<void> {
   try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = "****";
-    return parsed.toString();
-  } catch {
-    return "<unparseable connection URL>";
+    await pool.query("SELECT 1");
+  } catch (error) {
+    throw new DatabaseUnreachableError(role, url, { cause: error });
   }
 }
