@@ -127,17 +127,14 @@ async function oneRun(ctx: BenchContext, local: LocalPipeline, source: Pool, war
   let lastLoad = 0;
   const batches: string[] = [];
   const started = performance.now();
-  const summary = await local.runOnce(
-    { sourceUrl: ctx.sourceUrl, warehouseUrl: ctx.warehouseUrl, warehouse },
-    (batch) => {
-      if (batch.messages === 0) return;
-      const at = performance.now();
-      if (batch.source === "load") lastLoad = at;
-      batches.push(
-        `${batch.source} ×${batch.messages} ${Math.round(batch.durationMs)} ms, done at ${Math.round(at - started)} ms`,
-      );
-    },
-  );
+  const summary = await local.runOnce({ source, warehouse }, (batch) => {
+    if (batch.messages === 0) return;
+    const at = performance.now();
+    if (batch.source === "load") lastLoad = at;
+    batches.push(
+      `${batch.source} ×${batch.messages} ${Math.round(batch.durationMs)} ms, done at ${Math.round(at - started)} ms`,
+    );
+  });
   const ended = performance.now();
   const figures: RunFigures = {
     rowsChanged,

@@ -1,11 +1,8 @@
 import type { SQSEvent } from "aws-lambda";
-import { makeExtractHandler } from "../functions/extract.js";
-import { handler as loadHandler } from "../functions/load.js";
-import { handler as transformHandler } from "../functions/transform.js";
-import { closeDatabases } from "../functions/config.js";
-import { sqsClient } from "../lib/aws/clients.js";
+import { s3Client, sqsClient } from "../lib/aws/clients.js";
 import { queueDepth } from "../lib/aws/queue-depth.js";
 import type { Pool } from "../lib/db/pool.js";
+import { PipelineError } from "../lib/errors.js";
 import { SOURCE_TABLES } from "../lib/catalog/index.js";
 import type { ExtractResult, TableExtract } from "../lib/extract/extract.js";
 import type { LoadedTable } from "../lib/warehouse/warehouse.js";
@@ -19,8 +16,27 @@ import {
   type LocalAws,
   type ProvisionedPipeline,
 } from "../lib/local/index.js";
+import type { Buckets } from "../lib/pipeline/location.js";
+import { ObjectStore } from "../lib/store/object-store.js";
 import { postgresWarehouse } from "../lib/warehouse/postgres.js";
+import type { Warehouse } from "../lib/warehouse/warehouse.js";
+import { createExtractHandler } from "../runtime/lambda/extract-handler.js";
+import { createLoadHandler } from "../runtime/lambda/load-handler.js";
+import { createTransformHandler } from "../runtime/lambda/transform-handler.js";
 import { localContext } from "./lambda-context.js";
+
+/** The databases the handlers of a local run talk to; the caller owns (and ends) the pools. */
+export interface LocalDatabases {
+  readonly source: Pool;
+  readonly warehouse: Pool;
+}
+
+/** `drain()` before any `runOnce()` told the pipeline which databases to use. */
+export class NoDatabasesError extends PipelineError {
+  constructor() {
+    super("the local pipeline has no databases yet: call runOnce() (or connect()) first");
+  }
+}
 
 export type { LoadedTable } from "../lib/warehouse/warehouse.js";
 
@@ -44,25 +60,31 @@ const RETRY_DELAY_SECONDS = 2;
  * dead letters) persists under the data directory between runs.
  */
 export class LocalPipeline {
+  private databases: { source: Pool; warehouse: Warehouse } | undefined;
+  private readonly buckets: Buckets;
+
   private constructor(
     private readonly aws: LocalAws,
     readonly pipeline: ProvisionedPipeline,
-  ) {}
+  ) {
+    // One client for the run, as a warm Lambda keeps one.
+    this.buckets = {
+      store: new ObjectStore(s3Client(aws.endpoint)),
+      ingestionBucket: pipeline.resources.ingestionBucket,
+      processedBucket: pipeline.resources.processedBucket,
+    };
+  }
+
+  /** The databases the handlers use from now on. */
+  connect(databases: LocalDatabases): void {
+    this.databases = { source: databases.source, warehouse: postgresWarehouse(databases.warehouse) };
+  }
 
   static async start(dataDir: string): Promise<LocalPipeline> {
     const aws = await startLocalAws({ dataDir, autosaveMs: 10_000 });
     try {
       const pipeline = await provisionPipeline(aws.endpoint, DEFAULT_PIPELINE_RESOURCES, {
         visibilityTimeoutSeconds: VISIBILITY_SECONDS,
-      });
-      // The handlers read their configuration from the environment outside SST.
-      Object.assign(process.env, {
-        TOTES_AWS_ENDPOINT: aws.endpoint.endpoint,
-        AWS_REGION: aws.endpoint.region,
-        AWS_ACCESS_KEY_ID: aws.endpoint.credentials.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: aws.endpoint.credentials.secretAccessKey,
-        TOTES_INGESTION_BUCKET: pipeline.resources.ingestionBucket,
-        TOTES_PROCESSED_BUCKET: pipeline.resources.processedBucket,
       });
       return new LocalPipeline(aws, pipeline);
     } catch (error) {
@@ -77,7 +99,12 @@ export class LocalPipeline {
 
   private source(queue: "transform" | "load") {
     const ref = queue === "transform" ? this.pipeline.transformQueue : this.pipeline.loadQueue;
-    const handler = queue === "transform" ? transformHandler : loadHandler;
+    const databases = this.databases;
+    if (!databases) throw new NoDatabasesError();
+    const handler =
+      queue === "transform"
+        ? createTransformHandler({ buckets: this.buckets })
+        : createLoadHandler({ buckets: this.buckets, warehouse: databases.warehouse });
     return new SqsEventSource({
       sqs: sqsClient(this.aws.endpoint),
       queueUrl: ref.url,
@@ -124,26 +151,23 @@ export class LocalPipeline {
    * the queues' pollers handle.
    */
   async runOnce(
-    options: {
-      sourceUrl: string;
-      warehouseUrl: string;
-      warehouse: Pool;
+    options: LocalDatabases & {
       signal?: AbortSignal;
       onExtractTable?: (table: TableExtract, done: number, total: number) => void;
     },
     onBatch?: (result: BatchResult) => void,
   ): Promise<RunSummary> {
     const started = new Date();
-    process.env.TOTES_SOURCE_URL = options.sourceUrl;
-    process.env.TOTES_WAREHOUSE_URL = options.warehouseUrl;
+    this.connect(options);
+    const warehouse = postgresWarehouse(options.warehouse);
     // The load handler creates the schema itself. A warehouse that is down must not stop
     // extract and transform: its load messages dead-letter, for `totes dlq replay` later.
-    await postgresWarehouse(options.warehouse)
-      .ensureSchema()
-      .catch(() => undefined);
+    await warehouse.ensureSchema().catch(() => undefined);
     let done = 0;
-    const extractHandler = makeExtractHandler(
-      options.onExtractTable && ((t) => options.onExtractTable?.(t, ++done, SOURCE_TABLES.length)),
+    const extractHandler = createExtractHandler(
+      { buckets: this.buckets, source: options.source },
+      options.onExtractTable &&
+        ((t: TableExtract) => options.onExtractTable?.(t, ++done, SOURCE_TABLES.length)),
     );
     const extract = (await extractHandler({}, localContext("totes-extract"))) as ExtractResult;
     // Extraction is one step (its CSVs and high marks commit together); the drain is where a
@@ -154,16 +178,14 @@ export class LocalPipeline {
     return {
       ...(interrupted ? { interrupted } : {}),
       extract,
-      loaded: await postgresWarehouse(options.warehouse)
-        .loadedSince(started)
-        .catch(() => []),
+      loaded: await warehouse.loadedSince(started).catch(() => []),
       deadLetters: await this.deadLetters(),
       seconds: (Date.now() - started.getTime()) / 1000,
     };
   }
 
   async stop(): Promise<void> {
-    await closeDatabases();
+    this.buckets.store.destroy();
     await this.aws.stop();
   }
 }

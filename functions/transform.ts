@@ -1,13 +1,4 @@
-import { transformObject } from "../lib/transform/transform.js";
-import { buckets } from "./config.js";
-import { sqsStageHandler } from "./sqs-handler.js";
+import { awsTransformDeps } from "../runtime/aws/deps.js";
+import { createTransformHandler } from "../runtime/lambda/transform-handler.js";
 
-export const handler = sqsStageHandler({
-  stage: "transform",
-  failures: () => {
-    const b = buckets();
-    return { store: b.store, bucket: b.ingestionBucket };
-  },
-  run: (object) => transformObject(buckets(), object.key),
-  measure: (r) => ({ table: r.table, rowsIn: r.rowsIn, rowsOut: r.outputs.reduce((n, o) => n + o.rows, 0) }),
-});
+export const handler = createTransformHandler(awsTransformDeps());

@@ -56,8 +56,7 @@ describe("the choreography on the local runtime: S3 notifications → SQS → ha
   it("runs the sample end to end with nothing dead-lettered", async () => {
     const progress: [string, number, number, number][] = [];
     const summary = await local.runOnce({
-      sourceUrl,
-      warehouseUrl,
+      source,
       warehouse,
       onExtractTable: (t, done, total) => progress.push([t.table, t.rows, done, total]),
     });

@@ -1,8 +1,8 @@
 import type { SQSBatchResponse } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { handler as loadHandler } from "../functions/load.js";
-import { handler as transformHandler } from "../functions/transform.js";
-import { closeDatabases } from "../functions/config.js";
+import { createLoadHandler } from "../runtime/lambda/load-handler.js";
+import { createTransformHandler } from "../runtime/lambda/transform-handler.js";
+import { postgresWarehouse } from "../lib/warehouse/postgres.js";
 import { SOURCE_TABLES, TARGET_TABLES, loadedColumns } from "../lib/catalog/index.js";
 import { createPool, type Pool } from "../lib/db/pool.js";
 import { quoteIdent } from "../lib/db/identifiers.js";
@@ -45,21 +45,22 @@ describe("convergence: any delivery order, with duplicates, gives the warehouse 
   let source: Pool;
   const history: string[][] = [];
 
-  /** Points the handlers at one processed bucket and warehouse, as their configuration would. */
+  const pools: Pool[] = [];
+  let handlers: Record<"transform" | "load", ReturnType<typeof createLoadHandler>>;
+
+  /** Builds the handlers over one processed bucket and warehouse, as their deployment would. */
   function configure(processedBucket: string, warehouseUrl: string) {
-    Object.assign(process.env, {
-      TOTES_AWS_ENDPOINT: objects.endpoint.endpoint,
-      AWS_REGION: objects.endpoint.region,
-      AWS_ACCESS_KEY_ID: "test",
-      AWS_SECRET_ACCESS_KEY: "test",
-      TOTES_INGESTION_BUCKET: objects.ingestionBucket,
-      TOTES_PROCESSED_BUCKET: processedBucket,
-      TOTES_WAREHOUSE_URL: warehouseUrl,
-    });
+    const buckets = { store: objects.store, ingestionBucket: objects.ingestionBucket, processedBucket };
+    const warehouse = createPool(warehouseUrl);
+    pools.push(warehouse);
+    handlers = {
+      transform: createTransformHandler({ buckets }),
+      load: createLoadHandler({ buckets, warehouse: postgresWarehouse(warehouse) }),
+    };
   }
 
   async function deliver(stage: "transform" | "load", bucket: string, key: string) {
-    const handler = stage === "transform" ? transformHandler : loadHandler;
+    const handler = handlers[stage];
     const response = (await handler(sqsEventFor(bucket, [key]), localContext(stage))) as SQSBatchResponse;
     expect(response.batchItemFailures, `${stage} of ${key}`).toEqual([]);
   }
@@ -97,8 +98,7 @@ describe("convergence: any delivery order, with duplicates, gives the warehouse 
     await runs();
   });
   afterAll(async () => {
-    await closeDatabases();
-    await Promise.all([objects.stop(), source.end()]);
+    await Promise.all([objects.stop(), source.end(), ...pools.map((p) => p.end())]);
   });
 
   async function inOrder(): Promise<Record<string, unknown[]>> {

@@ -4,7 +4,7 @@ import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { closeDatabases, database } from "../functions/config.js";
+import { closeDatabases, database } from "../runtime/aws/config.js";
 import {
   BadDatabaseUrlError,
   DatabaseUnreachableError,
@@ -147,7 +147,7 @@ describe("database URL errors carry which database, where, and why", () => {
       })();
       expect(error).toBeInstanceOf(BadDatabaseUrlError);
       expect(error?.message).toBe(
-        "--warehouse: the warehouse database URL does not parse: expected postgres://user:password@host:port/database",
+        "--warehouse: the warehouse database URL does not parse: expected postgres://, then user, password, host, port and database",
       );
       expect(error?.redactedUrl).toBeUndefined();
     }

@@ -1,9 +1,8 @@
 import type { SQSBatchResponse } from "aws-lambda";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { localContext } from "../cli/lambda-context.js";
-import { closeDatabases } from "../functions/config.js";
-import { handler as loadHandler } from "../functions/load.js";
-import { handler as transformHandler } from "../functions/transform.js";
+import { createLoadHandler } from "../runtime/lambda/load-handler.js";
+import { createTransformHandler } from "../runtime/lambda/transform-handler.js";
 import { createPool, type Pool } from "../lib/db/pool.js";
 import { ExtractError } from "../lib/errors.js";
 import { extract } from "../lib/extract/extract.js";
@@ -33,7 +32,6 @@ describe("faults: nothing lost, nothing duplicated", () => {
     objects = await startObjectStore();
   });
   afterAll(async () => {
-    await closeDatabases();
     await Promise.all([objects.stop(), source.end()]);
   });
 
@@ -100,13 +98,9 @@ describe("faults: nothing lost, nothing duplicated", () => {
       keys.push(key);
     }
     const warehouseUrl = await freshDatabaseUrl("fault_poison_wh");
-    Object.assign(process.env, {
-      TOTES_AWS_ENDPOINT: objects.endpoint.endpoint,
-      AWS_REGION: objects.endpoint.region,
-      TOTES_INGESTION_BUCKET: objects.ingestionBucket,
-      TOTES_PROCESSED_BUCKET: objects.processedBucket,
-      TOTES_WAREHOUSE_URL: warehouseUrl,
-    });
+    const warehouse = createPool(warehouseUrl);
+    const transformHandler = createTransformHandler({ buckets: objects });
+    const loadHandler = createLoadHandler({ buckets: objects, warehouse: postgresWarehouse(warehouse) });
     const event = sqsEventFor(objects.ingestionBucket, keys);
     const response = (await transformHandler(event, localContext("transform"))) as SQSBatchResponse;
     expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(
@@ -123,7 +117,6 @@ describe("faults: nothing lost, nothing duplicated", () => {
     const loadEvent = sqsEventFor(objects.processedBucket, [truncated, good[0]!]);
     const loaded = (await loadHandler(loadEvent, localContext("load"))) as SQSBatchResponse;
     expect(loaded.batchItemFailures).toEqual([{ itemIdentifier: loadEvent.Records[0]!.messageId }]);
-    const warehouse = createPool(warehouseUrl);
     expect((await warehouse.query("SELECT currency_code FROM dim_currency")).rows).toEqual([
       { currency_code: "EUR" },
     ]);

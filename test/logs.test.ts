@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { LocalPipeline } from "../cli/local-pipeline.js";
-import { setLogLevel } from "../functions/observability.js";
+import { setLogLevel } from "../runtime/lambda/observability.js";
 import { s3Client } from "../lib/aws/clients.js";
 import { failurePrefix } from "../lib/pipeline/failures.js";
 import { ingestionKey } from "../lib/pipeline/keys.js";

@@ -58,12 +58,13 @@ describe("operator tools end to end: a warehouse that is down, the DLQ, replay, 
     // run goes through the local pipeline directly, as a run whose warehouse died would.
     const local = await LocalPipeline.start(dataDir);
     const down = createPool(downUrl);
+    const source = createPool(sourceUrl);
     try {
-      const summary = await local.runOnce({ sourceUrl, warehouseUrl: downUrl, warehouse: down });
+      const summary = await local.runOnce({ source, warehouse: down });
       expect(summary.deadLetters.load).toBeGreaterThan(10);
     } finally {
       await local.stop();
-      await down.end();
+      await Promise.all([down.end(), source.end()]);
     }
     // Assess
     dead = JSON.parse(await dlqList({ queue: "load", dataDir, json: true })) as DeadLetter[];

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { chmod, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Readable, Writable } from "node:stream";
@@ -82,6 +82,8 @@ afterAll(() => {
 describe("a server stopped (immediate) under a COPY in each direction", () => {
   it("rejects both streams; the process carries on", async () => {
     const dir = await mkdtemp(path.join(tmpdir(), "totes-copy-outage-"));
+    // Traversable, so as root the cluster lives inside it (not in /var/tmp) and goes with it.
+    await chmod(dir, 0o755);
     const cluster = await startEmbeddedPostgres(dir);
     const pool = createPool(await cluster.url("copy_outage"));
     const [writer, reader] = await Promise.all([pool.connect(), pool.connect()]);
@@ -112,7 +114,7 @@ describe("a server stopped (immediate) under a COPY in each direction", () => {
       expect(results.map((r) => r.status)).toEqual(["rejected", "rejected"]);
       for (const r of results)
         expect(String((r as PromiseRejectedResult).reason)).toMatch(
-          /terminat|ECONNRESET|57P0|shutting down/i,
+          /terminat|ECONNRESET|EPIPE|57P0|shutting down/i,
         );
       expect(crashes).toEqual([]);
     } finally {
@@ -128,15 +130,16 @@ describe("a warehouse stopped (immediate) in the middle of a load", () => {
   let baseDir: string;
   let local: LocalPipeline;
   let sourceUrl: string;
+  let source: Pool;
   let target: OpsTarget;
   let cluster: EmbeddedPostgresHandle | undefined;
 
   beforeAll(async () => {
     baseDir = await mkdtemp(path.join(tmpdir(), "totes-outage-"));
+    await chmod(baseDir, 0o755);
     sourceUrl = await freshDatabaseUrl("outage_src");
-    const source = createPool(sourceUrl);
+    source = createPool(sourceUrl);
     await initSource(source);
-    await source.end();
     local = await LocalPipeline.start(path.join(baseDir, "data"));
     const p = local.pipeline;
     target = {
@@ -156,6 +159,7 @@ describe("a warehouse stopped (immediate) in the middle of a load", () => {
   });
   afterAll(async () => {
     await local?.stop();
+    await source?.end();
     await cluster?.stop();
     await rm(baseDir, { recursive: true, force: true });
   });
@@ -187,7 +191,7 @@ describe("a warehouse stopped (immediate) in the middle of a load", () => {
       // Act
       let summary: RunSummary | undefined;
       try {
-        summary = await local.runOnce({ sourceUrl, warehouseUrl: warehouse.url, warehouse: warehouse.pool });
+        summary = await local.runOnce({ source, warehouse: warehouse.pool });
       } finally {
         killer.cancel();
       }
@@ -221,11 +225,7 @@ describe("a warehouse stopped (immediate) in the middle of a load", () => {
 
     // After the outage: replay, run, and the warehouse holds the whole sample.
     await replayDeadLetters(target, "load");
-    const summary = await local.runOnce({
-      sourceUrl,
-      warehouseUrl: warehouse.url,
-      warehouse: warehouse.pool,
-    });
+    const summary = await local.runOnce({ source, warehouse: warehouse.pool });
     expect(summary.deadLetters).toEqual({ transform: 0, load: 0 });
     const count = async (table: string) =>
       (await warehouse.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`)).rows[0]!.n;

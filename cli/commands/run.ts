@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { setLogLevel } from "../../functions/observability.js";
+import { setLogLevel } from "../../runtime/lambda/observability.js";
 import { assertReachable } from "../../lib/db/pool.js";
 import { initSource, sourceExists } from "../../lib/source/init.js";
 import { simulate } from "../../lib/source/simulate.js";
@@ -111,7 +111,7 @@ export function registerRun(program: Command): void {
           const onExtractTable = (t: { table: string; rows: number }, done: number, total: number) =>
             progress.update(extractProgressLine(done, total, t.table, t.rows));
           const summary = await local.runOnce(
-            { sourceUrl, warehouseUrl, warehouse, signal: interrupt.signal, onExtractTable },
+            { source, warehouse, signal: interrupt.signal, onExtractTable },
             (batch) => {
               counts[batch.source as "transform" | "load"] += batch.messages;
               counts.failed += batch.failed;

@@ -62,7 +62,7 @@ export function checkDatabaseUrl(role: DatabaseRole, setting: string, url: strin
       role,
       setting,
       undefined,
-      "URL does not parse: expected postgres://user:password@host:port/database",
+      "URL does not parse: expected postgres://, then user, password, host, port and database",
     );
   }
   if (!POSTGRES_SCHEMES.includes(parsed.protocol))

@@ -13,6 +13,13 @@ import {
   type SQSClient,
 } from "@aws-sdk/client-sqs";
 import { s3Client, sqsClient, type AwsEndpoint } from "../aws/clients.js";
+import {
+  DLQ_RETENTION_SECONDS,
+  LOCAL_BUCKETS,
+  TOPOLOGY,
+  type QueuedStage,
+  type StageTopology,
+} from "../pipeline/topology.js";
 
 export interface PipelineResources {
   readonly ingestionBucket: string;
@@ -24,19 +31,22 @@ export interface PipelineResources {
 }
 
 export const DEFAULT_PIPELINE_RESOURCES: PipelineResources = {
-  ingestionBucket: "totes-ingestion",
-  processedBucket: "totes-processed",
-  transformQueue: "totes-transform",
-  transformDlq: "totes-transform-dlq",
-  loadQueue: "totes-load",
-  loadDlq: "totes-load-dlq",
+  ingestionBucket: LOCAL_BUCKETS.ingestion,
+  processedBucket: LOCAL_BUCKETS.processed,
+  transformQueue: TOPOLOGY.transform.queue.localName,
+  transformDlq: TOPOLOGY.transform.dlq.localName,
+  loadQueue: TOPOLOGY.load.queue.localName,
+  loadDlq: TOPOLOGY.load.dlq.localName,
 };
 
 export interface ProvisionOptions {
-  /** Main queues' visibility timeout: on AWS ≥ 6× the function timeout; locally a few seconds. */
+  /**
+   * Main queues' visibility timeout. The topology's (above the function timeout) by default;
+   * the local runner takes less, since its handlers run in this process.
+   */
   readonly visibilityTimeoutSeconds?: number;
-  /** Receives before a message moves to its DLQ (AWS RedrivePolicy). */
-  readonly maxReceiveCount?: number;
+  /** Receive counts, key filters and notification names; the pipeline's own by default. */
+  readonly topology?: Readonly<Record<QueuedStage, StageTopology>>;
 }
 
 export interface QueueRef {
@@ -54,10 +64,8 @@ export interface ProvisionedPipeline {
 }
 
 /** Notification rule names: stable, so re-provisioning replaces rather than adds. */
-export const INGESTION_NOTIFICATION_ID = "ingestion-csv-to-transform";
-export const PROCESSED_NOTIFICATION_ID = "processed-parquet-to-load";
-
-const DLQ_RETENTION_SECONDS = 14 * 24 * 3600;
+export const INGESTION_NOTIFICATION_ID = TOPOLOGY.transform.input.notification;
+export const PROCESSED_NOTIFICATION_ID = TOPOLOGY.load.input.notification;
 
 /**
  * Creates the pipeline's buckets, queues (each main queue redriving to its DLQ) and bucket
@@ -86,8 +94,7 @@ async function provisionWith(
   resources: PipelineResources,
   options: ProvisionOptions,
 ): Promise<ProvisionedPipeline> {
-  const visibilityTimeout = String(options.visibilityTimeoutSeconds ?? 5);
-  const maxReceiveCount = options.maxReceiveCount ?? 3;
+  const topology = options.topology ?? TOPOLOGY;
   const region = await s3.config.region();
 
   const ensureQueue = async (name: string, attributes: Record<string, string>): Promise<QueueRef> => {
@@ -132,21 +139,18 @@ async function provisionWith(
     ensureQueue(resources.transformDlq, dlqAttributes),
     ensureQueue(resources.loadDlq, dlqAttributes),
   ]);
-  const mainAttributes = (dlq: QueueRef) => ({
-    VisibilityTimeout: visibilityTimeout,
-    RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount }),
+  const mainAttributes = (stage: StageTopology, dlq: QueueRef) => ({
+    VisibilityTimeout: String(options.visibilityTimeoutSeconds ?? stage.visibilityTimeoutSeconds),
+    RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: stage.maxReceives }),
   });
   const [transformQueue, loadQueue] = await Promise.all([
-    ensureQueue(resources.transformQueue, mainAttributes(transformDlq)),
-    ensureQueue(resources.loadQueue, mainAttributes(loadDlq)),
+    ensureQueue(resources.transformQueue, mainAttributes(topology.transform, transformDlq)),
+    ensureQueue(resources.loadQueue, mainAttributes(topology.load, loadDlq)),
   ]);
 
-  const notify = async (
-    bucket: string,
-    id: string,
-    queue: QueueRef,
-    filter: { prefix?: string; suffix: string },
-  ) => {
+  const notify = async (bucket: string, queue: QueueRef, stage: StageTopology) => {
+    const id = stage.input.notification;
+    const filter = stage.input;
     const rules = [
       ...(filter.prefix !== undefined ? [{ Name: "prefix" as const, Value: filter.prefix }] : []),
       { Name: "suffix" as const, Value: filter.suffix },
@@ -184,12 +188,10 @@ async function provisionWith(
       throw new Error(`configuring notifications s3://${bucket} → ${queue.name} failed`, { cause: error });
     }
   };
+  const bucketOf = { ingestion: resources.ingestionBucket, processed: resources.processedBucket };
   await Promise.all([
-    notify(resources.ingestionBucket, INGESTION_NOTIFICATION_ID, transformQueue, { suffix: ".csv" }),
-    notify(resources.processedBucket, PROCESSED_NOTIFICATION_ID, loadQueue, {
-      prefix: "tables/",
-      suffix: ".parquet",
-    }),
+    notify(bucketOf[topology.transform.input.bucket], transformQueue, topology.transform),
+    notify(bucketOf[topology.load.input.bucket], loadQueue, topology.load),
   ]);
 
   return { resources, transformQueue, transformDlq, loadQueue, loadDlq };

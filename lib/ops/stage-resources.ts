@@ -1,5 +1,6 @@
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { ObjectStore } from "../store/object-store.js";
+import { QUEUED_STAGES, TOPOLOGY, type QueuedStage } from "../pipeline/topology.js";
 import { OpsError } from "./errors.js";
 
 /** Where one deployment of the pipeline lives: the same shape for a stage on AWS and for a data directory. */
@@ -28,8 +29,8 @@ export interface OpsTarget {
   readonly resources: StageResources;
 }
 
-export const DLQ_NAMES = ["transform", "load"] as const;
-export type DlqName = (typeof DLQ_NAMES)[number];
+export const DLQ_NAMES = QUEUED_STAGES;
+export type DlqName = QueuedStage;
 
 export function parseDlqName(text: string): DlqName {
   if ((DLQ_NAMES as readonly string[]).includes(text)) return text as DlqName;
@@ -46,17 +47,9 @@ export interface DlqRoute {
 }
 
 export function dlqRoute(resources: StageResources, name: DlqName): DlqRoute {
+  const bucket = { ingestion: resources.ingestionBucket, processed: resources.processedBucket };
+  const failureBucket = bucket[TOPOLOGY[name].failures];
   return name === "transform"
-    ? {
-        name,
-        dlqUrl: resources.transformDlqUrl,
-        sourceUrl: resources.transformQueueUrl,
-        failureBucket: resources.ingestionBucket,
-      }
-    : {
-        name,
-        dlqUrl: resources.loadDlqUrl,
-        sourceUrl: resources.loadQueueUrl,
-        failureBucket: resources.processedBucket,
-      };
+    ? { name, dlqUrl: resources.transformDlqUrl, sourceUrl: resources.transformQueueUrl, failureBucket }
+    : { name, dlqUrl: resources.loadDlqUrl, sourceUrl: resources.loadQueueUrl, failureBucket };
 }

@@ -72,4 +72,10 @@ export const TOPOLOGY: Readonly<Record<QueuedStage, StageTopology>> = {
   },
 };
 
+/** The buckets' names in the local runtime (on AWS, SST names them). */
+export const LOCAL_BUCKETS: Readonly<Record<BucketRole, string>> = {
+  ingestion: "totes-ingestion",
+  processed: "totes-processed",
+};
+
 export const QUEUED_STAGES: readonly QueuedStage[] = ["transform", "load"];

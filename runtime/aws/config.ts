@@ -1,14 +1,15 @@
 import { Resource } from "sst/resource";
-import { s3Client, type AwsEndpoint } from "../lib/aws/clients.js";
-import { checkDatabaseUrl, type DatabaseRole } from "../lib/db/errors.js";
-import { createPool, type Pool } from "../lib/db/pool.js";
-import type { Buckets } from "../lib/pipeline/location.js";
-import { ObjectStore } from "../lib/store/object-store.js";
+import { s3Client, type AwsEndpoint } from "../../lib/aws/clients.js";
+import { checkDatabaseUrl, type DatabaseRole } from "../../lib/db/errors.js";
+import { createPool, type Pool } from "../../lib/db/pool.js";
+import type { Buckets } from "../../lib/pipeline/location.js";
+import { ObjectStore } from "../../lib/store/object-store.js";
+import { PipelineError } from "../../lib/errors.js";
 
 /**
- * The one place handlers get configuration and secrets: SST's linked resources on AWS,
- * environment variables elsewhere (the local runtime sets them). Read per call, not at
- * import, so nothing depends on import order.
+ * The one place the deployed handlers get configuration and secrets: SST's linked resources,
+ * or environment variables where a function runs outside SST. The local runtime does not
+ * come here: it hands the handlers its own dependencies.
  */
 export interface FunctionConfig {
   readonly aws: AwsEndpoint;
@@ -27,8 +28,15 @@ function linked(resource: string, field: "name" | "value"): string | undefined {
   }
 }
 
+/** A setting a function cannot run without is missing. */
+export class ConfigurationError extends PipelineError {
+  constructor(readonly setting: string) {
+    super(`configuration: ${setting} is not set`);
+  }
+}
+
 function required(what: string, value: string | undefined): string {
-  if (!value) throw new Error(`configuration: ${what} is not set`);
+  if (!value) throw new ConfigurationError(what);
   return value;
 }
 

@@ -4,16 +4,17 @@ import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import type { SQSEvent } from "aws-lambda";
-import { processMessages, type QueueMessage } from "../lib/events/queue-batch.js";
-import type { ObjectRef } from "../lib/events/s3-notification.js";
-import { recordFailure } from "../lib/pipeline/failures.js";
-import type { ObjectStore } from "../lib/store/object-store.js";
+import { processMessages, type QueueMessage } from "../../lib/events/queue-batch.js";
+import type { ObjectRef } from "../../lib/events/s3-notification.js";
+import { recordFailure } from "../../lib/pipeline/failures.js";
+import type { Buckets } from "../../lib/pipeline/location.js";
+import { TOPOLOGY, type QueuedStage } from "../../lib/pipeline/topology.js";
 import { errorText, observability } from "./observability.js";
 
 export interface StageWork<R> {
-  readonly stage: "transform" | "load";
-  /** Where this stage records failures: the bucket its input objects live in. */
-  readonly failures: () => { store: ObjectStore; bucket: string };
+  readonly stage: QueuedStage;
+  /** Failure records go to the bucket the topology names for the stage. */
+  readonly buckets: Buckets;
   readonly run: (object: ObjectRef) => Promise<R>;
   /** Counts to log and publish as metrics for one object's result. */
   readonly measure: (result: R) => { table: string; rowsIn: number; rowsOut: number };
@@ -51,7 +52,11 @@ export function sqsStageHandler<R>(work: StageWork<R>) {
       error: errorText(error),
     });
     metrics.addMetric(`${work.stage}Failures`, MetricUnit.Count, 1);
-    const { store, bucket } = work.failures();
+    const { store } = work.buckets;
+    const bucket =
+      TOPOLOGY[work.stage].failures === "ingestion"
+        ? work.buckets.ingestionBucket
+        : work.buckets.processedBucket;
     for (const object of objects.length ? objects : [{ bucket, key: `message-${message.messageId}` }])
       await recordFailure(store, bucket, {
         stage: work.stage,

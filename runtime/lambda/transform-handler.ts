@@ -1,0 +1,17 @@
+import { transformObject } from "../../lib/transform/transform.js";
+import type { TransformDeps } from "./deps.js";
+import { sqsStageHandler } from "./sqs-stage-handler.js";
+
+/** Each CSV of an SQS batch of ingestion notifications → the star-table Parquet it affects. */
+export function createTransformHandler(deps: TransformDeps) {
+  return sqsStageHandler({
+    stage: "transform",
+    buckets: deps.buckets,
+    run: (object) => transformObject(deps.buckets, object.key),
+    measure: (r) => ({
+      table: r.table,
+      rowsIn: r.rowsIn,
+      rowsOut: r.outputs.reduce((n, o) => n + o.rows, 0),
+    }),
+  });
+}
