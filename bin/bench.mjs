@@ -4,4 +4,4 @@ import "./cli-env.mjs";
 import { register } from "tsx/esm/api";
 
 register();
-await import("../bench/main.ts");
+await import("../tools/bench/main.ts");

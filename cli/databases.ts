@@ -1,5 +1,5 @@
 import path from "node:path";
-import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "../lib/db/embedded.js";
+import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "../runtime/local/postgres/embedded.js";
 import { checkDatabaseUrl, type DatabaseRole } from "../lib/db/errors.js";
 import { createPool, redactUrl, type Pool } from "../lib/db/pool.js";
 

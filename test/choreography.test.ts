@@ -4,12 +4,12 @@ import path from "node:path";
 import { GetBucketNotificationConfigurationCommand } from "@aws-sdk/client-s3";
 import { ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LocalPipeline } from "../cli/local-pipeline.js";
-import { s3Client, sqsClient } from "../lib/aws/clients.js";
+import { LocalPipeline } from "../runtime/local/pipeline.js";
+import { s3Client, sqsClient } from "../runtime/aws/clients.js";
 import { createPool, type Pool } from "../lib/db/pool.js";
 import { ingestionKey } from "../lib/pipeline/keys.js";
 import { readFailure } from "../lib/pipeline/failures.js";
-import { initSource } from "../lib/source/init.js";
+import { initSource } from "../tools/source/init.js";
 import { ObjectStore } from "../lib/store/object-store.js";
 import { freshDatabaseUrl } from "./helpers/databases.js";
 

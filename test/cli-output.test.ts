@@ -6,18 +6,18 @@ import { promisify } from "node:util";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dlqList } from "../cli/commands/dlq.js";
-import type { RunSummary } from "../cli/local-pipeline.js";
+import type { RunSummary } from "../runtime/local/pipeline.js";
 import { drainProgressLine, extractProgressLine } from "../cli/progress.js";
 import { formatSummary } from "../cli/summary.js";
-import { sqsClient } from "../lib/aws/clients.js";
-import { DEFAULT_PIPELINE_RESOURCES, provisionPipeline, startLocalAws } from "../lib/local/index.js";
+import { sqsClient } from "../runtime/aws/clients.js";
+import { DEFAULT_PIPELINE_RESOURCES, provisionPipeline, startLocalAws } from "../runtime/local/index.js";
 import {
   formatDeadLetters,
   formatReplay,
   formatStatus,
   type DeadLetter,
   type PipelineStatus,
-} from "../lib/ops/index.js";
+} from "../ops/index.js";
 import { counted, noun } from "../lib/plural.js";
 
 const root = path.resolve(import.meta.dirname, "..");

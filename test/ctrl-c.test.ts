@@ -3,7 +3,7 @@ import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startEmbeddedPostgres } from "../lib/db/embedded.js";
+import { startEmbeddedPostgres } from "../runtime/local/postgres/embedded.js";
 import { createPool } from "../lib/db/pool.js";
 
 const repo = path.resolve(import.meta.dirname, "..");

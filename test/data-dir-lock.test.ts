@@ -4,8 +4,8 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { DataDirBusyError } from "../lib/local/index.js";
-import { lockDataDir } from "../lib/local/data-dir-lock.js";
+import { DataDirBusyError } from "../runtime/local/index.js";
+import { lockDataDir } from "../runtime/local/data-dir-lock.js";
 import { identityAlive, ownIdentity } from "../lib/process-identity.js";
 
 let dir: string;

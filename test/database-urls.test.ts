@@ -11,7 +11,7 @@ import {
   checkDatabaseUrl,
   redactUrl,
 } from "../lib/db/errors.js";
-import { awsStateDir } from "../lib/local/persistence.js";
+import { awsStateDir } from "../runtime/local/aws/persistence.js";
 import { closedPort, freshDatabaseUrl } from "./helpers/databases.js";
 
 const SECRET = "totes-test-secret-urls";

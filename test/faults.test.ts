@@ -1,6 +1,6 @@
 import type { SQSBatchResponse } from "aws-lambda";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { localContext } from "../cli/lambda-context.js";
+import { localContext } from "../runtime/local/lambda/context.js";
 import { createLoadHandler } from "../runtime/lambda/load-handler.js";
 import { createTransformHandler } from "../runtime/lambda/transform-handler.js";
 import { createPool, type Pool } from "../lib/db/pool.js";
@@ -10,7 +10,7 @@ import { EXTRACT_STATE_KEY, readExtractState } from "../lib/extract/state.js";
 import { loadObject } from "../lib/load/load.js";
 import { postgresWarehouse } from "../lib/warehouse/postgres.js";
 import { ingestionKey } from "../lib/pipeline/keys.js";
-import { initSource } from "../lib/source/init.js";
+import { initSource } from "../tools/source/init.js";
 import { transformObject } from "../lib/transform/transform.js";
 import { freshDatabaseUrl, freshPool } from "./helpers/databases.js";
 import { sqsEventFor } from "./helpers/events.js";

@@ -10,7 +10,7 @@ import {
 } from "@aws-sdk/client-sqs";
 import type { S3Event, SQSEvent } from "aws-lambda";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { s3Client, sqsClient } from "../lib/aws/clients.js";
+import { s3Client, sqsClient } from "../runtime/aws/clients.js";
 import {
   SqsEventSource,
   decodeEventKey,
@@ -21,7 +21,7 @@ import {
   type ProvisionedPipeline,
   type QueueRef,
   type SqsBatchHandler,
-} from "../lib/local/index.js";
+} from "../runtime/local/index.js";
 import { ObjectStore } from "../lib/store/object-store.js";
 
 let dir: string;

@@ -13,8 +13,8 @@ import {
 } from "@aws-sdk/client-sqs";
 import type { S3Event } from "aws-lambda";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { s3Client, sqsClient } from "../lib/aws/clients.js";
-import { provisionPipeline, startLocalAws, type LocalAws } from "../lib/local/index.js";
+import { s3Client, sqsClient } from "../runtime/aws/clients.js";
+import { provisionPipeline, startLocalAws, type LocalAws } from "../runtime/local/index.js";
 import { ObjectStore } from "../lib/store/object-store.js";
 
 let dir: string;
@@ -154,7 +154,7 @@ describe("local AWS persistence", () => {
 
 describe("one process per data directory", () => {
   it("refuses a directory another live totes process holds, and takes over one a dead process left", async () => {
-    const { DataDirBusyError } = await import("../lib/local/index.js");
+    const { DataDirBusyError } = await import("../runtime/local/index.js");
     // A real holder: another Node process that took the lock through lockDataDir.
     const holder = spawn(
       process.execPath,
@@ -164,7 +164,7 @@ describe("one process per data directory", () => {
         "--input-type=module",
         "-e",
         'const { lockDataDir } = await import(process.argv[1]); await lockDataDir(process.argv[2]); console.log("locked"); setInterval(() => {}, 1000);',
-        path.resolve(import.meta.dirname, "../lib/local/data-dir-lock.ts"),
+        path.resolve(import.meta.dirname, "../runtime/local/data-dir-lock.ts"),
         dir,
       ],
       { stdio: ["ignore", "pipe", "inherit"] },

@@ -11,7 +11,7 @@ import {
 import { DeleteMessageCommand, ReceiveMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import type { S3Event } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { s3Client, sqsClient } from "../lib/aws/clients.js";
+import { s3Client, sqsClient } from "../runtime/aws/clients.js";
 import {
   INGESTION_NOTIFICATION_ID,
   PROCESSED_NOTIFICATION_ID,
@@ -20,7 +20,7 @@ import {
   startLocalAws,
   type LocalAws,
   type ProvisionedPipeline,
-} from "../lib/local/index.js";
+} from "../runtime/local/index.js";
 import { ObjectStore, PreconditionFailedError } from "../lib/store/object-store.js";
 
 let dir: string;

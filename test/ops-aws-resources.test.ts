@@ -5,7 +5,7 @@ import {
   type GetResourcesCommandOutput,
 } from "@aws-sdk/client-resource-groups-tagging-api";
 import { describe, expect, it, vi } from "vitest";
-import { invokeExtract, resolveAwsStage, stageResourcesFromOutputs } from "../lib/ops/index.js";
+import { invokeExtract, resolveAwsStage, stageResourcesFromOutputs } from "../ops/index.js";
 
 const ACCOUNT = "123456789012";
 const REGION = "eu-west-2";

@@ -7,11 +7,11 @@ import { Command } from "commander";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dlqList, dlqPurge, dlqReplay } from "../cli/commands/dlq.js";
 import { registerRun } from "../cli/commands/run.js";
-import { LocalPipeline } from "../cli/local-pipeline.js";
+import { LocalPipeline } from "../runtime/local/pipeline.js";
 import { readStatus } from "../cli/commands/status.js";
 import { createPool, type Pool } from "../lib/db/pool.js";
-import type { DeadLetter } from "../lib/ops/index.js";
-import { initSource } from "../lib/source/init.js";
+import type { DeadLetter } from "../ops/index.js";
+import { initSource } from "../tools/source/init.js";
 import { closedPort, freshDatabaseUrl } from "./helpers/databases.js";
 
 /** `totes run …` in this process, as the CLI parses it; returns the exit code it set. */

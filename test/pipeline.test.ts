@@ -3,7 +3,7 @@ import { CURRENCY_NAMES } from "../lib/catalog/index.js";
 import type { Pool } from "../lib/db/pool.js";
 import { loadObject } from "../lib/load/load.js";
 import { postgresWarehouse } from "../lib/warehouse/postgres.js";
-import { initSource } from "../lib/source/init.js";
+import { initSource } from "../tools/source/init.js";
 import { transformObject } from "../lib/transform/transform.js";
 import { freshPool } from "./helpers/databases.js";
 import { startObjectStore } from "./helpers/object-store.js";

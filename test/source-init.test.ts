@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SOURCE_TABLES, columnNames } from "../lib/catalog/index.js";
 import type { Pool } from "../lib/db/pool.js";
 import { quoteIdent } from "../lib/db/identifiers.js";
-import { DEFAULT_SAMPLE, SAMPLES_DIR, initSource } from "../lib/source/init.js";
+import { DEFAULT_SAMPLE, SAMPLES_DIR, initSource } from "../tools/source/init.js";
 import { freshPool } from "./helpers/databases.js";
 
 /** Postgres prints 0-3 fractional digits; the sample always 3. */

@@ -3,9 +3,9 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { SOURCE_TABLES, type Column } from "../lib/catalog/index.js";
 import { createPool, type Pool } from "../lib/db/pool.js";
 import { quoteIdent } from "../lib/db/identifiers.js";
-import { initSource } from "../lib/source/init.js";
-import { simulate, type SimulationSummary } from "../lib/source/simulate.js";
-import { checkForeignKeys, suspendForeignKeyTriggers } from "../lib/source/simulate-sql.js";
+import { initSource } from "../tools/source/init.js";
+import { simulate, type SimulationSummary } from "../tools/source/simulate.js";
+import { checkForeignKeys, suspendForeignKeyTriggers } from "../tools/source/simulate-sql.js";
 import { withTransaction } from "../lib/db/pool.js";
 import { freshDatabaseUrl, freshPool } from "./helpers/databases.js";
 

@@ -14,7 +14,7 @@ import {
   type DeadLetter,
   type DlqName,
   type TargetOptions,
-} from "../../lib/ops/index.js";
+} from "../../ops/index.js";
 import { counted } from "../../lib/plural.js";
 import { dataDirFrom } from "../databases.js";
 import { Progress } from "../progress.js";

@@ -1,6 +1,6 @@
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import type { Command } from "commander";
-import { awsRegion, invokeExtract, OpsError, withTarget } from "../../lib/ops/index.js";
+import { awsRegion, invokeExtract, OpsError, withTarget } from "../../ops/index.js";
 import { targetOptions } from "./dlq.js";
 
 export async function extractNow(opts: { stage?: string; outputs?: string }): Promise<string> {

@@ -1,11 +1,11 @@
 import type { Command } from "commander";
 import { setLogLevel } from "../../runtime/lambda/observability.js";
 import { assertReachable } from "../../lib/db/pool.js";
-import { initSource, sourceExists } from "../../lib/source/init.js";
-import { simulate } from "../../lib/source/simulate.js";
+import { initSource, sourceExists } from "../../tools/source/init.js";
+import { simulate } from "../../tools/source/simulate.js";
 import { counted } from "../../lib/plural.js";
 import { Databases, dataDirFrom } from "../databases.js";
-import { LocalPipeline, type RunSummary } from "../local-pipeline.js";
+import { LocalPipeline, type RunSummary } from "../../runtime/local/pipeline.js";
 import { drainProgressLine, extractProgressLine, Progress } from "../progress.js";
 import { formatSummary } from "../summary.js";
 

@@ -1,6 +1,6 @@
 import { InvalidArgumentError, type Command } from "commander";
-import { initSource } from "../../lib/source/init.js";
-import { simulate, type CopyProgress, type SimulationSummary } from "../../lib/source/simulate.js";
+import { initSource } from "../../tools/source/init.js";
+import { simulate, type CopyProgress, type SimulationSummary } from "../../tools/source/simulate.js";
 import { counted } from "../../lib/plural.js";
 import { Databases, dataDirFrom } from "../databases.js";
 

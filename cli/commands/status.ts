@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { formatStatus, gatherStatus, withTarget, type PipelineStatus } from "../../lib/ops/index.js";
+import { formatStatus, gatherStatus, withTarget, type PipelineStatus } from "../../ops/index.js";
 import { postgresWarehouse } from "../../lib/warehouse/postgres.js";
 import { Databases } from "../databases.js";
 import { targetOptions, whereOptions, type WhereOptions } from "./dlq.js";

@@ -1,7 +1,7 @@
 import { loadedColumns } from "../catalog/index.js";
 import type { TargetTable } from "../catalog/index.js";
 import { qualified, quoteIdent } from "../db/identifiers.js";
-import type { WarehouseSchemas } from "../warehouse/schema.js";
+import type { WarehouseSchemas } from "./schema.js";
 
 /**
  * The SQL that moves a staged object into its warehouse table, generated from the

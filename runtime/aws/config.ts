@@ -1,5 +1,5 @@
 import { Resource } from "sst/resource";
-import { s3Client, type AwsEndpoint } from "../../lib/aws/clients.js";
+import { s3Client, type AwsEndpoint } from "./clients.js";
 import { checkDatabaseUrl, type DatabaseRole } from "../../lib/db/errors.js";
 import { createPool, type Pool } from "../../lib/db/pool.js";
 import type { Buckets } from "../../lib/pipeline/location.js";

@@ -1,5 +1,5 @@
 import type { SQSEvent } from "aws-lambda";
-import { s3EventMessage } from "../../lib/local/s3-event.js";
+import { s3EventMessage } from "../../runtime/local/lambda/s3-event.js";
 
 let messageCount = 0;
 

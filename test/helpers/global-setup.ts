@@ -2,7 +2,7 @@ import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
-import { startEmbeddedPostgres } from "../../lib/db/embedded.js";
+import { startEmbeddedPostgres } from "../../runtime/local/postgres/embedded.js";
 
 declare module "vitest" {
   export interface ProvidedContext {

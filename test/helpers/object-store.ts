@@ -1,6 +1,6 @@
 import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import { buildApp } from "fauxqs";
-import { s3Client, type AwsEndpoint } from "../../lib/aws/clients.js";
+import { s3Client, type AwsEndpoint } from "../../runtime/aws/clients.js";
 import type { Buckets } from "../../lib/pipeline/location.js";
 import { ObjectStore } from "../../lib/store/object-store.js";
 

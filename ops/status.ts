@@ -1,0 +1,68 @@
+import { SOURCE_TABLES } from "../lib/catalog/index.js";
+import { readExtractState, type ExtractState } from "../lib/extract/state.js";
+import type { Warehouse, WarehouseStatus } from "../lib/warehouse/warehouse.js";
+import { queueDepth, type QueueDepth } from "./queue-scan.js";
+import type { OpsTarget } from "./stage-resources.js";
+
+export interface SourceTableStatus {
+  readonly table: string;
+  /** Undefined: never extracted. */
+  readonly highMark?: string;
+  readonly lastExtractedAt?: string;
+  readonly lastRows?: number;
+  readonly lastObjectKey?: string;
+}
+
+export type { WarehouseStatus } from "../lib/warehouse/warehouse.js";
+
+export interface PipelineStatus {
+  readonly target: string;
+  readonly tables: readonly SourceTableStatus[];
+  readonly lastRun?: ExtractState["lastRun"];
+  readonly queues: Readonly<Record<"transform" | "transformDlq" | "load" | "loadDlq", QueueDepth>>;
+  /** Absent when no warehouse was given; `error` when it could not be read. */
+  readonly warehouse?: WarehouseStatus | { readonly url: string; readonly error: string };
+}
+
+/**
+ * What an operator checks first: how far each source table has been extracted, what is
+ * waiting or dead in the queues, and what the warehouse holds. Reads only.
+ */
+export async function gatherStatus(target: OpsTarget, warehouse?: Warehouse): Promise<PipelineStatus> {
+  const r = target.resources;
+  const { state } = await readExtractState(target.store, r.ingestionBucket);
+  const tables = SOURCE_TABLES.map((t): SourceTableStatus => {
+    const mark = state.tables[t.name];
+    return mark
+      ? {
+          table: t.name,
+          highMark: mark.highMark,
+          lastExtractedAt: mark.lastExtractedAt,
+          lastRows: mark.lastRows,
+          lastObjectKey: mark.lastObjectKey,
+        }
+      : { table: t.name };
+  });
+  const [transform, transformDlq, load, loadDlq] = await Promise.all(
+    [r.transformQueueUrl, r.transformDlqUrl, r.loadQueueUrl, r.loadDlqUrl].map((url) =>
+      queueDepth(target.sqs, url),
+    ),
+  );
+  let warehouseResult: PipelineStatus["warehouse"];
+  if (warehouse)
+    try {
+      warehouseResult = await warehouse.status();
+    } catch (error) {
+      warehouseResult = {
+        url: warehouse.description,
+        error: error instanceof Error ? error.message : String(error),
+      };
+    }
+  return {
+    target: target.description,
+    tables,
+    ...(state.lastRun ? { lastRun: state.lastRun } : {}),
+    queues: { transform: transform!, transformDlq: transformDlq!, load: load!, loadDlq: loadDlq! },
+    ...(warehouseResult ? { warehouse: warehouseResult } : {}),
+  };
+}

@@ -1,0 +1,191 @@
+import type { SQSEvent } from "aws-lambda";
+import { s3Client, sqsClient } from "../aws/clients.js";
+import { queueDepth } from "../aws/queue-depth.js";
+import type { Pool } from "../../lib/db/pool.js";
+import { PipelineError } from "../../lib/errors.js";
+import { SOURCE_TABLES } from "../../lib/catalog/index.js";
+import type { ExtractResult, TableExtract } from "../../lib/extract/extract.js";
+import type { LoadedTable } from "../../lib/warehouse/warehouse.js";
+import {
+  DEFAULT_PIPELINE_RESOURCES,
+  SqsEventSource,
+  drain,
+  provisionPipeline,
+  startLocalAws,
+  type BatchResult,
+  type LocalAws,
+  type ProvisionedPipeline,
+} from "./index.js";
+import type { Buckets } from "../../lib/pipeline/location.js";
+import { ObjectStore } from "../../lib/store/object-store.js";
+import { postgresWarehouse } from "../../lib/warehouse/postgres.js";
+import type { Warehouse } from "../../lib/warehouse/warehouse.js";
+import { createExtractHandler } from "../lambda/extract-handler.js";
+import { createLoadHandler } from "../lambda/load-handler.js";
+import { createTransformHandler } from "../lambda/transform-handler.js";
+import { localContext } from "./lambda/context.js";
+
+/** The databases the handlers of a local run talk to; the caller owns (and ends) the pools. */
+export interface LocalDatabases {
+  readonly source: Pool;
+  readonly warehouse: Pool;
+}
+
+/** `drain()` before any `runOnce()` told the pipeline which databases to use. */
+export class NoDatabasesError extends PipelineError {
+  constructor() {
+    super("the local pipeline has no databases yet: call runOnce() (or connect()) first");
+  }
+}
+
+export type { LoadedTable } from "../../lib/warehouse/warehouse.js";
+
+export interface RunSummary {
+  readonly extract: ExtractResult;
+  readonly loaded: readonly LoadedTable[];
+  readonly deadLetters: { readonly transform: number; readonly load: number };
+  readonly seconds: number;
+  /** Set when the run was stopped early (Ctrl-C): messages still waiting in the local queues. */
+  readonly interrupted?: { readonly waiting: number };
+}
+
+/** Visibility timeout of the local queues: above any handler run, as on AWS. */
+const VISIBILITY_SECONDS = 120;
+/** Locally a failed message is retried after seconds, not minutes. */
+const RETRY_DELAY_SECONDS = 2;
+
+/**
+ * The whole choreography on this machine: the local S3/SQS stand-in, the same Lambda
+ * handlers as on AWS, and event source pollers that drive them. State (objects, queues,
+ * dead letters) persists under the data directory between runs.
+ */
+export class LocalPipeline {
+  private databases: { source: Pool; warehouse: Warehouse } | undefined;
+  private readonly buckets: Buckets;
+
+  private constructor(
+    private readonly aws: LocalAws,
+    readonly pipeline: ProvisionedPipeline,
+  ) {
+    // One client for the run, as a warm Lambda keeps one.
+    this.buckets = {
+      store: new ObjectStore(s3Client(aws.endpoint)),
+      ingestionBucket: pipeline.resources.ingestionBucket,
+      processedBucket: pipeline.resources.processedBucket,
+    };
+  }
+
+  /** The databases the handlers use from now on. */
+  connect(databases: LocalDatabases): void {
+    this.databases = { source: databases.source, warehouse: postgresWarehouse(databases.warehouse) };
+  }
+
+  static async start(dataDir: string): Promise<LocalPipeline> {
+    const aws = await startLocalAws({ dataDir, autosaveMs: 10_000 });
+    try {
+      const pipeline = await provisionPipeline(aws.endpoint, DEFAULT_PIPELINE_RESOURCES, {
+        visibilityTimeoutSeconds: VISIBILITY_SECONDS,
+      });
+      return new LocalPipeline(aws, pipeline);
+    } catch (error) {
+      await aws.stop();
+      throw error;
+    }
+  }
+
+  get endpoint() {
+    return this.aws.endpoint;
+  }
+
+  private source(queue: "transform" | "load") {
+    const ref = queue === "transform" ? this.pipeline.transformQueue : this.pipeline.loadQueue;
+    const databases = this.databases;
+    if (!databases) throw new NoDatabasesError();
+    const handler =
+      queue === "transform"
+        ? createTransformHandler({ buckets: this.buckets })
+        : createLoadHandler({ buckets: this.buckets, warehouse: databases.warehouse });
+    return new SqsEventSource({
+      sqs: sqsClient(this.aws.endpoint),
+      queueUrl: ref.url,
+      queueArn: ref.arn,
+      name: queue,
+      region: this.aws.endpoint.region,
+      batchSize: 10,
+      waitTimeSeconds: 1,
+      visibilityTimeoutSeconds: VISIBILITY_SECONDS,
+      retryDelaySeconds: RETRY_DELAY_SECONDS,
+      handler: async (event: SQSEvent) =>
+        (await handler(event, localContext(`totes-${queue}`))) as {
+          batchItemFailures: { itemIdentifier: string }[];
+        },
+    });
+  }
+
+  async deadLetters(): Promise<{ transform: number; load: number }> {
+    const sqs = sqsClient(this.aws.endpoint);
+    const [transform, load] = await Promise.all([
+      queueDepth(sqs, this.pipeline.transformDlq.url),
+      queueDepth(sqs, this.pipeline.loadDlq.url),
+    ]);
+    return { transform: transform.visible, load: load.visible };
+  }
+
+  /** Transform and load until both queues are empty (failures end up in the DLQs). */
+  async drain(onBatch?: (result: BatchResult) => void, signal?: AbortSignal) {
+    return drain({ sources: [this.source("transform"), this.source("load")], idleMs: 750, onBatch, signal });
+  }
+
+  /** Messages waiting (visible, in flight or delayed) in the transform and load queues. */
+  async waiting(): Promise<number> {
+    const sqs = sqsClient(this.aws.endpoint);
+    const depths = await Promise.all(
+      [this.pipeline.transformQueue, this.pipeline.loadQueue].map((q) => queueDepth(sqs, q.url)),
+    );
+    return depths.reduce((n, d) => n + d.visible + d.inFlight + d.delayed, 0);
+  }
+
+  /**
+   * One extraction, then everything it set off, through the queues. `onExtractTable` hears
+   * of each source table as its extraction ends (`done` of `total`), `onBatch` of each batch
+   * the queues' pollers handle.
+   */
+  async runOnce(
+    options: LocalDatabases & {
+      signal?: AbortSignal;
+      onExtractTable?: (table: TableExtract, done: number, total: number) => void;
+    },
+    onBatch?: (result: BatchResult) => void,
+  ): Promise<RunSummary> {
+    const started = new Date();
+    this.connect(options);
+    const warehouse = postgresWarehouse(options.warehouse);
+    // The load handler creates the schema itself. A warehouse that is down must not stop
+    // extract and transform: its load messages dead-letter, for `totes dlq replay` later.
+    await warehouse.ensureSchema().catch(() => undefined);
+    let done = 0;
+    const extractHandler = createExtractHandler(
+      { buckets: this.buckets, source: options.source },
+      options.onExtractTable &&
+        ((t: TableExtract) => options.onExtractTable?.(t, ++done, SOURCE_TABLES.length)),
+    );
+    const extract = (await extractHandler({}, localContext("totes-extract"))) as ExtractResult;
+    // Extraction is one step (its CSVs and high marks commit together); the drain is where a
+    // Ctrl-C stops, between batches.
+    await this.drain(onBatch, options.signal);
+    await this.aws.save();
+    const interrupted = options.signal?.aborted ? { waiting: await this.waiting() } : undefined;
+    return {
+      ...(interrupted ? { interrupted } : {}),
+      extract,
+      loaded: await warehouse.loadedSince(started).catch(() => []),
+      deadLetters: await this.deadLetters(),
+      seconds: (Date.now() - started.getTime()) / 1000,
+    };
+  }
+
+  async stop(): Promise<void> {
+    this.buckets.store.destroy();
+    await this.aws.stop();
+  }
+}

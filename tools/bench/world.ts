@@ -1,0 +1,119 @@
+import { chmod, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { CreateBucketCommand } from "@aws-sdk/client-s3";
+import { buildApp } from "fauxqs";
+import { s3Client } from "../../runtime/aws/clients.js";
+import { SOURCE_TABLES } from "../../lib/catalog/index.js";
+import { startEmbeddedPostgres } from "../../runtime/local/postgres/embedded.js";
+import { createPool, type Pool } from "../../lib/db/pool.js";
+import { quoteIdent } from "../../lib/db/identifiers.js";
+import { initSource } from "../source/init.js";
+import { simulate } from "../source/simulate.js";
+import { ANCHOR_BUCKET, type BenchContext } from "./context.js";
+
+export interface World {
+  readonly ctx: BenchContext;
+  readonly source: { salesOrders: number; rows: Record<string, number>; shiftedDays: number };
+  close(): Promise<void>;
+}
+
+/** Scale mode spreads its orders over at most ~1,095 days after the newest row. */
+const SCALE_SPAN_DAYS = 1100;
+
+/**
+ * Scale mode writes its orders on the days after the newest row, up to three years on: from
+ * the 2024-11-15 sample that reaches past today, and extract never reads rows stamped after
+ * its own clock. So the sample's timestamps are first moved back (a few tens of thousands of
+ * rows: cheap), far enough that every simulated row is in the past and extractable.
+ */
+async function shiftSampleBack(pool: Pool): Promise<number> {
+  const latest = SOURCE_TABLES.map(
+    (t) => `SELECT max(greatest(created_at, last_updated)) AS m FROM ${quoteIdent(t.name)}`,
+  ).join(" UNION ALL ");
+  const { rows } = await pool.query<{ days: number }>(
+    `SELECT greatest(0, (max(m)::date + ${SCALE_SPAN_DAYS + 3}) - current_date)::int AS days FROM (${latest}) x`,
+  );
+  const days = rows[0]!.days;
+  if (days > 0)
+    for (const t of SOURCE_TABLES)
+      await pool.query(
+        `UPDATE ${quoteIdent(t.name)} SET created_at = created_at - make_interval(days => $1),
+           last_updated = last_updated - make_interval(days => $1)`,
+        [days],
+      );
+  return days;
+}
+
+async function tableCounts(pool: Pool): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const t of SOURCE_TABLES) {
+    const { rows } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${quoteIdent(t.name)}`);
+    counts[t.name] = rows[0]!.n;
+  }
+  return counts;
+}
+
+/**
+ * A throwaway world: an embedded Postgres cluster (source and warehouse databases) and a fauxqs
+ * S3 endpoint on 127.0.0.1, in a temp dir; the source holds the sample plus scale × 1M orders.
+ */
+export async function buildWorld(scale: number, log: (line: string) => void): Promise<World> {
+  const workDir = await mkdtemp(path.join(tmpdir(), "totes-bench-"));
+  // As root, Postgres runs as `postgres`, and a cluster under a private (0700) dir would be put
+  // in /var/tmp instead (runtime/local/postgres/embedded.ts); opened up, the cluster stays inside the work dir.
+  await chmod(workDir, 0o755);
+  const closers: (() => Promise<unknown>)[] = [() => rm(workDir, { recursive: true, force: true })];
+  const close = async () => {
+    for (const closer of closers.reverse()) await closer().catch(() => undefined);
+  };
+  try {
+    log(`work dir ${workDir}`);
+    const postgres = await startEmbeddedPostgres(path.join(workDir, "pg"));
+    closers.push(() => postgres.stop());
+    const sourceUrl = await postgres.url("totesys");
+    const warehouseUrl = await postgres.url("warehouse");
+
+    const app = buildApp({ logger: false } as Parameters<typeof buildApp>[0]);
+    const endpoint = await app.listen({ port: 0, host: "127.0.0.1" });
+    closers.push(() => app.close());
+    const aws = {
+      endpoint,
+      region: "us-east-1",
+      credentials: { accessKeyId: "bench", secretAccessKey: "bench" },
+    };
+    const s3 = s3Client(aws);
+    const buckets = { ingestionBucket: "ingestion", processedBucket: "processed" };
+    for (const bucket of [...Object.values(buckets), ANCHOR_BUCKET])
+      await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    s3.destroy();
+
+    const pool = createPool(sourceUrl, { max: 2 });
+    closers.push(() => pool.end());
+    await initSource(pool);
+    const shiftedDays = await shiftSampleBack(pool);
+    log(`sample moved ${shiftedDays} days back; simulating ${scale} × 1M sales orders…`);
+    const started = performance.now();
+    let lastLog = 0;
+    const summary = await simulate(pool, {
+      scale,
+      onProgress: (p) => {
+        if (performance.now() - lastLog < 5000) return;
+        lastLog = performance.now();
+        log(`  ${p.table} ${p.rows} rows (${Math.round(p.rowsPerSecond)}/s)`);
+      },
+    });
+    log(`simulated in ${((performance.now() - started) / 1000).toFixed(1)} s (until ${summary.to}); vacuum…`);
+    // Hint bits and statistics settled now, not during whichever stage reads the table first.
+    await pool.query("VACUUM ANALYZE");
+    const rows = await tableCounts(pool);
+    return {
+      ctx: { scale, workDir, sourceUrl, warehouseUrl, aws, ...buckets },
+      source: { salesOrders: rows.sales_order ?? 0, rows, shiftedDays },
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
