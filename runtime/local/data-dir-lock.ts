@@ -1,7 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { link, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { identityAlive, ownIdentity, pidLooksLikeNode, type ProcessIdentity } from "../../lib/process-identity.js";
+import {
+  identityAlive,
+  ownIdentity,
+  pidLooksLikeNode,
+  type ProcessIdentity,
+} from "../../lib/process-identity.js";
 
 /** Another live process holds the local runtime's state directory. */
 export class DataDirBusyError extends Error {
