@@ -8,6 +8,7 @@ import { s3Client } from "../runtime/aws/clients.js";
 import { failurePrefix } from "../lib/pipeline/failures.js";
 import { ingestionKey } from "../lib/pipeline/keys.js";
 import { ObjectStore } from "../lib/store/object-store.js";
+import { createPool, type Pool } from "../lib/db/pool.js";
 import { closedPort } from "./helpers/databases.js";
 
 const SECRET = "totes-test-secret-logs";
@@ -25,17 +26,20 @@ interface LogLine {
 describe("the handlers' logs: JSON lines with correlation fields, no secrets", () => {
   let dataDir: string;
   let local: LocalPipeline;
+  let downWarehouse: Pool;
   const written: string[] = [];
 
   beforeAll(async () => {
     dataDir = await mkdtemp(path.join(tmpdir(), "totes-logs-"));
     local = await LocalPipeline.start(dataDir);
     // The load's warehouse is down and its URL carries a password that must never be logged.
-    process.env.TOTES_WAREHOUSE_URL = `postgres://totes_loader:${SECRET}@127.0.0.1:${await closedPort()}/warehouse`;
+    downWarehouse = createPool(`postgres://totes_loader:${SECRET}@127.0.0.1:${await closedPort()}/warehouse`);
+    local.connect({ warehouse: downWarehouse });
   });
   afterAll(async () => {
     setLogLevel("ERROR");
     await local.stop();
+    await downWarehouse.end();
     await rm(dataDir, { recursive: true, force: true });
   });
 

@@ -29,7 +29,7 @@ describe("a poisoned object: in the DLQ with its error, the cause fixed, replaye
   /** The local runtime for one step, as `totes run` would hold it, then saved and released. */
   async function withPipeline(fn: (local: LocalPipeline, store: ObjectStore) => Promise<void>) {
     const local = await LocalPipeline.start(dataDir);
-    process.env.TOTES_WAREHOUSE_URL = warehouseUrl;
+    local.connect({ warehouse });
     try {
       await fn(local, new ObjectStore(s3Client(local.endpoint)));
     } finally {

@@ -168,7 +168,8 @@ describe("a warehouse stopped (immediate) in the middle of a load", () => {
   async function startWarehouse(): Promise<{ url: string; pool: Pool }> {
     cluster = await startEmbeddedPostgres(path.join(baseDir, "warehouse"));
     const url = await cluster.url("warehouse");
-    return { url, pool: createPool(url) };
+    // Named as the deployed load's pool is, which is what the killer looks for.
+    return { url, pool: createPool(url, { applicationName: "totes-etl warehouse" }) };
   }
 
   async function parquetKeys(): Promise<string[]> {

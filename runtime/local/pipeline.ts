@@ -60,7 +60,7 @@ const RETRY_DELAY_SECONDS = 2;
  * dead letters) persists under the data directory between runs.
  */
 export class LocalPipeline {
-  private databases: { source: Pool; warehouse: Warehouse } | undefined;
+  private databases: { warehouse: Warehouse } | undefined;
   private readonly buckets: Buckets;
 
   private constructor(
@@ -75,9 +75,9 @@ export class LocalPipeline {
     };
   }
 
-  /** The databases the handlers use from now on. */
-  connect(databases: LocalDatabases): void {
-    this.databases = { source: databases.source, warehouse: postgresWarehouse(databases.warehouse) };
+  /** The warehouse the load handler writes from now on (runOnce sets it too). */
+  connect(databases: { readonly warehouse: Pool }): void {
+    this.databases = { warehouse: postgresWarehouse(databases.warehouse) };
   }
 
   static async start(dataDir: string): Promise<LocalPipeline> {
