@@ -11,7 +11,10 @@ const NEEDS_QUOTES = /[",\r\n]/;
 export function copyCsvField(value: CopyField): string {
   if (value === null) return "";
   if (typeof value === "number") return String(value);
-  return value === "" || NEEDS_QUOTES.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
+  // A bare `\.` line ends COPY's data: quoted, it is just a value.
+  return value === "" || value === "\\." || NEEDS_QUOTES.test(value)
+    ? `"${value.replaceAll('"', '""')}"`
+    : value;
 }
 
 export const copyCsvLine = (fields: readonly CopyField[]): string =>

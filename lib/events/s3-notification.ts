@@ -28,14 +28,26 @@ export function objectsInNotification(body: string): ObjectRef[] {
       cause: error,
     });
   }
+  if (typeof parsed !== "object" || parsed === null)
+    throw new PipelineError(`message body is not an S3 notification (not an object): ${body.slice(0, 200)}`);
   if (parsed.Event === "s3:TestEvent") return [];
   if (!Array.isArray(parsed.Records))
     throw new PipelineError(`message body is not an S3 notification (no Records): ${body.slice(0, 200)}`);
+  if (parsed.Records.some((r) => typeof r !== "object" || r === null))
+    throw new PipelineError(
+      `message body is not an S3 notification (a record is not an object): ${body.slice(0, 200)}`,
+    );
   return parsed.Records.filter((r) => r.eventName?.startsWith("ObjectCreated") ?? false).map((r) => {
     const bucket = r.s3?.bucket?.name;
     const key = r.s3?.object?.key;
     if (!bucket || key === undefined)
       throw new PipelineError(`S3 event record without bucket or key: ${JSON.stringify(r)}`);
-    return { bucket, key: decodeS3Key(key) };
+    try {
+      return { bucket, key: decodeS3Key(key) };
+    } catch (error) {
+      throw new PipelineError(`S3 event record with an undecodable key: ${key.slice(0, 200)}`, {
+        cause: error,
+      });
+    }
   });
 }

@@ -24,7 +24,8 @@ function decimalText(raw: bigint, scale: number): string {
 const DAY_MS = 86_400_000;
 const dateText = (days: number) => new Date(days * DAY_MS).toISOString().slice(0, 10);
 function timestampText(micros: bigint): string {
-  const ms = micros / 1000n;
+  // Floor, not truncation: before 1970 the micros are negative and must round down.
+  const ms = (micros - (((micros % 1000n) + 1000n) % 1000n)) / 1000n;
   const iso = new Date(Number(ms)).toISOString();
   return `${iso.slice(0, 10)} ${iso.slice(11, 19)}.${pad(((micros % 1_000_000n) + 1_000_000n) % 1_000_000n, 6)}`;
 }

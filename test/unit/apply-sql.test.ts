@@ -1,0 +1,354 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadedColumns, targetTable, TARGET_TABLES } from "../../lib/catalog/index.js";
+import type { TargetTable } from "../../lib/catalog/index.js";
+import { qualified, quoteIdent } from "../../lib/db/identifiers.js";
+import type { Pool, PoolClient } from "../../lib/db/pool.js";
+import { withTransaction } from "../../lib/db/pool.js";
+import {
+  STAGE,
+  dimDropStale,
+  dimMerge,
+  dimVersionMerge,
+  factInsert,
+  insertMissing,
+} from "../../lib/warehouse/apply-sql.js";
+import { postgresDialect } from "../../lib/warehouse/postgres-dialect.js";
+import { warehouseDdl, type WarehouseSchemas } from "../../lib/warehouse/schema.js";
+import { stagedColumns } from "../../lib/warehouse/warehouse.js";
+import { freshPool } from "../helpers/databases.js";
+
+/** Reserved words on purpose: every generated name must be quoted to run at all. */
+const schemas: WarehouseSchemas = { stars: "order", meta: "user" };
+const oneLine = (sql: string) => sql.replace(/\s+/g, " ");
+
+const facts = TARGET_TABLES.filter((t) => t.kind === "fact");
+const versionedDims = TARGET_TABLES.filter((t) => t.kind === "dim" && t.name !== "dim_date");
+
+/** A dim whose table and column names are all reserved words (and one needs its quote doubled). */
+const reservedDim: TargetTable = {
+  name: "transaction",
+  kind: "dim",
+  grain: "one row per order",
+  naturalKey: "order",
+  columns: [
+    { name: "order", type: { kind: "int" } },
+    { name: "user", type: { kind: "text" } },
+    { name: 'say "when"', type: { kind: "text" } },
+  ],
+  sources: [],
+};
+
+describe("factInsert", () => {
+  it.each(facts.map((t) => [t.name, t]))(
+    "%s: inserts a staged version only if the fact lacks its natural id and version",
+    (_name, table) => {
+      // Act
+      const sql = oneLine(factInsert(table, schemas));
+
+      // Assess
+      const identity = [table.naturalKey, ...(table.versionKey ?? [])];
+      const guard = identity.map((c) => `f."${c}" = s."${c}"`).join(" AND ");
+      expect(sql).toContain(`INSERT INTO "order"."${table.name}" (`);
+      expect(sql).toContain(`WHERE NOT EXISTS ( SELECT 1 FROM "order"."${table.name}" f WHERE ${guard})`);
+      expect(sql).not.toContain(`"${table.recordId}"`);
+    },
+  );
+});
+
+describe("dimDropStale", () => {
+  it.each(versionedDims.map((t) => [t.name, t]))(
+    "%s: drops staged rows whose version is not newer than the one recorded",
+    (_name, table) => {
+      // Act
+      const sql = oneLine(dimDropStale(table, schemas));
+
+      // Assess
+      expect(sql).toContain(`DELETE FROM ${STAGE} USING "user"."dim_version" v`);
+      expect(sql).toContain(`v.table_name = $1 AND v.natural_id = ${STAGE}."${table.naturalKey}"`);
+      expect(sql).toContain(
+        `(v.version_hi > ${STAGE}._version_hi OR (v.version_hi = ${STAGE}._version_hi AND v.version_lo >= ${STAGE}._version_lo))`,
+      );
+    },
+  );
+});
+
+describe("dimMerge", () => {
+  it.each(versionedDims.map((t) => [t.name, t]))(
+    "%s: upserts on the natural id, updating every other loaded column",
+    (_name, table) => {
+      // Act
+      const sql = oneLine(dimMerge(table, schemas));
+
+      // Assess
+      const key = table.naturalKey;
+      expect(sql).toContain(
+        `MERGE INTO "order"."${table.name}" d USING ${STAGE} n ON d."${key}" = n."${key}"`,
+      );
+      const set = /UPDATE SET (.*) WHEN NOT MATCHED/.exec(sql)?.[1];
+      expect(set?.split(", ")).toEqual(
+        loadedColumns(table)
+          .filter((c) => c.name !== key)
+          .map((c) => `"${c.name}" = n."${c.name}"`),
+      );
+      expect(sql).not.toContain("_version");
+    },
+  );
+});
+
+describe("insertMissing", () => {
+  it("adds the calendar days dim_date lacks and never updates one", () => {
+    // Act
+    const sql = oneLine(insertMissing(targetTable("dim_date"), schemas));
+
+    // Assess
+    expect(sql).toContain(`ON d."date_id" = n."date_id"`);
+    expect(sql).toContain("WHEN NOT MATCHED THEN INSERT");
+    expect(sql).not.toContain("WHEN MATCHED");
+    expect(sql).toContain(`SELECT DISTINCT`);
+  });
+});
+
+describe("quoting", () => {
+  it("quotes every table, column and schema name, doubling quotes inside one", () => {
+    // Act
+    const sql = [factInsert, dimDropStale, dimMerge, dimVersionMerge, insertMissing]
+      .map((statement) => oneLine(statement(reservedDim, schemas)))
+      .join("\n");
+
+    // Assess
+    expect(sql).toContain(`"order"."transaction"`);
+    expect(sql).toContain(`"user"."dim_version"`);
+    expect(sql).toContain(`n."user"`);
+    expect(sql).toContain(`"say ""when"""`);
+    expect(sql).not.toMatch(/[\s.(]transaction[\s,)]/);
+  });
+});
+
+describe("the generated SQL in Postgres", () => {
+  let pool: Pool;
+
+  beforeAll(async () => {
+    pool = await freshPool("unit_apply_sql");
+    for (const statement of warehouseDdl(schemas)) await pool.query(statement);
+    await pool.query(
+      `CREATE TABLE ${qualified(schemas.stars, reservedDim.name)} ("order" integer PRIMARY KEY, "user" text, "say ""when""" text)`,
+    );
+  });
+
+  afterAll(async () => {
+    await pool.end();
+  });
+
+  type Row = Record<string, string | number | boolean | null>;
+
+  /** Stages the rows as the load does, then runs `apply` in the same transaction. */
+  async function load(
+    table: TargetTable,
+    rows: readonly Row[],
+    apply: (client: PoolClient) => Promise<number>,
+  ): Promise<number> {
+    return withTransaction(pool, async (client) => {
+      const columns = stagedColumns(table);
+      await client.query(postgresDialect.createStage(STAGE, columns));
+      for (const row of rows) {
+        const names = columns.map((c) => c.name);
+        await client.query(
+          `INSERT INTO ${STAGE} (${names.map(quoteIdent).join(", ")}) VALUES (${names.map((_, i) => `$${i + 1}`).join(", ")})`,
+          names.map((n) => row[n] ?? null),
+        );
+      }
+      return apply(client);
+    });
+  }
+
+  const loadFact = (table: TargetTable, rows: readonly Row[]) =>
+    load(table, rows, async (client) => (await client.query(factInsert(table, schemas))).rowCount ?? 0);
+
+  const loadDim = (table: TargetTable, rows: readonly Row[]) =>
+    load(table, rows, async (client) => {
+      await client.query(dimDropStale(table, schemas), [table.name]);
+      const written = (await client.query(dimMerge(table, schemas))).rowCount ?? 0;
+      await client.query(dimVersionMerge(table, schemas), [table.name]);
+      return written;
+    });
+
+  const select = async (sql: string) => (await pool.query<Row>(sql)).rows;
+
+  describe("fact_sales_order", () => {
+    const table = targetTable("fact_sales_order");
+    const order = (id: number, updated: string, units: number): Row => ({
+      sales_order_id: id,
+      created_date: "2024-11-01",
+      created_time: "09:00:00",
+      last_updated_date: "2024-11-15",
+      last_updated_time: updated,
+      sales_staff_id: 1,
+      counterparty_id: 2,
+      units_sold: units,
+      unit_price: "-0.05",
+      currency_id: 3,
+      design_id: 4,
+      agreed_payment_date: "2024-11-20",
+      agreed_delivery_date: "2024-11-21",
+      agreed_delivery_location_id: 5,
+    });
+
+    it("appends each version once, with ids from the warehouse, however often it is loaded", async () => {
+      // Prepare
+      const first = [order(1, "10:00:00", 10), order(1, "11:00:00", 11)];
+
+      // Act
+      const written = [
+        await loadFact(table, first),
+        await loadFact(table, first),
+        await loadFact(table, [order(1, "11:00:00", 11), order(1, "12:00:00", 12)]),
+      ];
+
+      // Assess
+      expect(written).toEqual([2, 0, 1]);
+      const rows = await select(
+        `SELECT sales_record_id, last_updated_time, units_sold, unit_price::text
+           FROM "order".fact_sales_order WHERE sales_order_id = 1 ORDER BY last_updated_time`,
+      );
+      expect(rows.map((r) => [r.last_updated_time, r.units_sold, r.unit_price])).toEqual([
+        ["10:00:00", 10, "-0.05"],
+        ["11:00:00", 11, "-0.05"],
+        ["12:00:00", 12, "-0.05"],
+      ]);
+      expect(new Set(rows.map((r) => r.sales_record_id)).size).toBe(3);
+    });
+  });
+
+  describe("dim_currency (a versioned dim)", () => {
+    const table = targetTable("dim_currency");
+    const currency = (id: number, name: string, hi: string, lo = hi): Row => ({
+      currency_id: id,
+      currency_code: "GBP",
+      currency_name: name,
+      _version_hi: hi,
+      _version_lo: lo,
+    });
+    const nameOf = async (id: number) =>
+      (await select(`SELECT currency_name FROM "order".dim_currency WHERE currency_id = ${id}`))[0]
+        ?.currency_name;
+
+    it("takes a newer version and refuses an older or the same one", async () => {
+      // Act
+      const written = [
+        await loadDim(table, [currency(1, "v2", "2024-11-15 10:00:00")]),
+        await loadDim(table, [currency(1, "v1 late", "2024-11-15 09:00:00")]),
+        await loadDim(table, [currency(1, "v2 again", "2024-11-15 10:00:00")]),
+      ];
+
+      // Assess
+      expect(written).toEqual([1, 0, 0]);
+      expect(await nameOf(1)).toBe("v2");
+
+      // Act
+      const newer = await loadDim(table, [currency(1, "v3", "2024-11-15 10:00:00.001")]);
+
+      // Assess
+      expect(newer).toBe(1);
+      expect(await nameOf(1)).toBe("v3");
+      expect(
+        await select(
+          `SELECT version_hi, version_lo FROM "user".dim_version WHERE table_name = 'dim_currency' AND natural_id = 1`,
+        ),
+      ).toEqual([{ version_hi: "2024-11-15 10:00:00.001", version_lo: "2024-11-15 10:00:00.001" }]);
+    });
+
+    it("with the same newest version, takes the row built from a newer older partner", async () => {
+      // Prepare: a joined dim's row versioned (hi, lo) by its two sources' last_updated.
+      await loadDim(table, [currency(2, "old partner", "2024-11-15 10:00:00", "2024-11-01 00:00:00")]);
+
+      // Act
+      const written = await loadDim(table, [
+        currency(2, "new partner", "2024-11-15 10:00:00", "2024-11-15 09:00:00"),
+      ]);
+
+      // Assess
+      expect(written).toBe(1);
+      expect(await nameOf(2)).toBe("new partner");
+    });
+
+    it("judges each row of an object by its own version", async () => {
+      // Prepare
+      await loadDim(table, [
+        currency(3, "three", "2024-11-15 12:00:00"),
+        currency(4, "four", "2024-11-15 08:00:00"),
+      ]);
+
+      // Act
+      const written = await loadDim(table, [
+        currency(3, "three, older", "2024-11-15 11:00:00"),
+        currency(4, "four, newer", "2024-11-15 09:00:00"),
+        currency(5, "five, new", "2024-11-15 09:00:00"),
+      ]);
+
+      // Assess
+      expect(written).toBe(2);
+      expect([await nameOf(3), await nameOf(4), await nameOf(5)]).toEqual([
+        "three",
+        "four, newer",
+        "five, new",
+      ]);
+    });
+  });
+
+  describe("dim_date (immutable rows)", () => {
+    const table = targetTable("dim_date");
+    const day = (date_id: string, day_name: string): Row => ({
+      date_id,
+      year: 2024,
+      month: 11,
+      day: Number(date_id.slice(8)),
+      day_of_week: 5,
+      day_name,
+      month_name: "November",
+      quarter: 4,
+    });
+    const apply = async (client: PoolClient) =>
+      (await client.query(insertMissing(table, schemas))).rowCount ?? 0;
+
+    it("adds the missing days once, even staged twice, and never rewrites a day it has", async () => {
+      // Act
+      const written = [
+        await load(table, [day("2024-11-15", "Friday"), day("2024-11-15", "Friday")], apply),
+        await load(table, [day("2024-11-15", "Changed"), day("2024-11-16", "Saturday")], apply),
+      ];
+
+      // Assess
+      expect(written).toEqual([1, 1]);
+      expect(await select(`SELECT date_id, day_name FROM "order".dim_date ORDER BY date_id`)).toEqual([
+        { date_id: "2024-11-15", day_name: "Friday" },
+        { date_id: "2024-11-16", day_name: "Saturday" },
+      ]);
+    });
+  });
+
+  describe("a dim named with reserved words", () => {
+    it("runs the whole guarded upsert", async () => {
+      // Prepare
+      const row = (user: string, hi: string): Row => ({
+        order: 1,
+        user,
+        'say "when"': "now",
+        _version_hi: hi,
+        _version_lo: hi,
+      });
+
+      // Act
+      const written = [
+        await loadDim(reservedDim, [row("first", "2024-11-15 10:00:00")]),
+        await loadDim(reservedDim, [row("stale", "2024-11-15 09:00:00")]),
+        await loadDim(reservedDim, [row("second", "2024-11-15 11:00:00")]),
+      ];
+
+      // Assess
+      expect(written).toEqual([1, 0, 1]);
+      expect(await select(`SELECT * FROM "order"."transaction"`)).toEqual([
+        { order: 1, user: "second", 'say "when"': "now" },
+      ]);
+    });
+  });
+});
