@@ -1,6 +1,13 @@
 import { rm } from "node:fs/promises";
 import path from "node:path";
-import { SOURCE_TABLES, loadedColumns, sourceTable, targetTable, targetsFedBy } from "../catalog/index.js";
+import {
+  SOURCE_TABLES,
+  calendarColumns,
+  calendarTable,
+  loadedColumns,
+  sourceTable,
+  targetsFedBy,
+} from "../catalog/index.js";
 import type { SourceTable, TargetTable } from "../catalog/index.js";
 import { quoteIdent, quoteLiteral } from "../db/identifiers.js";
 import { PipelineError, TransformError, UnrecognisedKeyError } from "../errors.js";
@@ -71,19 +78,16 @@ function shapedSelect(target: TargetTable, from: string): string {
   return `SELECT ${columns.join(", ")} FROM (${from})`;
 }
 
-/** dim_date rows for the whole span of dates the facts built from this input reference. */
-async function buildCalendar(duck: DuckSession, facts: TargetTable[]): Promise<void> {
+/** The calendar's rows for the whole span of dates the facts built from this input reference. */
+async function buildCalendar(duck: DuckSession, dim: TargetTable, facts: TargetTable[]): Promise<void> {
   const dateColumns = facts.flatMap((f) =>
-    f.columns
-      .filter((c) => c.references?.table === "dim_date")
-      .map((c) => `SELECT ${quoteIdent(c.name)} AS d FROM out_${f.name}`),
+    calendarColumns(f).map((c) => `SELECT ${quoteIdent(c.name)} AS d FROM out_${f.name}`),
   );
   const [span] = await duck.rows<{ first: string | null; last: string | null }>(
     `SELECT CAST(min(d) AS VARCHAR) AS first, CAST(max(d) AS VARCHAR) AS last FROM (${dateColumns.join(" UNION ALL ")})`,
   );
-  const dim = targetTable("dim_date");
   await duck.run(
-    `CREATE TABLE out_dim_date (${dim.columns.map((c) => `${quoteIdent(c.name)} ${duckType(c.type)}`).join(", ")})`,
+    `CREATE TABLE out_${dim.name} (${dim.columns.map((c) => `${quoteIdent(c.name)} ${duckType(c.type)}`).join(", ")})`,
   );
   if (!span?.first || !span.last) return;
   const days = calendarRange(span.first, span.last);
@@ -92,7 +96,7 @@ async function buildCalendar(duck: DuckSession, facts: TargetTable[]): Promise<v
     const chunk = days.slice(start, start + 500);
     const values = chunk.flatMap((day) => dim.columns.map((c) => day[c.name as keyof typeof day]));
     const tuples = chunk.map((_, r) => `(${dim.columns.map((__, c) => `$${r * width + c + 1}`).join(", ")})`);
-    await duck.run(`INSERT INTO out_dim_date VALUES ${tuples.join(", ")}`, values);
+    await duck.run(`INSERT INTO out_${dim.name} VALUES ${tuples.join(", ")}`, values);
   }
 }
 
@@ -126,12 +130,14 @@ export async function transformObject(buckets: Buckets, key: string): Promise<Tr
       await duck.run(`CREATE TABLE out_${target.name} AS ${shapedSelect(target, model.sql)}`);
       built.push(target);
     }
-    if (targets.some((t) => t.name === "dim_date")) {
+    if (targets.some((t) => t.kind === "calendar")) {
+      const calendar = calendarTable();
       await buildCalendar(
         duck,
+        calendar,
         built.filter((t) => t.kind === "fact"),
       );
-      built.unshift(targetTable("dim_date"));
+      built.unshift(calendar);
     }
     const outputs: TargetOutput[] = [];
     for (const target of built) outputs.push(await writeOutput(duck, buckets, target, input, workDir));

@@ -171,22 +171,27 @@ export abstract class Warehouse<Tx extends SqlSession = SqlSession> {
 
   /** Moves the staged rows into the table by its kind's rule; returns rows written. */
   private async apply(tx: Tx, table: TargetTable): Promise<number> {
-    if (table.kind === "fact") return (await tx.query(factInsert(table, this.schemas))).rowCount;
-    if (!isVersionedDim(table)) {
-      await this.stageCalendarGaps(tx, table);
-      return (await tx.query(insertMissing(table, this.schemas))).rowCount;
+    switch (table.kind) {
+      case "fact":
+        return (await tx.query(factInsert(table, this.schemas))).rowCount;
+      case "calendar":
+        await this.stageCalendarGaps(tx, table);
+        return (await tx.query(insertMissing(table, this.schemas))).rowCount;
+      case "dim": {
+        await tx.query(dimDropStale(table, this.schemas), [table.name]);
+        const written = (await tx.query(dimMerge(table, this.schemas))).rowCount;
+        await tx.query(dimVersionMerge(table, this.schemas), [table.name]);
+        return written;
+      }
     }
-    await tx.query(dimDropStale(table, this.schemas), [table.name]);
-    const written = (await tx.query(dimMerge(table, this.schemas))).rowCount;
-    await tx.query(dimVersionMerge(table, this.schemas), [table.name]);
-    return written;
   }
 
-  /** Stages the whole calendar span of the table and this object, so dim_date stays contiguous. */
+  /** Stages the whole calendar span of the table and this object, so the calendar stays contiguous. */
   private async stageCalendarGaps(tx: Tx, table: TargetTable): Promise<void> {
+    const day = quoteIdent(table.naturalKey);
     const { rows } = await tx.query<{ first: string | null; last: string | null }>(
       `SELECT min(d)::text AS first, max(d)::text AS last FROM (
-         SELECT date_id AS d FROM ${STAGE} UNION ALL SELECT date_id FROM ${qualified(this.schemas.stars, table.name)}) x`,
+         SELECT ${day} AS d FROM ${STAGE} UNION ALL SELECT ${day} FROM ${qualified(this.schemas.stars, table.name)}) x`,
     );
     const span = rows[0];
     if (!span?.first || !span.last) return;

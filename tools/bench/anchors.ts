@@ -8,7 +8,7 @@ import { from as copyFrom, to as copyTo } from "pg-copy-streams";
 import { SOURCE_TABLES, loadedColumns, sqlType, targetTable } from "../../lib/catalog/index.js";
 import { createPool } from "../../lib/db/pool.js";
 import { quoteIdent, quoteLiteral } from "../../lib/db/identifiers.js";
-import { DIM_VERSION_COLUMNS } from "../../lib/pipeline/dim-versions.js";
+import { DIM_VERSION_COLUMNS, isVersionedDim } from "../../lib/pipeline/dim-versions.js";
 import { parseProcessedKey } from "../../lib/pipeline/keys.js";
 import type { BenchContext, Measured } from "./context.js";
 import { ANCHOR_BUCKET } from "./context.js";
@@ -133,8 +133,7 @@ export async function prepareLoadAnchor(ctx: BenchContext): Promise<Measured> {
 function stagedTypes(name: string): Map<string, string> {
   const table = targetTable(name);
   const types = new Map(loadedColumns(table).map((c) => [c.name, sqlType(c.type)]));
-  if (table.kind === "dim" && table.name !== "dim_date")
-    for (const c of DIM_VERSION_COLUMNS) types.set(c, "timestamp(3)");
+  if (isVersionedDim(table)) for (const c of DIM_VERSION_COLUMNS) types.set(c, "timestamp(3)");
   return types;
 }
 
