@@ -4,7 +4,6 @@ import {
   SOURCE_TABLES,
   calendarColumns,
   calendarTable,
-  loadedColumns,
   sourceTable,
   targetsFedBy,
 } from "../catalog/index.js";
@@ -12,8 +11,8 @@ import type { SourceTable, TargetTable } from "../catalog/index.js";
 import { quoteIdent, quoteLiteral } from "../db/identifiers.js";
 import { PipelineError, TransformError, UnrecognisedKeyError } from "../errors.js";
 import { calendarRange } from "../model/calendar.js";
-import { DIM_VERSION_COLUMNS, isVersionedDim } from "../pipeline/dim-versions.js";
 import { parseIngestionKey, processedKey, type IngestionKey } from "../pipeline/keys.js";
+import { processedColumns } from "../pipeline/processed-columns.js";
 import type { Buckets } from "../pipeline/location.js";
 import { STATEFUL_SOURCES, mergeCurrentState, readCurrentState } from "./current-state.js";
 import { duckType } from "./duck-types.js";
@@ -68,13 +67,11 @@ async function prepareViews(duck: DuckSession, table: SourceTable): Promise<void
   }
 }
 
-/** The catalog's columns of a target, in order and type, over a model's output. */
+/** The processed columns of a target, in catalog order and type, over a model's output. */
 function shapedSelect(target: TargetTable, from: string): string {
-  const columns = loadedColumns(target).map(
+  const columns = processedColumns(target).map(
     (c) => `CAST(${quoteIdent(c.name)} AS ${duckType(c.type)}) AS ${quoteIdent(c.name)}`,
   );
-  if (isVersionedDim(target))
-    columns.push(...DIM_VERSION_COLUMNS.map((c) => `CAST(${c} AS TIMESTAMP) AS ${c}`));
   return `SELECT ${columns.join(", ")} FROM (${from})`;
 }
 

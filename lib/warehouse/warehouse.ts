@@ -3,7 +3,7 @@ import type { CopyField } from "../db/copy-csv.js";
 import { qualified, quoteIdent } from "../db/identifiers.js";
 import { BadObjectError, LoadError } from "../errors.js";
 import { calendarRange } from "../model/calendar.js";
-import { DIM_VERSION_COLUMNS, isVersionedDim } from "../pipeline/dim-versions.js";
+import { processedColumns } from "../pipeline/processed-columns.js";
 import { STAGE, dimDropStale, dimMerge, dimVersionMerge, factInsert, insertMissing } from "./apply-sql.js";
 import type { SqlDialect } from "./dialect.js";
 import { DEFAULT_SCHEMAS, warehouseDdl, type WarehouseSchemas } from "./schema.js";
@@ -65,13 +65,9 @@ export interface DanglingReference {
   readonly rows: number;
 }
 
-/** The columns an object of `table` is staged with: the loaded ones, plus a dim's version. */
-export function stagedColumns(table: TargetTable): StagedColumn[] {
-  const columns = loadedColumns(table).map((c) => ({ name: c.name, type: sqlType(c.type) }));
-  if (isVersionedDim(table))
-    columns.push(...DIM_VERSION_COLUMNS.map((name) => ({ name, type: "timestamp(3)" })));
-  return columns;
-}
+/** The columns an object of `table` is staged with: its processed columns, in warehouse types. */
+export const stagedColumns = (table: TargetTable): StagedColumn[] =>
+  processedColumns(table).map((c) => ({ name: c.name, type: sqlType(c.type) }));
 
 /**
  * The warehouse as the pipeline sees it. The public methods orchestrate and hold every
