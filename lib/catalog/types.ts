@@ -23,12 +23,19 @@ export interface ForeignKey {
   readonly onDelete?: OnDelete;
 }
 
+/**
+ * A rule on a column's values beyond its type, checked on every input row (dbt's
+ * `accepted_values`); `COLUMN_CHECKS` in checks.ts says what each one accepts.
+ */
+export type ColumnCheck = "iso4217";
+
 export interface Column {
   readonly name: string;
   readonly type: ColumnType;
   readonly nullable?: boolean;
   readonly unique?: boolean;
   readonly references?: ForeignKey;
+  readonly check?: ColumnCheck;
 }
 
 export interface SourceTable {
