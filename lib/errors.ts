@@ -31,6 +31,22 @@ export class UnrecognisedKeyError extends PipelineError {
   }
 }
 
+/**
+ * A name or value the table catalog has no entry for: a table it does not list, a kind it
+ * has no (or more than one) table of, a day the calendar cannot place.
+ */
+export class CatalogError extends PipelineError {
+  constructor(
+    /** What was looked up: "source table", "warehouse table", "calendar table", "calendar day". */
+    readonly entry: string,
+    /** The name or value asked for. */
+    readonly value: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** An ingestion or processed object that cannot be taken as it is. */
 export class BadObjectError extends PipelineError {
   constructor(

@@ -4,5 +4,7 @@ export type { SourceTableName } from "./source.js";
 export { TARGET_TABLES } from "./warehouse.js";
 export type { TargetTableName } from "./warehouse.js";
 export { CURRENCY_NAMES } from "./currencies.js";
+export { COLUMN_CHECKS } from "./checks.js";
+export type { CheckRule } from "./checks.js";
 export { sqlType } from "./sql-types.js";
 export type * from "./types.js";

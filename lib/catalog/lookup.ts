@@ -1,5 +1,6 @@
+import { CatalogError } from "../errors.js";
 import { SOURCE_TABLES, type SourceTableName } from "./source.js";
-import type { SourceTable, TargetTable } from "./types.js";
+import type { Column, SourceTable, TargetTable } from "./types.js";
 import { TARGET_TABLES, type TargetTableName } from "./warehouse.js";
 
 const sourcesByName = new Map<string, SourceTable>(SOURCE_TABLES.map((t) => [t.name, t]));
@@ -11,7 +12,9 @@ export const isTargetTableName = (name: string): name is TargetTableName => targ
 export function sourceTable(name: string): SourceTable {
   const table = sourcesByName.get(name);
   if (!table)
-    throw new Error(
+    throw new CatalogError(
+      "source table",
+      name,
       `unknown source table "${name}" (the catalog has ${[...sourcesByName.keys()].join(", ")})`,
     );
   return table;
@@ -20,11 +23,32 @@ export function sourceTable(name: string): SourceTable {
 export function targetTable(name: string): TargetTable {
   const table = targetsByName.get(name);
   if (!table)
-    throw new Error(
+    throw new CatalogError(
+      "warehouse table",
+      name,
       `unknown warehouse table "${name}" (the catalog has ${[...targetsByName.keys()].join(", ")})`,
     );
   return table;
 }
+
+/** The warehouse's one table of kind "calendar": the day every fact date column refers to. */
+export function calendarTable(tables: readonly TargetTable[] = TARGET_TABLES): TargetTable {
+  const calendars = tables.filter((t) => t.kind === "calendar");
+  if (calendars.length !== 1)
+    throw new CatalogError(
+      "calendar table",
+      calendars.map((t) => t.name).join(", "),
+      `the catalog must have one warehouse table of kind "calendar", not ${calendars.length}` +
+        (calendars.length ? ` (${calendars.map((t) => t.name).join(", ")})` : ""),
+    );
+  return calendars[0]!;
+}
+
+/** A target's columns that refer to a calendar day (a fact's dates). */
+export const calendarColumns = (table: TargetTable): Column[] => {
+  const calendar = calendarTable().name;
+  return table.columns.filter((c) => c.references?.table === calendar);
+};
 
 /** The warehouse tables a change to this source table affects. */
 export const targetsFedBy = (source: string): TargetTable[] =>

@@ -66,7 +66,7 @@ export const SOURCE_TABLES = [
     primaryKey: "currency_id",
     columns: [
       pk("currency_id"),
-      { name: "currency_code", type: { kind: "text", maxLength: 3 } },
+      { name: "currency_code", type: { kind: "text", maxLength: 3 }, check: "iso4217" },
       createdAt,
       lastUpdated,
     ],

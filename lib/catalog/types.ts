@@ -23,12 +23,19 @@ export interface ForeignKey {
   readonly onDelete?: OnDelete;
 }
 
+/**
+ * A rule on a column's values beyond its type, checked on every input row (dbt's
+ * `accepted_values`); `COLUMN_CHECKS` in checks.ts says what each one accepts.
+ */
+export type ColumnCheck = "iso4217";
+
 export interface Column {
   readonly name: string;
   readonly type: ColumnType;
   readonly nullable?: boolean;
   readonly unique?: boolean;
   readonly references?: ForeignKey;
+  readonly check?: ColumnCheck;
 }
 
 export interface SourceTable {
@@ -38,14 +45,20 @@ export interface SourceTable {
   readonly columns: readonly Column[];
 }
 
-export type TargetKind = "dim" | "fact";
+/**
+ * How a warehouse table is built and loaded: a `dim` is upserted on its natural id, guarded
+ * by the source version it was built from; a `fact` appends each source version once; the
+ * `calendar` (one per warehouse) is made by the pipeline itself, every day over the span the
+ * facts' dates reach, and only ever gains the days it lacks.
+ */
+export type TargetKind = "dim" | "fact" | "calendar";
 
 export interface TargetTable {
   readonly name: string;
   readonly kind: TargetKind;
   /** What one row means; stated once so tests and docs can quote it. */
   readonly grain: string;
-  /** The id a dim is upserted on, or the source id a fact versions. */
+  /** The id a dim is upserted on, the source id a fact versions, or the calendar's day. */
   readonly naturalKey: string;
   /** Facts only: the warehouse-assigned surrogate key. */
   readonly recordId?: string;

@@ -6,13 +6,13 @@ const money: ColumnType = { kind: "decimal", precision: 10, scale: 2 };
 const date: ColumnType = { kind: "date" };
 const time: ColumnType = { kind: "time" };
 
-const ref = (name: string, table: string, column: string, nullable = false): Column => ({
+const ref = (name: string, table: string, column: string, type: ColumnType = int): Column => ({
   name,
-  type: table === "dim_date" ? date : int,
-  ...(nullable ? { nullable: true } : {}),
+  type,
   references: { table, column },
 });
-const onDate = (name: string): Column => ref(name, "dim_date", "date_id");
+/** A date column: a reference to the calendar's day. */
+const onDate = (name: string): Column => ref(name, "dim_date", "date_id", date);
 const id = (name: string): Column => ({ name, type: int });
 const col = (name: string, type: ColumnType = text, nullable = false): Column =>
   nullable ? { name, type, nullable } : { name, type };
@@ -29,7 +29,7 @@ const versionColumns = (lastUpdatedTime: string): Column[] => [
 export const TARGET_TABLES = [
   {
     name: "dim_date",
-    kind: "dim",
+    kind: "calendar",
     grain: "one row per calendar day, contiguous over every date a fact references",
     naturalKey: "date_id",
     columns: [

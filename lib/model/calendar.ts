@@ -1,4 +1,6 @@
-/** One dim_date row, as the warehouse holds it. */
+import { CatalogError } from "../errors.js";
+
+/** One row of the calendar table (dim_date), as the warehouse holds it. */
 export interface CalendarDay {
   readonly date_id: string;
   readonly year: number;
@@ -29,7 +31,8 @@ const MONTH_NAMES = [
 const DAY_MS = 86_400_000;
 
 const parseDay = (iso: string): number => {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(iso)) throw new Error(`not a yyyy-mm-dd date: "${iso}"`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(iso))
+    throw new CatalogError("calendar day", iso, `not a yyyy-mm-dd date: "${iso}"`);
   return Date.parse(`${iso}T00:00:00Z`);
 };
 

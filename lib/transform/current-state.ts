@@ -14,8 +14,8 @@ import { emptyTypedTable } from "./staging.js";
  */
 export const STATEFUL_SOURCES: ReadonlySet<string> = new Set(
   TARGET_TABLES
-    // dim_date lists the fact sources too, but it is a calendar, not a join.
-    .filter((t) => t.kind === "dim" && t.sources.length > 1 && t.name !== "dim_date")
+    // The calendar lists the fact sources too, but it is not a join: its kind is not "dim".
+    .filter((t) => t.kind === "dim" && t.sources.length > 1)
     .flatMap((t) => [...t.sources]),
 );
 

@@ -4,24 +4,12 @@ import type { SourceTable } from "../catalog/index.js";
 import { quoteIdent, quoteLiteral } from "../db/identifiers.js";
 import { BadObjectError, BadRowError } from "../errors.js";
 import type { DuckSession } from "./duckdb-session.js";
-import { contractChecks, firstViolationQuery, type Check } from "./staging.js";
+import { contractChecks, firstViolationQuery } from "./staging.js";
 
 /*
  * Reading one ingestion CSV into DuckDB, all of it checked against the catalog before any
  * model runs: a bad input names its table, object and row, and nothing is written for it.
  */
-
-/** Checks beyond the column types, that only some tables have. */
-const extraChecks = (table: SourceTable): Check[] =>
-  table.name === "currency"
-    ? [
-        {
-          column: "currency_code",
-          condition: `currency_code NOT IN (SELECT currency_code FROM currency_names)`,
-          problem: "is not an ISO 4217 currency code this pipeline knows",
-        },
-      ]
-    : [];
 
 async function csvHeader(file: string): Promise<string[]> {
   const handle = await open(file);
@@ -96,7 +84,7 @@ export async function loadRaw(
   } catch (error) {
     throw csvError(table, key, error);
   }
-  const checks = [...contractChecks(table), ...extraChecks(table)];
+  const checks = contractChecks(table);
   const [violation] = await duck.rows<{ row: number; failed: number; value: string | null }>(
     firstViolationQuery("raw", checks),
   );

@@ -1,4 +1,4 @@
-import type { Column, SourceTable } from "../catalog/index.js";
+import { COLUMN_CHECKS, type Column, type SourceTable } from "../catalog/index.js";
 import { quoteIdent, quoteLiteral } from "../db/identifiers.js";
 import { duckType } from "./duck-types.js";
 
@@ -57,7 +57,25 @@ function typeChecks(column: Column): Check[] {
   return checks;
 }
 
-export const contractChecks = (table: SourceTable): Check[] => table.columns.flatMap(typeChecks);
+/** A column's value check from the catalog (ISO 4217 codes…), if it has one. */
+function valueChecks(column: Column): Check[] {
+  if (!column.check) return [];
+  const v = quoteIdent(column.name);
+  const rule = COLUMN_CHECKS[column.check];
+  return [
+    {
+      column: column.name,
+      condition: `${v} IS NOT NULL AND ${v} NOT IN (${rule.accepted.map(quoteLiteral).join(", ")})`,
+      problem: rule.problem,
+    },
+  ];
+}
+
+/** Every check of the table's columns: the types of all of them first, then their value checks. */
+export const contractChecks = (table: SourceTable): Check[] => [
+  ...table.columns.flatMap(typeChecks),
+  ...table.columns.flatMap(valueChecks),
+];
 
 /**
  * One query that finds the first offending row in the raw table: its row number (data rows

@@ -1,12 +1,18 @@
 import { rm } from "node:fs/promises";
 import path from "node:path";
-import { SOURCE_TABLES, loadedColumns, sourceTable, targetTable, targetsFedBy } from "../catalog/index.js";
+import {
+  SOURCE_TABLES,
+  calendarColumns,
+  calendarTable,
+  sourceTable,
+  targetsFedBy,
+} from "../catalog/index.js";
 import type { SourceTable, TargetTable } from "../catalog/index.js";
 import { quoteIdent, quoteLiteral } from "../db/identifiers.js";
 import { PipelineError, TransformError, UnrecognisedKeyError } from "../errors.js";
 import { calendarRange } from "../model/calendar.js";
-import { DIM_VERSION_COLUMNS, isVersionedDim } from "../pipeline/dim-versions.js";
 import { parseIngestionKey, processedKey, type IngestionKey } from "../pipeline/keys.js";
+import { processedColumns } from "../pipeline/processed-columns.js";
 import type { Buckets } from "../pipeline/location.js";
 import { STATEFUL_SOURCES, mergeCurrentState, readCurrentState } from "./current-state.js";
 import { duckType } from "./duck-types.js";
@@ -61,29 +67,24 @@ async function prepareViews(duck: DuckSession, table: SourceTable): Promise<void
   }
 }
 
-/** The catalog's columns of a target, in order and type, over a model's output. */
+/** The processed columns of a target, in catalog order and type, over a model's output. */
 function shapedSelect(target: TargetTable, from: string): string {
-  const columns = loadedColumns(target).map(
+  const columns = processedColumns(target).map(
     (c) => `CAST(${quoteIdent(c.name)} AS ${duckType(c.type)}) AS ${quoteIdent(c.name)}`,
   );
-  if (isVersionedDim(target))
-    columns.push(...DIM_VERSION_COLUMNS.map((c) => `CAST(${c} AS TIMESTAMP) AS ${c}`));
   return `SELECT ${columns.join(", ")} FROM (${from})`;
 }
 
-/** dim_date rows for the whole span of dates the facts built from this input reference. */
-async function buildCalendar(duck: DuckSession, facts: TargetTable[]): Promise<void> {
+/** The calendar's rows for the whole span of dates the facts built from this input reference. */
+async function buildCalendar(duck: DuckSession, dim: TargetTable, facts: TargetTable[]): Promise<void> {
   const dateColumns = facts.flatMap((f) =>
-    f.columns
-      .filter((c) => c.references?.table === "dim_date")
-      .map((c) => `SELECT ${quoteIdent(c.name)} AS d FROM out_${f.name}`),
+    calendarColumns(f).map((c) => `SELECT ${quoteIdent(c.name)} AS d FROM out_${f.name}`),
   );
   const [span] = await duck.rows<{ first: string | null; last: string | null }>(
     `SELECT CAST(min(d) AS VARCHAR) AS first, CAST(max(d) AS VARCHAR) AS last FROM (${dateColumns.join(" UNION ALL ")})`,
   );
-  const dim = targetTable("dim_date");
   await duck.run(
-    `CREATE TABLE out_dim_date (${dim.columns.map((c) => `${quoteIdent(c.name)} ${duckType(c.type)}`).join(", ")})`,
+    `CREATE TABLE out_${dim.name} (${dim.columns.map((c) => `${quoteIdent(c.name)} ${duckType(c.type)}`).join(", ")})`,
   );
   if (!span?.first || !span.last) return;
   const days = calendarRange(span.first, span.last);
@@ -92,7 +93,7 @@ async function buildCalendar(duck: DuckSession, facts: TargetTable[]): Promise<v
     const chunk = days.slice(start, start + 500);
     const values = chunk.flatMap((day) => dim.columns.map((c) => day[c.name as keyof typeof day]));
     const tuples = chunk.map((_, r) => `(${dim.columns.map((__, c) => `$${r * width + c + 1}`).join(", ")})`);
-    await duck.run(`INSERT INTO out_dim_date VALUES ${tuples.join(", ")}`, values);
+    await duck.run(`INSERT INTO out_${dim.name} VALUES ${tuples.join(", ")}`, values);
   }
 }
 
@@ -126,12 +127,14 @@ export async function transformObject(buckets: Buckets, key: string): Promise<Tr
       await duck.run(`CREATE TABLE out_${target.name} AS ${shapedSelect(target, model.sql)}`);
       built.push(target);
     }
-    if (targets.some((t) => t.name === "dim_date")) {
+    if (targets.some((t) => t.kind === "calendar")) {
+      const calendar = calendarTable();
       await buildCalendar(
         duck,
+        calendar,
         built.filter((t) => t.kind === "fact"),
       );
-      built.unshift(targetTable("dim_date"));
+      built.unshift(calendar);
     }
     const outputs: TargetOutput[] = [];
     for (const target of built) outputs.push(await writeOutput(duck, buckets, target, input, workDir));

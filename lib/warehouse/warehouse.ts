@@ -3,7 +3,7 @@ import type { CopyField } from "../db/copy-csv.js";
 import { qualified, quoteIdent } from "../db/identifiers.js";
 import { BadObjectError, LoadError } from "../errors.js";
 import { calendarRange } from "../model/calendar.js";
-import { DIM_VERSION_COLUMNS, isVersionedDim } from "../pipeline/dim-versions.js";
+import { processedColumns } from "../pipeline/processed-columns.js";
 import { STAGE, dimDropStale, dimMerge, dimVersionMerge, factInsert, insertMissing } from "./apply-sql.js";
 import type { SqlDialect } from "./dialect.js";
 import { DEFAULT_SCHEMAS, warehouseDdl, type WarehouseSchemas } from "./schema.js";
@@ -65,13 +65,9 @@ export interface DanglingReference {
   readonly rows: number;
 }
 
-/** The columns an object of `table` is staged with: the loaded ones, plus a dim's version. */
-export function stagedColumns(table: TargetTable): StagedColumn[] {
-  const columns = loadedColumns(table).map((c) => ({ name: c.name, type: sqlType(c.type) }));
-  if (isVersionedDim(table))
-    columns.push(...DIM_VERSION_COLUMNS.map((name) => ({ name, type: "timestamp(3)" })));
-  return columns;
-}
+/** The columns an object of `table` is staged with: its processed columns, in warehouse types. */
+export const stagedColumns = (table: TargetTable): StagedColumn[] =>
+  processedColumns(table).map((c) => ({ name: c.name, type: sqlType(c.type) }));
 
 /**
  * The warehouse as the pipeline sees it. The public methods orchestrate and hold every
@@ -171,22 +167,27 @@ export abstract class Warehouse<Tx extends SqlSession = SqlSession> {
 
   /** Moves the staged rows into the table by its kind's rule; returns rows written. */
   private async apply(tx: Tx, table: TargetTable): Promise<number> {
-    if (table.kind === "fact") return (await tx.query(factInsert(table, this.schemas))).rowCount;
-    if (!isVersionedDim(table)) {
-      await this.stageCalendarGaps(tx, table);
-      return (await tx.query(insertMissing(table, this.schemas))).rowCount;
+    switch (table.kind) {
+      case "fact":
+        return (await tx.query(factInsert(table, this.schemas))).rowCount;
+      case "calendar":
+        await this.stageCalendarGaps(tx, table);
+        return (await tx.query(insertMissing(table, this.schemas))).rowCount;
+      case "dim": {
+        await tx.query(dimDropStale(table, this.schemas), [table.name]);
+        const written = (await tx.query(dimMerge(table, this.schemas))).rowCount;
+        await tx.query(dimVersionMerge(table, this.schemas), [table.name]);
+        return written;
+      }
     }
-    await tx.query(dimDropStale(table, this.schemas), [table.name]);
-    const written = (await tx.query(dimMerge(table, this.schemas))).rowCount;
-    await tx.query(dimVersionMerge(table, this.schemas), [table.name]);
-    return written;
   }
 
-  /** Stages the whole calendar span of the table and this object, so dim_date stays contiguous. */
+  /** Stages the whole calendar span of the table and this object, so the calendar stays contiguous. */
   private async stageCalendarGaps(tx: Tx, table: TargetTable): Promise<void> {
+    const day = quoteIdent(table.naturalKey);
     const { rows } = await tx.query<{ first: string | null; last: string | null }>(
       `SELECT min(d)::text AS first, max(d)::text AS last FROM (
-         SELECT date_id AS d FROM ${STAGE} UNION ALL SELECT date_id FROM ${qualified(this.schemas.stars, table.name)}) x`,
+         SELECT ${day} AS d FROM ${STAGE} UNION ALL SELECT ${day} FROM ${qualified(this.schemas.stars, table.name)}) x`,
     );
     const span = rows[0];
     if (!span?.first || !span.last) return;

@@ -5,11 +5,11 @@ import { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { from as copyFrom, to as copyTo } from "pg-copy-streams";
-import { SOURCE_TABLES, loadedColumns, sqlType, targetTable } from "../../lib/catalog/index.js";
+import { SOURCE_TABLES, sqlType, targetTable } from "../../lib/catalog/index.js";
 import { createPool } from "../../lib/db/pool.js";
 import { quoteIdent, quoteLiteral } from "../../lib/db/identifiers.js";
-import { DIM_VERSION_COLUMNS } from "../../lib/pipeline/dim-versions.js";
 import { parseProcessedKey } from "../../lib/pipeline/keys.js";
+import { processedColumns } from "../../lib/pipeline/processed-columns.js";
 import type { BenchContext, Measured } from "./context.js";
 import { ANCHOR_BUCKET } from "./context.js";
 import { ingestionKeys, processedKeys, round, storeOf } from "./stages.js";
@@ -132,10 +132,7 @@ export async function prepareLoadAnchor(ctx: BenchContext): Promise<Measured> {
 /** The warehouse column types of a target's staged rows (as lib/load stages them). */
 function stagedTypes(name: string): Map<string, string> {
   const table = targetTable(name);
-  const types = new Map(loadedColumns(table).map((c) => [c.name, sqlType(c.type)]));
-  if (table.kind === "dim" && table.name !== "dim_date")
-    for (const c of DIM_VERSION_COLUMNS) types.set(c, "timestamp(3)");
-  return types;
+  return new Map(processedColumns(table).map((c) => [c.name, sqlType(c.type)]));
 }
 
 /** Load's anchor: `COPY FROM STDIN` of the same rows, as CSV, into an empty table each. */

@@ -12,7 +12,7 @@ import type { Model } from "./model.js";
 
 export type { Model } from "./model.js";
 
-/** dim_date has no model: it is the calendar over the dates the facts of an input reference. */
+/** The calendar (kind "calendar", dim_date) has no model: it is the days the facts of an input reference. */
 export const MODELS: ReadonlyMap<string, Model> = new Map(
   [
     dimStaff,

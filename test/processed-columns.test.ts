@@ -1,0 +1,48 @@
+import { describe, expect, it } from "vitest";
+import { TARGET_TABLES, calendarTable, columnNames, sqlType, targetTable } from "../lib/catalog/index.js";
+import { DIM_VERSION_COLUMNS } from "../lib/pipeline/dim-versions.js";
+import { processedColumns } from "../lib/pipeline/processed-columns.js";
+import { stagedColumns } from "../lib/warehouse/warehouse.js";
+
+const names = (table: Parameters<typeof processedColumns>[0]) => processedColumns(table).map((c) => c.name);
+
+describe("processedColumns", () => {
+  it("gives a dim its columns and then the source versions it was built from", () => {
+    // Act
+    const columns = processedColumns(targetTable("dim_currency"));
+    // Assess
+    expect(columns.map((c) => c.name)).toEqual([
+      "currency_id",
+      "currency_code",
+      "currency_name",
+      ...DIM_VERSION_COLUMNS,
+    ]);
+    expect(columns.slice(-2).map((c) => c.type)).toEqual([{ kind: "timestamp" }, { kind: "timestamp" }]);
+  });
+
+  it("leaves a fact's warehouse-assigned record id out, and adds no versions", () => {
+    const fact = targetTable("fact_payment");
+    expect(names(fact)).toEqual(columnNames(fact).filter((c) => c !== "payment_record_id"));
+  });
+
+  it("gives the calendar exactly its columns: a day never changes, so it has no version", () => {
+    const calendar = calendarTable();
+    expect(processedColumns(calendar)).toEqual(calendar.columns);
+  });
+
+  it("is what the load stages, in the warehouse's types", () => {
+    for (const table of TARGET_TABLES)
+      expect(stagedColumns(table), table.name).toEqual(
+        processedColumns(table).map((c) => ({ name: c.name, type: sqlType(c.type) })),
+      );
+    expect(stagedColumns(targetTable("dim_staff")).slice(-2)).toEqual(
+      DIM_VERSION_COLUMNS.map((name) => ({ name, type: "timestamp(3)" })),
+    );
+  });
+
+  it("returns a fresh list each call, so a caller's push cannot change the next one", () => {
+    const table = targetTable("dim_design");
+    processedColumns(table).push({ name: "extra", type: { kind: "int" } });
+    expect(names(table)).not.toContain("extra");
+  });
+});
