@@ -202,8 +202,7 @@ export abstract class Warehouse<Tx extends SqlSession = SqlSession> {
   async status(): Promise<WarehouseStatus> {
     const db = this.session();
     const exists = async (name: string) =>
-      (await db.query<{ present: boolean }>("SELECT to_regclass($1) IS NOT NULL AS present", [name])).rows[0]
-        ?.present === true;
+      (await db.query<{ present: boolean }>(this.dialect.tableExists(), [name])).rows[0]?.present === true;
     const tables: { table: string; rows: number | null }[] = [];
     for (const t of TARGET_TABLES) {
       const name = qualified(this.schemas.stars, t.name);
