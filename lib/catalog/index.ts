@@ -6,3 +6,7 @@ export type { TargetTableName } from "./warehouse.js";
 export { CURRENCY_NAMES } from "./currencies.js";
 export { sqlType } from "./sql-types.js";
 export type * from "./types.js";
+export { TABLE_DESCRIPTIONS, columnDescription, tableDescription } from "./descriptions.js";
+export type { ColumnDescription, TableDescription } from "./descriptions.js";
+export { STARS, starsOf } from "./stars.js";
+export type { Star } from "./stars.js";
