@@ -56,22 +56,16 @@ export function formatReplay(report: ReplayReport, where: string): string {
   return lines.join("\n");
 }
 
-/**
- * A high mark is a source `timestamp` ("2024-11-16 10:00:00.124"), on the source's own clock
- * and with no zone: shown in the same ISO 8601 shape as the UTC times, but without a "Z".
- */
-const isoLocal = (timestamp: string | undefined) => timestamp?.replace(" ", "T");
-
 /** Every time it shows is ISO 8601 (UTC ones end in Z, as `Date.toISOString` writes them). */
 export function formatStatus(status: PipelineStatus): string {
   const lines = [
     `status of ${status.target}`,
     "",
-    "source table           high mark (source clock)   last extraction (UTC)      rows",
+    "source table           committed changes read up to   last rows (UTC)            rows",
   ];
   for (const t of status.tables)
     lines.push(
-      `  ${t.table.padEnd(21)}${or(isoLocal(t.highMark), "never").padEnd(27)}${or(t.lastExtractedAt).padEnd(27)}${or(t.lastRows).padStart(6)}`,
+      `  ${t.table.padEnd(21)}${or(t.readUpTo, "not yet (next run reads all)").padEnd(31)}${or(t.lastExtractedAt).padEnd(27)}${or(t.lastRows).padStart(6)}`,
     );
   lines.push(
     "",

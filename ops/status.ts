@@ -6,8 +6,13 @@ import type { OpsTarget } from "./stage-resources.js";
 
 export interface SourceTableStatus {
   readonly table: string;
-  /** Undefined: never extracted. */
-  readonly highMark?: string;
+  /**
+   * The cursor: changes by transactions from this xid8 on are the next run's. Undefined:
+   * the next run reads the whole table (never read, or reset).
+   */
+  readonly cursor?: string;
+  /** When the snapshot the cursor came from was taken (UTC): everything committed before it is read. */
+  readonly readUpTo?: string;
   readonly lastExtractedAt?: string;
   readonly lastRows?: number;
   readonly lastObjectKey?: string;
@@ -36,7 +41,8 @@ export async function gatherStatus(target: OpsTarget, warehouse?: Warehouse): Pr
     return mark
       ? {
           table: t.name,
-          highMark: mark.highMark,
+          ...(mark.since ? { cursor: mark.since } : {}),
+          ...(mark.since && state.snapshot ? { readUpTo: state.snapshot.takenAt } : {}),
           lastExtractedAt: mark.lastExtractedAt,
           lastRows: mark.lastRows,
           lastObjectKey: mark.lastObjectKey,

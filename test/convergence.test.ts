@@ -84,7 +84,6 @@ describe("convergence: any delivery order, with duplicates, gives the warehouse 
         source,
         store: objects.store,
         bucket: objects.ingestionBucket,
-        settleMs: 0,
       });
       history.push(result.tables.flatMap((t) => (t.objectKey ? [t.objectKey] : [])));
     };

@@ -78,7 +78,6 @@ describe("dims joined from two tables converge when a child moves while a parent
         source,
         store: buckets.store,
         bucket: buckets.ingestionBucket,
-        settleMs: 0,
       });
       const csv = new Map(extracted.tables.filter((t) => t.objectKey).map((t) => [t.table, t.objectKey!]));
       const parquet: string[] = [];

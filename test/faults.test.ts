@@ -35,8 +35,7 @@ describe("faults: nothing lost, nothing duplicated", () => {
     await Promise.all([objects.stop(), source.end()]);
   });
 
-  const extractOnce = () =>
-    extract({ source, store: objects.store, bucket: objects.ingestionBucket, settleMs: 0 });
+  const extractOnce = () => extract({ source, store: objects.store, bucket: objects.ingestionBucket });
 
   async function transformAndLoadAll(warehouse: Pool): Promise<void> {
     const csvs: string[] = [];

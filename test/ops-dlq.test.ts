@@ -115,7 +115,7 @@ describe("operator tools end to end: a warehouse that is down, the DLQ, replay, 
     const status = await readStatus({ dataDir, warehouse: warehouseUrl });
     expect(status.queues.loadDlq).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
     expect(status.queues.load.visible).toBe(0);
-    expect(status.tables.find((t) => t.table === "sales_order")?.highMark).toBeTruthy();
+    expect(status.tables.find((t) => t.table === "sales_order")?.cursor).toBeTruthy();
     expect(status.lastRun?.rows).toBeGreaterThan(0);
     const rows = Object.fromEntries(
       "tables" in status.warehouse! ? status.warehouse.tables.map((t) => [t.table, t.rows]) : [],

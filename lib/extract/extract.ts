@@ -5,18 +5,17 @@ import { quoteIdent } from "../db/identifiers.js";
 import { ExtractError } from "../errors.js";
 import { ingestionKey, runStamp } from "../pipeline/keys.js";
 import type { ObjectStore } from "../store/object-store.js";
+import { putCsvIfRows } from "./copy-rows.js";
+import { parseXid8, xminCondition, xminTest } from "./cursor.js";
+import { SourceChangedError, identityChanges, readSourceIdentity } from "./source-identity.js";
 import { readExtractState, writeExtractState, type TableMark } from "./state.js";
+
+export { SourceChangedError } from "./source-identity.js";
 
 export interface ExtractOptions {
   readonly source: Pool;
   readonly store: ObjectStore;
   readonly bucket: string;
-  /**
-   * Rows stamped within this long before the snapshot's clock wait for the next run, so a
-   * transaction that stamped `last_updated` but had not committed when the snapshot was
-   * taken is not skipped. Default 5 s.
-   */
-  readonly settleMs?: number;
   readonly onTable?: (result: TableExtract) => void;
 }
 
@@ -24,7 +23,10 @@ export interface TableExtract {
   readonly table: string;
   readonly rows: number;
   readonly objectKey?: string;
-  /** The half-open window read: from <= last_updated < to. */
+  /**
+   * The row versions read: those written by transactions from `from` (an xid8; null: the
+   * whole table) up to the run's snapshot. `to` is the cursor the next run starts from.
+   */
   readonly from: string | null;
   readonly to: string;
   readonly seconds: number;
@@ -35,93 +37,89 @@ export interface ExtractResult {
   readonly tables: readonly TableExtract[];
 }
 
-const WINDOW_FROM = "totes.window_from";
-const WINDOW_TO = "totes.window_to";
+const XMIN_LO = "totes.xmin_lo";
+const XMIN_HI = "totes.xmin_hi";
 
-/**
- * The window bounds travel as session settings because COPY cannot take bind parameters;
- * the SQL text stays constant and the values never meet string formatting.
- */
-function windowQuery(table: (typeof SOURCE_TABLES)[number], what: "max" | "rows"): string {
-  // Each bound is a scalar subquery, evaluated once (an InitPlan): current_setting() is only
-  // STABLE, and inline it would be called and parsed for every row (7× slower on 1.4M rows).
-  const where =
-    `last_updated >= (SELECT coalesce(nullif(current_setting('${WINDOW_FROM}'), '')::timestamp, '-infinity')) ` +
-    `AND last_updated < (SELECT current_setting('${WINDOW_TO}')::timestamp)`;
-  const name = quoteIdent(table.name);
-  if (what === "max") return `SELECT max(last_updated)::text AS high FROM ${name} WHERE ${where}`;
-  return `SELECT ${columnNames(table).map(quoteIdent).join(", ")} FROM ${name} WHERE ${where}`;
+function rowsQuery(table: (typeof SOURCE_TABLES)[number], condition: string): string {
+  return `SELECT ${columnNames(table).map(quoteIdent).join(", ")} FROM ${quoteIdent(table.name)} WHERE ${condition}`;
 }
 
-async function setWindow(client: PoolClient, from: string | null, to: string): Promise<void> {
-  await client.query("SELECT set_config($1, $2, true), set_config($3, $4, true)", [
-    WINDOW_FROM,
-    from ?? "",
-    WINDOW_TO,
-    to,
-  ]);
+interface Snapshot {
+  readonly runAt: Date;
+  readonly xmin: bigint;
+  readonly xmax: bigint;
+}
+
+async function takeSnapshot(client: PoolClient): Promise<Snapshot> {
+  // The first statement of the transaction: its snapshot is the one every table is read in.
+  const { rows } = await client.query<{ run_at: string; xmin: string; xmax: string }>(
+    `SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS run_at,
+            pg_snapshot_xmin(pg_current_snapshot())::text AS xmin,
+            pg_snapshot_xmax(pg_current_snapshot())::text AS xmax`,
+  );
+  const row = rows[0]!;
+  return { runAt: new Date(row.run_at), xmin: parseXid8(row.xmin), xmax: parseXid8(row.xmax) };
 }
 
 /**
  * Reads every source table's changes since the last run, in one consistent snapshot, and
- * writes one immutable CSV per changed table. High marks are committed only after every
- * CSV is stored: a crash in between re-extracts the same windows next time (later stages
- * are idempotent) and never skips a row.
+ * writes one immutable CSV per changed table. "Changed" is what the database committed, not
+ * what `last_updated` says (see cursor.ts). Cursors are committed only after every CSV is
+ * stored: a crash in between re-reads the same changes next time (later stages are
+ * idempotent) and never skips a row. A source that is not the one the cursors came from
+ * stops the run (SourceChangedError) before anything is read.
  */
 export async function extract(options: ExtractOptions): Promise<ExtractResult> {
   const { source, store, bucket } = options;
-  const settle = `${Math.max(0, options.settleMs ?? 5000)} milliseconds`;
   const { state, etag } = await readExtractState(store, bucket);
   const client = await source.connect();
   const results: TableExtract[] = [];
   const marks: Record<string, TableMark> = { ...state.tables };
-  let runAt: Date;
+  let snapshot: Snapshot;
+  let identity: Awaited<ReturnType<typeof readSourceIdentity>>;
   let failed = false;
   try {
     await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-    const clock = await client.query<{ run_at: string; cap: string }>(
-      `SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS run_at,
-              (localtimestamp - $1::interval)::timestamp(3)::text AS cap`,
-      [settle],
-    );
-    runAt = new Date(clock.rows[0]!.run_at);
-    const cap = clock.rows[0]!.cap;
-    const stamp = runStamp(runAt);
+    snapshot = await takeSnapshot(client);
+    identity = await readSourceIdentity(client);
+    if (state.source) {
+      const before = state.snapshot ? parseXid8(state.snapshot.xmax) : undefined;
+      const changes = identityChanges(state.source, identity, before, snapshot.xmax);
+      if (changes.length > 0) throw new SourceChangedError(changes);
+    }
+    const stamp = runStamp(snapshot.runAt);
 
     for (const table of SOURCE_TABLES) {
       const started = performance.now();
-      const from = state.tables[table.name]?.highMark ?? null;
+      const previous = state.tables[table.name];
+      const from = previous?.since ?? null;
       try {
-        await setWindow(client, from, cap);
-        const { rows } = await client.query<{ high: string | null }>(windowQuery(table, "max"));
-        const high = rows[0]?.high;
-        if (!high) {
-          results.push({ table: table.name, rows: 0, from, to: cap, seconds: 0 });
-          options.onTable?.(results.at(-1)!);
-          continue;
-        }
-        // The window ends just after the newest row read: later rows, whatever their
-        // stamp relative to any clock, are the next run's.
-        const { rows: next } = await client.query<{ to: string }>(
-          "SELECT ($1::timestamp + interval '1 millisecond')::timestamp(3)::text AS to",
-          [high],
-        );
-        const to = next[0]!.to;
-        await setWindow(client, from, to);
+        const test = xminTest({ ...(from ? { since: parseXid8(from) } : {}), until: snapshot.xmax });
+        const bounds = test.kind === "all" ? { lo: 0, hi: 0 } : test;
+        await client.query("SELECT set_config($1, $2, true), set_config($3, $4, true)", [
+          XMIN_LO,
+          String(bounds.lo),
+          XMIN_HI,
+          String(bounds.hi),
+        ]);
         const key = ingestionKey(table.name, stamp);
-        const copy = client.query(
-          copyTo(`COPY (${windowQuery(table, "rows")}) TO STDOUT WITH (FORMAT csv, HEADER true)`),
-        );
-        await store.putStream(bucket, key, copy, "text/csv");
-        const count = copy.rowCount ?? 0;
+        const sql = rowsQuery(table, xminCondition(test, { lo: XMIN_LO, hi: XMIN_HI }));
+        const copy = client.query(copyTo(`COPY (${sql}) TO STDOUT WITH (FORMAT csv, HEADER true)`));
+        const written = await putCsvIfRows(store, bucket, key, copy);
+        const rows = written ? (copy.rowCount ?? 0) : 0;
         const seconds = (performance.now() - started) / 1000;
-        const result = { table: table.name, rows: count, objectKey: key, from, to, seconds };
+        const to = snapshot.xmin.toString();
+        const result = { table: table.name, rows, ...(written ? { objectKey: key } : {}), from, to, seconds };
         results.push(result);
         marks[table.name] = {
-          highMark: to,
-          lastObjectKey: key,
-          lastRows: count,
-          lastExtractedAt: runAt.toISOString(),
+          since: to,
+          ...(written
+            ? { lastObjectKey: key, lastRows: rows, lastExtractedAt: snapshot.runAt.toISOString() }
+            : {
+                ...(previous?.lastObjectKey ? { lastObjectKey: previous.lastObjectKey } : {}),
+                lastRows: previous?.lastRows ?? 0,
+                lastExtractedAt: previous?.lastExtractedAt ?? snapshot.runAt.toISOString(),
+              }),
         };
         options.onTable?.(result);
       } catch (error) {
@@ -141,21 +139,33 @@ export async function extract(options: ExtractOptions): Promise<ExtractResult> {
   }
 
   const written = results.filter((r) => r.objectKey);
-  if (written.length > 0) {
-    await writeExtractState(
-      store,
-      bucket,
-      {
-        version: 1,
-        tables: marks,
-        lastRun: {
-          runAt: runAt.toISOString(),
-          objects: written.length,
-          rows: written.reduce((n, r) => n + r.rows, 0),
-        },
+  // The cursors advance every run, changed or not, so the next scan's window stays short.
+  await writeExtractState(
+    store,
+    bucket,
+    {
+      version: 2,
+      source: identity,
+      snapshot: {
+        xmin: snapshot.xmin.toString(),
+        xmax: snapshot.xmax.toString(),
+        takenAt: snapshot.runAt.toISOString(),
       },
-      etag,
-    );
-  }
-  return { runAt: runAt.toISOString(), tables: results };
+      tables: marks,
+      // The last run that found changes; `snapshot.takenAt` says when the source was last read.
+      ...(written.length > 0
+        ? {
+            lastRun: {
+              runAt: snapshot.runAt.toISOString(),
+              objects: written.length,
+              rows: written.reduce((n, r) => n + r.rows, 0),
+            },
+          }
+        : state.lastRun
+          ? { lastRun: state.lastRun }
+          : {}),
+    },
+    etag,
+  );
+  return { runAt: snapshot.runAt.toISOString(), tables: results };
 }

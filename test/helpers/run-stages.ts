@@ -11,7 +11,6 @@ export async function runStages(buckets: Buckets, source: Pool, warehouse: Pool)
     source,
     store: buckets.store,
     bucket: buckets.ingestionBucket,
-    settleMs: 0,
   });
   const csvKeys = extracted.tables.flatMap((t) => (t.objectKey ? [t.objectKey] : []));
   const parquetKeys: string[] = [];

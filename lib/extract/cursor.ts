@@ -1,0 +1,68 @@
+/**
+ * Change capture by what the database committed. A run reads, in one REPEATABLE READ
+ * snapshot, every row version whose inserting transaction (`xmin`) may not have been visible
+ * to the previous run's snapshot; that snapshot's `xmin` (every transaction below it had
+ * ended) is the cursor. A writer that committed late, an edit that left `last_updated` alone
+ * and a stamp in the future are all caught: none of them depends on what a row claims.
+ *
+ * `xmin` is a 32-bit transaction id that wraps; the cursor is a 64-bit `xid8` (epoch and
+ * xid). The test on `xmin` is written in 32-bit terms from the two 64-bit bounds. It errs only
+ * towards reading a row again (harmless downstream: facts and dims are idempotent), never
+ * towards missing one: rows of transactions still running at the previous snapshot (their
+ * subtransactions too) are at or above its `xmin`, so they are read again once committed.
+ */
+
+const EPOCH = 2n ** 32n;
+
+/** The 64-bit bounds of one table's read: `since` (inclusive; undefined = everything) to `until` (exclusive). */
+export interface XidWindow {
+  readonly since?: bigint;
+  readonly until: bigint;
+}
+
+/** A condition on the 32-bit `xmin` of a row, as SQL-free data so it can be tested alone. */
+export type XminTest =
+  | { readonly kind: "all" }
+  /** lo <= xmin < hi */
+  | { readonly kind: "between"; readonly lo: number; readonly hi: number }
+  /** xmin >= lo OR xmin < hi: the window spans a wraparound of the 32-bit counter. */
+  | { readonly kind: "wrapped"; readonly lo: number; readonly hi: number };
+
+export function xminTest(window: XidWindow): XminTest {
+  const { since, until } = window;
+  if (since === undefined || since >= until) return since === undefined ? { kind: "all" } : emptyTest();
+  const lo = Number(since % EPOCH);
+  const hi = Number(until % EPOCH);
+  const epochs = until / EPOCH - since / EPOCH;
+  if (epochs === 0n) return { kind: "between", lo, hi };
+  if (epochs === 1n) return { kind: "wrapped", lo, hi };
+  // More than a whole epoch since the last run: every 32-bit value is possible.
+  return { kind: "all" };
+}
+
+/** Nothing can be newer than the cursor when the cursor is at or past the snapshot. */
+const emptyTest = (): XminTest => ({ kind: "between", lo: 0, hi: 0 });
+
+/**
+ * The WHERE clause for a test. The bounds travel as session settings (COPY takes no
+ * parameters), each read once in a scalar subquery rather than per row.
+ */
+export function xminCondition(test: XminTest, settings: { lo: string; hi: string }): string {
+  const x = "xmin::text::bigint";
+  const lo = `(SELECT current_setting('${settings.lo}')::bigint)`;
+  const hi = `(SELECT current_setting('${settings.hi}')::bigint)`;
+  switch (test.kind) {
+    case "all":
+      return "true";
+    case "between":
+      return `${x} >= ${lo} AND ${x} < ${hi}`;
+    case "wrapped":
+      return `(${x} >= ${lo} OR ${x} < ${hi})`;
+  }
+}
+
+/** Parses an xid8 as Postgres prints it. */
+export function parseXid8(text: string): bigint {
+  if (!/^\d+$/.test(text)) throw new RangeError(`not an xid8: "${text}"`);
+  return BigInt(text);
+}
