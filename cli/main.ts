@@ -4,6 +4,7 @@ import { registerDlq } from "./commands/dlq.js";
 import { registerExtractNow } from "./commands/extract-now.js";
 import { registerRun } from "./commands/run.js";
 import { registerSource } from "./commands/source.js";
+import { registerState } from "./commands/state.js";
 import { registerStatus } from "./commands/status.js";
 import { registerWarehouse } from "./commands/warehouse.js";
 
@@ -23,6 +24,7 @@ registerSource(program);
 registerWarehouse(program);
 registerDlq(program);
 registerStatus(program);
+registerState(program);
 registerExtractNow(program);
 
 try {
