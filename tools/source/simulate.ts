@@ -3,7 +3,7 @@ import type { Pool, PoolClient } from "../../lib/db/pool.js";
 import { withTransaction } from "../../lib/db/pool.js";
 import { sourceExists } from "./init.js";
 import { Random } from "./random.js";
-import { addDays } from "./simulate-clock.js";
+import { addDays, dayNumber } from "./simulate-clock.js";
 import { copyRows, type CopyProgress } from "./simulate-copy.js";
 import {
   batchInstant,
@@ -252,10 +252,19 @@ interface DayPlan {
   purchases: number;
 }
 
-/** Splits the totals over consecutive days with a ±20% day-to-day wobble, hitting them exactly. */
-function scalePlan(seed: string, startDay: string, sales: number): DayPlan[] {
+/**
+ * Splits the totals over consecutive days with a ±20% day-to-day wobble, hitting them exactly,
+ * from `startDay` to at most `lastDay`: a bulk load stamps nothing after the present (a row
+ * stamped in the future is a source bug, not data to simulate).
+ */
+function scalePlan(seed: string, startDay: string, sales: number, lastDay: string): DayPlan[] {
   const purchases = Math.round((sales * PURCHASES_PER_SALE.numerator) / PURCHASES_PER_SALE.denominator);
-  const perDay = Math.max(SALES_PER_DAY, Math.ceil(sales / SCALE_MAX_DAYS));
+  const available = dayNumber(lastDay) - dayNumber(startDay) + 1;
+  if (available < 1)
+    throw new Error(
+      `--scale stamps nothing after the present, but the source's newest change is already on ${addDays(startDay, -1)}`,
+    );
+  const perDay = Math.max(SALES_PER_DAY, Math.ceil(sales / Math.min(SCALE_MAX_DAYS, available)));
   const days = Array.from({ length: Math.ceil(sales / perDay) }, (_, i) => addDays(startDay, i));
   const weights = days.map((day) => new Random(seed, day, "volume").int(80, 120));
   const totalWeight = weights.reduce((a, b) => a + b, 0);
@@ -318,7 +327,9 @@ async function simulateScale(
   const sales = Math.round(scale * 1_000_000);
   if (sales < 1) throw new Error(`--scale ${scale} adds no sales orders; use at least 0.000001`);
   const state = await sourceState(client);
-  const plan = scalePlan(seed, state.startDay, sales);
+  // Up to yesterday (UTC): every instant of a planned day is then in the past.
+  const yesterday = addDays(new Date().toISOString().slice(0, 10), -1);
+  const plan = scalePlan(seed, state.startDay, sales, yesterday);
   const summary = emptySummary(
     "scale",
     seed,
