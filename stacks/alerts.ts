@@ -28,7 +28,7 @@ const say = (...parts: $util.Input<string>[]) =>
 /** The log group a function writes to, for the runbook lines. */
 const logGroup = (fn: sst.aws.Function) => fn.nodes.logGroup.apply((g) => g?.name ?? "");
 const tailErrors = (fn: sst.aws.Function, since: string) =>
-  $interpolate`aws logs tail ${logGroup(fn)} --since ${since} --filter-pattern '?ERROR ?"Task timed out"'`;
+  $interpolate`aws logs tail ${logGroup(fn)} --since ${since} --filter-pattern '?ERROR ?"Task timed out" ?"Runtime exited"'`;
 
 interface Metric {
   readonly namespace: string;
