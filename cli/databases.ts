@@ -2,6 +2,7 @@ import path from "node:path";
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "../runtime/local/postgres/embedded.js";
 import { checkDatabaseUrl, type DatabaseRole } from "../lib/db/errors.js";
 import { createPool, redactUrl, type Pool } from "../lib/db/pool.js";
+import { stablePort } from "../runtime/local/postgres/stable-port.js";
 
 export const DEFAULT_DATA_DIR = ".totes";
 export const SOURCE_DATABASE = "totesys";
@@ -18,10 +19,21 @@ export class Databases {
   private embedded?: Promise<EmbeddedPostgresHandle>;
   private readonly pools: Pool[] = [];
 
-  constructor(private readonly dataDir: string) {}
+  /** `port`: the embedded server's (--port); by default the data directory's stable port. */
+  constructor(
+    private readonly dataDir: string,
+    private readonly options: { port?: number } = {},
+  ) {}
 
-  private cluster(): Promise<EmbeddedPostgresHandle> {
-    this.embedded ??= startEmbeddedPostgres(this.dataDir);
+  /** The embedded cluster, started (or joined) on demand. */
+  cluster(): Promise<EmbeddedPostgresHandle> {
+    const { port } = this.options;
+    this.embedded ??= startEmbeddedPostgres(this.dataDir, {
+      port: port ?? stablePort(this.dataDir),
+      // The stable default may be taken by something else; a port the user asked for may not.
+      fallbackPort: port === undefined,
+      log: (line) => console.error(`totes: ${line}`),
+    });
     return this.embedded;
   }
 
@@ -56,4 +68,12 @@ export class Databases {
     await Promise.all(this.pools.map((p) => p.end()));
     if (this.embedded) await (await this.embedded).stop();
   }
+}
+
+/** Parses a --port value: an integer from 1 to 65535. */
+export function parsePort(value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port < 1 || port > 65_535)
+    throw new Error(`--port: expected a port number from 1 to 65535, not "${value}"`);
+  return port;
 }

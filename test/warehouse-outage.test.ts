@@ -10,6 +10,7 @@ import { s3Client, sqsClient } from "../runtime/aws/clients.js";
 import { queueDepth } from "../runtime/aws/queue-depth.js";
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "../runtime/local/postgres/embedded.js";
 import { createPool, type Pool } from "../lib/db/pool.js";
+import { postgresWarehouse } from "../lib/warehouse/postgres.js";
 import { listDeadLetters, replayDeadLetters, type OpsTarget } from "../ops/index.js";
 import { initSource } from "../tools/source/init.js";
 import { ObjectStore } from "../lib/store/object-store.js";
@@ -186,6 +187,8 @@ describe("a warehouse stopped (immediate) in the middle of a load", () => {
         const replay = await replayDeadLetters(target, "load");
         expect(replay.moved.length, `trial ${trial}: replayed`).toBeGreaterThan(0);
       }
+      // The schema exists before the outage: the killer aims at loads, not at its creation.
+      await postgresWarehouse(warehouse.pool).ensureSchema();
       // A killed cluster's handle would wait forever for its exit: it is dropped.
       const killer = killDuringLoad(cluster!, warehouse.pool, () => (cluster = undefined));
 

@@ -4,7 +4,7 @@ import { assertReachable } from "../../lib/db/pool.js";
 import { initSource, sourceExists } from "../../tools/source/init.js";
 import { simulate } from "../../tools/source/simulate.js";
 import { counted } from "../../lib/plural.js";
-import { Databases, dataDirFrom } from "../databases.js";
+import { Databases, dataDirFrom, parsePort } from "../databases.js";
 import { LocalPipeline, type RunSummary } from "../../runtime/local/pipeline.js";
 import { drainProgressLine, extractProgressLine, Progress } from "../progress.js";
 import { formatSummary } from "../summary.js";
@@ -13,6 +13,7 @@ interface RunOptions {
   source?: string;
   warehouse?: string;
   dataDir?: string;
+  port?: number;
   every?: string;
   simulate: boolean;
   verbose: boolean;
@@ -53,6 +54,11 @@ export function registerRun(program: Command): void {
       "local state: embedded databases, objects, queues (env TOTES_DATA_DIR)",
       undefined,
     )
+    .option(
+      "--port <n>",
+      "the embedded server's port (default: one derived from the data directory)",
+      parsePort,
+    )
     .option("--every <interval>", "keep running on a schedule (e.g. 20m) until Ctrl-C")
     .option("--simulate", "with --every: simulate a day of source activity before each run", false)
     .option("--verbose", "print the handlers' structured logs", false)
@@ -62,7 +68,7 @@ export function registerRun(program: Command): void {
       if (opts.simulate && !everyMs) throw new Error("--simulate goes with --every");
       const dataDir = dataDirFrom(opts.dataDir);
       const dataDirFlag = opts.dataDir ? ` --data-dir ${opts.dataDir}` : "";
-      const dbs = new Databases(dataDir);
+      const dbs = new Databases(dataDir, opts.port === undefined ? {} : { port: opts.port });
       let local: LocalPipeline | undefined;
       // The first Ctrl-C (or SIGTERM) stops at a safe point: between batches, with the local
       // queues saved. The embedded server runs in its own session, so the terminal's signal

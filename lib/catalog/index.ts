@@ -8,3 +8,7 @@ export { COLUMN_CHECKS } from "./checks.js";
 export type { CheckRule } from "./checks.js";
 export { sqlType } from "./sql-types.js";
 export type * from "./types.js";
+export { TABLE_DESCRIPTIONS, columnDescription, tableDescription } from "./descriptions.js";
+export type { ColumnDescription, TableDescription } from "./descriptions.js";
+export { STARS, starsOf } from "./stars.js";
+export type { Star } from "./stars.js";

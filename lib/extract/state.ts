@@ -1,4 +1,5 @@
 import { STATE_PREFIX } from "../pipeline/keys.js";
+import { isRecord, parseStateFile } from "../pipeline/state-file.js";
 import type { ObjectStore } from "../store/object-store.js";
 
 export const EXTRACT_STATE_KEY = `${STATE_PREFIX}extract.json`;
@@ -26,7 +27,21 @@ export interface VersionedState {
 export async function readExtractState(store: ObjectStore, bucket: string): Promise<VersionedState> {
   const found = await store.getBytes(bucket, EXTRACT_STATE_KEY);
   if (!found) return { state: { version: 1, tables: {} } };
-  return { state: JSON.parse(found.body.toString("utf8")) as ExtractState, etag: found.etag };
+  return {
+    state: parseStateFile(EXTRACT_STATE_KEY, found.body, "extract high marks (version 1)", isExtractState),
+    etag: found.etag,
+  };
+}
+
+const isTableMark = (v: unknown): v is TableMark =>
+  isRecord(v) &&
+  typeof v.highMark === "string" &&
+  typeof v.lastObjectKey === "string" &&
+  typeof v.lastRows === "number" &&
+  typeof v.lastExtractedAt === "string";
+
+export function isExtractState(v: unknown): v is ExtractState {
+  return isRecord(v) && v.version === 1 && isRecord(v.tables) && Object.values(v.tables).every(isTableMark);
 }
 
 /**

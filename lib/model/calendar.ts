@@ -33,7 +33,11 @@ const DAY_MS = 86_400_000;
 const parseDay = (iso: string): number => {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(iso))
     throw new CatalogError("calendar day", iso, `not a yyyy-mm-dd date: "${iso}"`);
-  return Date.parse(`${iso}T00:00:00Z`);
+  const time = Date.parse(`${iso}T00:00:00Z`);
+  // 2023-02-29 parses as 1 March: a day that does not exist must not roll over.
+  if (Number.isNaN(time) || new Date(time).toISOString().slice(0, 10) !== iso)
+    throw new CatalogError("calendar day", iso, `not a day of the calendar: "${iso}"`);
+  return time;
 };
 
 export function calendarDay(iso: string): CalendarDay {

@@ -1,5 +1,6 @@
 import { STATE_PREFIX } from "./keys.js";
 import type { ObjectStore } from "../store/object-store.js";
+import { isRecord, parseStateFile } from "./state-file.js";
 
 /**
  * A dead-letter message carries no error by itself, so handlers record each failure next
@@ -29,7 +30,7 @@ export async function recordFailure(
 ): Promise<void> {
   const key = failureKey(entry.stage, entry.objectKey);
   const existing = await store.getBytes(bucket, key);
-  const previous = existing ? (JSON.parse(existing.body.toString("utf8")) as FailureRecord).failures : [];
+  const previous = existing ? parseFailure(key, existing.body).failures : [];
   const record: FailureRecord = {
     stage: entry.stage,
     objectKey: entry.objectKey,
@@ -47,6 +48,17 @@ export async function recordFailure(
 }
 
 export async function readFailure(store: ObjectStore, bucket: string, stage: string, objectKey: string) {
-  const found = await store.getBytes(bucket, failureKey(stage, objectKey));
-  return found ? (JSON.parse(found.body.toString("utf8")) as FailureRecord) : undefined;
+  const key = failureKey(stage, objectKey);
+  const found = await store.getBytes(bucket, key);
+  return found ? parseFailure(key, found.body) : undefined;
 }
+
+const isFailureRecord = (v: unknown): v is FailureRecord =>
+  isRecord(v) &&
+  typeof v.stage === "string" &&
+  typeof v.objectKey === "string" &&
+  Array.isArray(v.failures) &&
+  v.failures.every((f) => isRecord(f) && typeof f.error === "string" && typeof f.at === "string");
+
+const parseFailure = (key: string, body: Uint8Array) =>
+  parseStateFile(key, body, "a failure record", isFailureRecord);

@@ -12,4 +12,6 @@ export interface SqlDialect {
   createStage(name: string, columns: readonly StagedColumn[]): string;
   /** Serialises concurrent schema creation; undefined where DDL is already serialised. */
   ddlLock(): string | undefined;
+  /** A query taking a schema-qualified name as $1 and answering one row `{ present: boolean }`. */
+  tableExists(): string;
 }

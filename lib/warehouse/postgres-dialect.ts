@@ -7,4 +7,5 @@ export const postgresDialect: SqlDialect = {
   createStage: (name, columns) =>
     `CREATE TEMP TABLE ${quoteIdent(name)} (${columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(", ")}) ON COMMIT DROP`,
   ddlLock: () => "SELECT pg_advisory_xact_lock(hashtext('totes-etl warehouse ddl'))",
+  tableExists: () => "SELECT to_regclass($1) IS NOT NULL AS present",
 };

@@ -1,6 +1,8 @@
 import { TARGET_TABLES, sqlType } from "../catalog/index.js";
 import type { TargetTable } from "../catalog/index.js";
 import { qualified, quoteIdent } from "../db/identifiers.js";
+import { commentsDdl } from "./comments.js";
+import { currentViewsDdl } from "./views.js";
 
 /** Where analysts look (the stars) and where the pipeline keeps its bookkeeping. */
 export interface WarehouseSchemas {
@@ -24,10 +26,11 @@ function tableDdl(schema: string, table: TargetTable): string {
 }
 
 /**
+ * The schemas and tables: statements that change nothing once their objects exist.
  * Foreign keys are documented, not declared: the fan-out loads tables in any order, as
  * Redshift (which does not enforce them either) would; `Warehouse.checkReferences` proves them.
  */
-export function warehouseDdl(schemas: WarehouseSchemas = DEFAULT_SCHEMAS): string[] {
+export function tablesDdl(schemas: WarehouseSchemas = DEFAULT_SCHEMAS): string[] {
   const meta = schemas.meta;
   return [
     `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schemas.stars)}`,
@@ -40,5 +43,22 @@ export function warehouseDdl(schemas: WarehouseSchemas = DEFAULT_SCHEMAS): strin
     `CREATE TABLE IF NOT EXISTS ${qualified(meta, "loaded_object")} (
        object_key text PRIMARY KEY, etag text, table_name text NOT NULL,
        rows_in integer NOT NULL, rows_written integer NOT NULL, loaded_at timestamptz NOT NULL DEFAULT now())`,
+    `CREATE TABLE IF NOT EXISTS ${qualified(meta, "applied_ddl")} (
+       part text PRIMARY KEY, fingerprint text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
   ];
 }
+
+/**
+ * What analysts read beside the tables: the facts' current-version views and a comment on
+ * every table, view and column. Rerunning it takes locks a load or a long query holds, so
+ * `Warehouse.ensureSchema` runs it only when it differs from what the warehouse last applied.
+ */
+export const presentationDdl = (schemas: WarehouseSchemas = DEFAULT_SCHEMAS): string[] => [
+  ...currentViewsDdl(schemas.stars),
+  ...commentsDdl(schemas.stars),
+];
+
+export const warehouseDdl = (schemas: WarehouseSchemas = DEFAULT_SCHEMAS): string[] => [
+  ...tablesDdl(schemas),
+  ...presentationDdl(schemas),
+];

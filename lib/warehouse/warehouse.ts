@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { TARGET_TABLES, loadedColumns, sqlType, type TargetTable } from "../catalog/index.js";
 import type { CopyField } from "../db/copy-csv.js";
 import { qualified, quoteIdent } from "../db/identifiers.js";
@@ -6,7 +7,7 @@ import { calendarRange } from "../model/calendar.js";
 import { processedColumns } from "../pipeline/processed-columns.js";
 import { STAGE, dimDropStale, dimMerge, dimVersionMerge, factInsert, insertMissing } from "./apply-sql.js";
 import type { SqlDialect } from "./dialect.js";
-import { DEFAULT_SCHEMAS, warehouseDdl, type WarehouseSchemas } from "./schema.js";
+import { DEFAULT_SCHEMAS, presentationDdl, tablesDdl, type WarehouseSchemas } from "./schema.js";
 
 /** What a backend runs SQL through: a connection, or one inside a transaction. */
 export interface SqlSession {
@@ -103,18 +104,42 @@ export abstract class Warehouse<Tx extends SqlSession = SqlSession> {
   ): Promise<void>;
   abstract close(): Promise<void>;
 
-  /** Creates whatever is missing; safe to call from every load, and concurrently. */
-  ensureSchema(): Promise<void> {
+  /**
+   * Creates whatever is missing; safe to call from every load, and concurrently. The views
+   * and comments are (re)applied when the catalog's version of them differs from the one
+   * the warehouse last applied, or always with `refresh` (`totes warehouse init`): replacing
+   * a view waits for every query reading it, which a load should not do for nothing.
+   */
+  ensureSchema(options: { refresh?: boolean } = {}): Promise<void> {
+    if (options.refresh) this.schemaReady = undefined;
     this.schemaReady ??= this.transaction(async (tx) => {
       // Concurrent CREATE … IF NOT EXISTS can still collide in the catalog: serialise.
       const lock = this.dialect.ddlLock();
       if (lock) await tx.query(lock);
-      for (const statement of warehouseDdl(this.schemas)) await tx.query(statement);
+      for (const statement of tablesDdl(this.schemas)) await tx.query(statement);
+      await this.applyPresentation(tx, options.refresh === true);
     }).catch((error: unknown) => {
       this.schemaReady = undefined;
       throw error;
     });
     return this.schemaReady;
+  }
+
+  private async applyPresentation(tx: Tx, always: boolean): Promise<void> {
+    const statements = presentationDdl(this.schemas);
+    const fingerprint = createHash("sha256").update(statements.join(";\n")).digest("hex");
+    const applied = qualified(this.schemas.meta, "applied_ddl");
+    const { rows } = await tx.query<{ fingerprint: string }>(
+      `SELECT fingerprint FROM ${applied} WHERE part = 'presentation'`,
+    );
+    if (!always && rows[0]?.fingerprint === fingerprint) return;
+    for (const statement of statements) await tx.query(statement);
+    await tx.query(
+      `MERGE INTO ${applied} a USING (SELECT 'presentation' AS part) n ON a.part = n.part
+        WHEN MATCHED THEN UPDATE SET fingerprint = $1, applied_at = now()
+        WHEN NOT MATCHED THEN INSERT (part, fingerprint) VALUES ('presentation', $1)`,
+      [fingerprint],
+    );
   }
 
   private ledger(): string {
@@ -202,8 +227,7 @@ export abstract class Warehouse<Tx extends SqlSession = SqlSession> {
   async status(): Promise<WarehouseStatus> {
     const db = this.session();
     const exists = async (name: string) =>
-      (await db.query<{ present: boolean }>("SELECT to_regclass($1) IS NOT NULL AS present", [name])).rows[0]
-        ?.present === true;
+      (await db.query<{ present: boolean }>(this.dialect.tableExists(), [name])).rows[0]?.present === true;
     const tables: { table: string; rows: number | null }[] = [];
     for (const t of TARGET_TABLES) {
       const name = qualified(this.schemas.stars, t.name);

@@ -18,11 +18,18 @@ export interface Observability {
   tableMetrics(stage: string, table: string, values: Record<string, number>): void;
 }
 
-const loggers: Logger[] = [];
+type LogLevel = "DEBUG" | "INFO" | "WARN" | "ERROR";
+/** Loggers made so far (held weakly: a handler built per run must not be kept for ever). */
+const loggers = new Set<WeakRef<Logger>>();
+let chosenLevel: LogLevel | undefined;
 
 export function observability(functionName: string): Observability {
-  const logger = new Logger({ serviceName: "totes-etl", persistentKeys: { pipelineFunction: functionName } });
-  loggers.push(logger);
+  const logger = new Logger({
+    serviceName: "totes-etl",
+    persistentKeys: { pipelineFunction: functionName },
+    ...(chosenLevel ? { logLevel: chosenLevel } : {}),
+  });
+  loggers.add(new WeakRef(logger));
   // Metrics' own notices go through the structured logger, not bare console lines.
   const metrics = new Metrics({ namespace: METRICS.namespace, serviceName: METRICS.service, logger });
   return {
@@ -41,9 +48,14 @@ export function observability(functionName: string): Observability {
   };
 }
 
-/** For the CLI's --verbose: every function's logger at once. */
-export function setLogLevel(level: "DEBUG" | "INFO" | "WARN" | "ERROR"): void {
-  for (const logger of loggers) logger.setLogLevel(level);
+/** For the CLI's --verbose: every function's logger at once, and those made later. */
+export function setLogLevel(level: LogLevel): void {
+  chosenLevel = level;
+  for (const ref of loggers) {
+    const logger = ref.deref();
+    if (logger) logger.setLogLevel(level);
+    else loggers.delete(ref);
+  }
 }
 
 /** An error as one line for logs and failure records; AggregateErrors (several connection attempts) included. */

@@ -22,7 +22,7 @@ const schemas: WarehouseSchemas = { stars: "order", meta: "user" };
 const oneLine = (sql: string) => sql.replace(/\s+/g, " ");
 
 const facts = TARGET_TABLES.filter((t) => t.kind === "fact");
-const versionedDims = TARGET_TABLES.filter((t) => t.kind === "dim" && t.name !== "dim_date");
+const versionedDims = TARGET_TABLES.filter((t) => t.kind === "dim");
 
 /** A dim whose table and column names are all reserved words (and one needs its quote doubled). */
 const reservedDim: TargetTable = {

@@ -12,8 +12,8 @@ export const dimCounterparty: Model = {
            a.postal_code AS counterparty_legal_postal_code,
            a.country AS counterparty_legal_country,
            a.phone AS counterparty_legal_phone_number,
-           greatest(c.last_updated, a.last_updated) AS _version_hi,
-           least(c.last_updated, a.last_updated) AS _version_lo
+           c.last_updated AS _version_hi,
+           a.last_updated AS _version_lo
       FROM cur_counterparty c
       JOIN cur_address a ON a.address_id = c.legal_address_id
      WHERE c.counterparty_id IN (SELECT counterparty_id FROM changed_counterparty)

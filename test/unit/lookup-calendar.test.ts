@@ -6,9 +6,9 @@ import {
   sourceTable,
   targetTable,
   type TargetTable,
-} from "../lib/catalog/index.js";
-import { CatalogError, PipelineError } from "../lib/errors.js";
-import { isVersionedDim } from "../lib/pipeline/dim-versions.js";
+} from "../../lib/catalog/index.js";
+import { CatalogError, PipelineError } from "../../lib/errors.js";
+import { isVersionedDim } from "../../lib/pipeline/dim-versions.js";
 
 describe("catalog lookups", () => {
   it("finds the calendar by its kind: dim_date, the one table of kind calendar", () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { TARGET_TABLES, calendarTable, columnNames, sqlType, targetTable } from "../lib/catalog/index.js";
-import { DIM_VERSION_COLUMNS } from "../lib/pipeline/dim-versions.js";
-import { processedColumns } from "../lib/pipeline/processed-columns.js";
-import { stagedColumns } from "../lib/warehouse/warehouse.js";
+import { TARGET_TABLES, calendarTable, columnNames, sqlType, targetTable } from "../../lib/catalog/index.js";
+import { DIM_VERSION_COLUMNS } from "../../lib/pipeline/dim-versions.js";
+import { processedColumns } from "../../lib/pipeline/processed-columns.js";
+import { stagedColumns } from "../../lib/warehouse/warehouse.js";
 
 const names = (table: Parameters<typeof processedColumns>[0]) => processedColumns(table).map((c) => c.name);
 

@@ -2,9 +2,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { COLUMN_CHECKS, CURRENCY_NAMES, sourceTable, type SourceTable } from "../lib/catalog/index.js";
-import { DuckSession } from "../lib/transform/duckdb-session.js";
-import { contractChecks, firstViolationQuery } from "../lib/transform/staging.js";
+import { COLUMN_CHECKS, CURRENCY_NAMES, sourceTable, type SourceTable } from "../../lib/catalog/index.js";
+import { DuckSession } from "../../lib/transform/duckdb-session.js";
+import { contractChecks, firstViolationQuery } from "../../lib/transform/staging.js";
 
 /** A made-up table whose only rule beyond its types is a catalog column check. */
 const ledger: SourceTable = {
