@@ -19,6 +19,7 @@ export default $config({
     const queues = await import("./stacks/queues");
     const functions = await import("./stacks/functions");
     const alerts = await import("./stacks/alerts");
+    const { dashboard } = await import("./stacks/dashboard");
 
     return {
       ingestionBucket: storage.ingestionBucket.name,
@@ -31,6 +32,7 @@ export default $config({
       transform: functions.transform.name,
       load: functions.load.name,
       alertsTopic: alerts.alerts.arn,
+      dashboard: dashboard.dashboardName,
     };
   },
 });

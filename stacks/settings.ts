@@ -5,3 +5,31 @@ export const EXTRACT_SCHEDULE = "rate(20 minutes)";
 export const EXTRACT_TIMEOUT = "10 minutes";
 
 // The queued stages' timeouts, visibility, receives and batching are in lib/pipeline/topology.ts.
+
+/**
+ * When the alarms (alerts.ts) fire. Periods the alarms use must be multiples of 5 minutes;
+ * `alarmSettings` checks them when the app is built.
+ */
+export const ALARMS = {
+  /** No successful extract run for this long (default 1 h: three missed schedules) → ExtractStalledAlarm. */
+  extractStalledSeconds: 60 * 60,
+  /** A message waiting this long in the transform or load queue → {Queue}AgeAlarm. */
+  queueAgeSeconds: 15 * 60,
+  /** A dead letter this old (they are kept 14 days) → {Dlq}AgeAlarm. */
+  dlqAgeSeconds: 7 * 24 * 60 * 60,
+  /** An object reaching the warehouse this long after its source snapshot → LoadFreshnessAlarm. */
+  freshnessSeconds: 60 * 60,
+} as const;
+
+/** The alarm settings, checked: a stall period CloudWatch cannot evaluate fails the build, not the deploy. */
+export function alarmSettings(settings: typeof ALARMS = ALARMS) {
+  const { extractStalledSeconds } = settings;
+  if (extractStalledSeconds % 300 !== 0 || extractStalledSeconds < 300 || extractStalledSeconds > 24 * 3600)
+    throw new Error(
+      `ALARMS.extractStalledSeconds ${extractStalledSeconds}: a multiple of 300 s, at most a day`,
+    );
+  for (const [name, value] of Object.entries(settings))
+    if (!Number.isInteger(value) || value <= 0)
+      throw new Error(`ALARMS.${name} ${value}: whole seconds, above 0`);
+  return settings;
+}

@@ -10,6 +10,14 @@ export function runStamp(at: Date): string {
   return at.toISOString().replace(/[-:.]/g, "");
 }
 
+/** The instant a run stamp names (inverse of `runStamp`); undefined for anything else. */
+export function stampTime(stamp: string): Date | undefined {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\d{3})Z$/.exec(stamp);
+  if (!m) return undefined;
+  const at = new Date(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}.${m[7]}Z`);
+  return Number.isNaN(at.getTime()) ? undefined : at;
+}
+
 const datePath = (stamp: string) => `${stamp.slice(0, 4)}/${stamp.slice(4, 6)}/${stamp.slice(6, 8)}`;
 
 /** `{table}/{yyyy}/{mm}/{dd}/{timestamp}.csv` */

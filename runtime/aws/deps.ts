@@ -1,11 +1,16 @@
 import { postgresWarehouse } from "../../lib/warehouse/postgres.js";
-import type { ExtractDeps, LoadDeps, TransformDeps } from "../lambda/deps.js";
-import { buckets, database } from "./config.js";
+import type { ExtractDeps, LoadDeps, RetryDeps, TransformDeps } from "../lambda/deps.js";
+import { sqsClient } from "./clients.js";
+import { buckets, database, functionConfig } from "./config.js";
 
-/** Built once per cold start: one S3 client and one pool per database, kept while warm. */
+/** The queue the function is mapped to, for the retry backoff (the role may ChangeMessageVisibility). */
+const retry = (): RetryDeps => ({ sqs: sqsClient(functionConfig().aws) });
+
+/** Built once per cold start: one S3 and one SQS client and one pool per database, kept while warm. */
 export const awsExtractDeps = (): ExtractDeps => ({ buckets: buckets(), source: database("source") });
-export const awsTransformDeps = (): TransformDeps => ({ buckets: buckets() });
+export const awsTransformDeps = (): TransformDeps => ({ buckets: buckets(), retry: retry() });
 export const awsLoadDeps = (): LoadDeps => ({
   buckets: buckets(),
   warehouse: postgresWarehouse(database("warehouse")),
+  retry: retry(),
 });

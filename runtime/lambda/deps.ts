@@ -1,6 +1,9 @@
 import type { Pool } from "../../lib/db/pool.js";
 import type { Buckets } from "../../lib/pipeline/location.js";
 import type { Warehouse } from "../../lib/warehouse/warehouse.js";
+import type { RetryDeps } from "./retry-backoff.js";
+
+export type { RetryDeps } from "./retry-backoff.js";
 
 /**
  * What each handler is built from. On AWS `runtime/aws/deps.ts` makes them from SST's
@@ -11,11 +14,17 @@ export interface ExtractDeps {
   readonly source: Pool;
 }
 
+/**
+ * The queued stages also get an SQS client, to hide a failed message for its backoff
+ * (`retry`); harnesses that hand the handlers made-up records leave it out.
+ */
 export interface TransformDeps {
   readonly buckets: Buckets;
+  readonly retry?: RetryDeps;
 }
 
 export interface LoadDeps {
   readonly buckets: Buckets;
   readonly warehouse: Warehouse;
+  readonly retry?: RetryDeps;
 }

@@ -1,5 +1,6 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import { METRICS } from "../../lib/pipeline/topology.js";
 
 /**
  * Structured JSON logs and CloudWatch EMF metrics. Each function gets its own instances,
@@ -10,7 +11,10 @@ import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 export interface Observability {
   readonly logger: Logger;
   readonly metrics: Metrics;
-  /** One metric per (stage, table), published at once with those dimensions. */
+  /**
+   * One metric per (stage, table), published at once by stage and by stage and table (two
+   * dimension sets of one EMF record): alarms watch the stage, the dashboard each table.
+   */
   tableMetrics(stage: string, table: string, values: Record<string, number>): void;
 }
 
@@ -27,15 +31,18 @@ export function observability(functionName: string): Observability {
   });
   loggers.add(new WeakRef(logger));
   // Metrics' own notices go through the structured logger, not bare console lines.
-  const metrics = new Metrics({ namespace: "totes-etl", serviceName: "totes-etl", logger });
+  const metrics = new Metrics({ namespace: METRICS.namespace, serviceName: METRICS.service, logger });
   return {
     logger,
     metrics,
     tableMetrics(stage, table, values) {
       for (const [name, value] of Object.entries(values)) {
         const single = metrics.singleMetric();
-        single.addDimensions({ stage, table });
-        single.addMetric(name, name === "seconds" ? MetricUnit.Seconds : MetricUnit.Count, value);
+        // `stage` in every dimension set, `table` in one: [service, stage, table] and [service, stage].
+        single.setDefaultDimensions({ stage });
+        single.addDimension("table", table);
+        single.addDimensions({});
+        single.addMetric(name, /seconds$/i.test(name) ? MetricUnit.Seconds : MetricUnit.Count, value);
       }
     },
   };

@@ -8,39 +8,60 @@ import { processMessages, type QueueMessage } from "../../lib/events/queue-batch
 import type { ObjectRef } from "../../lib/events/s3-notification.js";
 import { recordFailure } from "../../lib/pipeline/failures.js";
 import type { Buckets } from "../../lib/pipeline/location.js";
-import { TOPOLOGY, type QueuedStage } from "../../lib/pipeline/topology.js";
+import { METRICS, TOPOLOGY, type QueuedStage } from "../../lib/pipeline/topology.js";
 import { errorText, observability } from "./observability.js";
+import { retryBackoff, type RetryDeps } from "./retry-backoff.js";
+
+/** Counts to log and publish for one object's result; the optional ones only when known. */
+export interface StageMeasure {
+  readonly table: string;
+  readonly rowsIn: number;
+  readonly rowsOut: number;
+  /** Transform: rows set aside (row-level quarantine). */
+  readonly quarantinedRows?: number;
+  /** Load: how far behind the source the object's data is, now it is in the warehouse. */
+  readonly sourceLagSeconds?: number;
+}
 
 export interface StageWork<R> {
   readonly stage: QueuedStage;
   /** Failure records go to the bucket the topology names for the stage. */
   readonly buckets: Buckets;
+  /**
+   * Hides a failed message for the stage's backoff. Without it (harnesses that hand the
+   * handler made-up records) a failed message waits out the queue's visibility timeout.
+   */
+  readonly retry?: RetryDeps;
   readonly run: (object: ObjectRef) => Promise<R>;
   /** Counts to log and publish as metrics for one object's result. */
-  readonly measure: (result: R) => { table: string; rowsIn: number; rowsOut: number };
+  readonly measure: (result: R) => StageMeasure;
 }
+
+const definedOnly = (values: Record<string, number | undefined>): Record<string, number> =>
+  Object.fromEntries(Object.entries(values).filter((e): e is [string, number] => e[1] !== undefined));
 
 /**
  * The shape shared by the transform and load handlers: an SQS batch of S3 notifications,
- * each object processed by the stage, failures reported per message (batchItemFailures)
- * and recorded next to the data for `totes dlq`.
+ * each object processed by the stage, failures reported per message (batchItemFailures),
+ * recorded next to the data for `totes dlq`, counted (`{stage}Failures`, which the alarms
+ * watch: Lambda counts such a call as a success) and retried after a short backoff.
  */
 export function sqsStageHandler<R>(work: StageWork<R>) {
   const { logger, metrics, tableMetrics } = observability(work.stage);
+  const backOff = work.retry && retryBackoff(TOPOLOGY[work.stage], work.retry, logger);
   const processObject = async (object: ObjectRef, message: QueueMessage) => {
     const started = performance.now();
     const result = await work.run(object);
-    const { table, rowsIn, rowsOut } = work.measure(result);
+    const { table, ...counts } = work.measure(result);
     const seconds = (performance.now() - started) / 1000;
+    const values = { ...definedOnly(counts), seconds };
     logger.info(`${work.stage} done`, {
       objectKey: object.key,
       messageId: message.messageId,
       table,
-      rowsIn,
-      rowsOut,
-      seconds,
+      ...values,
     });
-    tableMetrics(work.stage, table, { rowsIn, rowsOut, seconds });
+    tableMetrics(work.stage, table, values);
     return result;
   };
   const onFailure = async (error: unknown, message: QueueMessage, objects: readonly ObjectRef[]) => {
@@ -51,7 +72,7 @@ export function sqsStageHandler<R>(work: StageWork<R>) {
       receiveCount,
       error: errorText(error),
     });
-    metrics.addMetric(`${work.stage}Failures`, MetricUnit.Count, 1);
+    metrics.addMetric(METRICS.failures[work.stage], MetricUnit.Count, 1);
     const { store } = work.buckets;
     const bucket =
       TOPOLOGY[work.stage].failures === "ingestion"
@@ -71,7 +92,10 @@ export function sqsStageHandler<R>(work: StageWork<R>) {
     .use(logMetrics(metrics))
     .use(sqsPartialBatchFailure({ logger: () => undefined }))
     .handler(async (event) => {
-      metrics.addMetric(`${work.stage}Messages`, MetricUnit.Count, event.Records.length);
-      return processMessages(event.Records, processObject, onFailure);
+      metrics.addMetric(METRICS.messages[work.stage], MetricUnit.Count, event.Records.length);
+      const settled = await processMessages(event.Records, processObject, onFailure);
+      // The failed messages (middy reports them as batchItemFailures) come back after their backoff.
+      await backOff?.(event.Records.filter((_, i) => settled[i]?.status === "rejected"));
+      return settled;
     });
 }

@@ -7,6 +7,7 @@ export function createTransformHandler(deps: TransformDeps) {
   return sqsStageHandler({
     stage: "transform",
     buckets: deps.buckets,
+    ...(deps.retry ? { retry: deps.retry } : {}),
     run: (object) => transformObject(deps.buckets, object.key),
     measure: (r) => ({
       table: r.table,

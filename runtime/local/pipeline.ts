@@ -17,6 +17,7 @@ import {
   type ProvisionedPipeline,
 } from "./index.js";
 import type { Buckets } from "../../lib/pipeline/location.js";
+import { scaledBackoff, TOPOLOGY } from "../../lib/pipeline/topology.js";
 import { ObjectStore } from "../../lib/store/object-store.js";
 import { postgresWarehouse } from "../../lib/warehouse/postgres.js";
 import type { Warehouse } from "../../lib/warehouse/warehouse.js";
@@ -51,8 +52,16 @@ export interface RunSummary {
 
 /** Visibility timeout of the local queues: above any handler run, as on AWS. */
 const VISIBILITY_SECONDS = 120;
-/** Locally a failed message is retried after seconds, not minutes. */
-const RETRY_DELAY_SECONDS = 2;
+/**
+ * Locally the handlers back a failed message off on the topology's schedule ten times as
+ * fast (1 s, 4 s, then the DLQ where AWS waits 10 s, 40 s): the same code path, in seconds.
+ */
+export const LOCAL_BACKOFF_SCALE = 0.1;
+
+export interface LocalPipelineOptions {
+  /** The retry backoff as a fraction of the topology's (default LOCAL_BACKOFF_SCALE). */
+  readonly backoffScale?: number;
+}
 
 /**
  * The whole choreography on this machine: the local S3/SQS stand-in, the same Lambda
@@ -66,6 +75,7 @@ export class LocalPipeline {
   private constructor(
     private readonly aws: LocalAws,
     readonly pipeline: ProvisionedPipeline,
+    private readonly backoffScale: number,
   ) {
     // One client for the run, as a warm Lambda keeps one.
     this.buckets = {
@@ -80,13 +90,13 @@ export class LocalPipeline {
     this.databases = { warehouse: postgresWarehouse(databases.warehouse) };
   }
 
-  static async start(dataDir: string): Promise<LocalPipeline> {
+  static async start(dataDir: string, options: LocalPipelineOptions = {}): Promise<LocalPipeline> {
     const aws = await startLocalAws({ dataDir, autosaveMs: 10_000 });
     try {
       const pipeline = await provisionPipeline(aws.endpoint, DEFAULT_PIPELINE_RESOURCES, {
         visibilityTimeoutSeconds: VISIBILITY_SECONDS,
       });
-      return new LocalPipeline(aws, pipeline);
+      return new LocalPipeline(aws, pipeline, options.backoffScale ?? LOCAL_BACKOFF_SCALE);
     } catch (error) {
       await aws.stop();
       throw error;
@@ -101,12 +111,15 @@ export class LocalPipeline {
     const ref = queue === "transform" ? this.pipeline.transformQueue : this.pipeline.loadQueue;
     const databases = this.databases;
     if (!databases) throw new NoDatabasesError();
+    const sqs = sqsClient(this.aws.endpoint);
+    // The handler shortens a failed message's visibility itself, as on AWS; the source leaves it.
+    const retry = { sqs, backoff: scaledBackoff(TOPOLOGY[queue].retry, this.backoffScale) };
     const handler =
       queue === "transform"
-        ? createTransformHandler({ buckets: this.buckets })
-        : createLoadHandler({ buckets: this.buckets, warehouse: databases.warehouse });
+        ? createTransformHandler({ buckets: this.buckets, retry })
+        : createLoadHandler({ buckets: this.buckets, warehouse: databases.warehouse, retry });
     return new SqsEventSource({
-      sqs: sqsClient(this.aws.endpoint),
+      sqs,
       queueUrl: ref.url,
       queueArn: ref.arn,
       name: queue,
@@ -114,7 +127,6 @@ export class LocalPipeline {
       batchSize: 10,
       waitTimeSeconds: 1,
       visibilityTimeoutSeconds: VISIBILITY_SECONDS,
-      retryDelaySeconds: RETRY_DELAY_SECONDS,
       handler: async (event: SQSEvent) =>
         (await handler(event, localContext(`totes-${queue}`))) as {
           batchItemFailures: { itemIdentifier: string }[];

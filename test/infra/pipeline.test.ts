@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { bucketArn, lambda, mappingFrom, queueArn, T } from "./helpers/graph.js";
-import { named, ofType, runApp, SECRETS, type AppRun } from "./helpers/run-app.js";
+import { named, ofType, runApp, type AppRun } from "./helpers/run-app.js";
 
-// The event-driven graph: buckets → queues (with DLQs) → functions, the schedule, the alarms.
+// The event-driven graph: buckets → queues (with DLQs) → functions, the schedule.
 let run: AppRun;
 beforeAll(async () => {
   run = await runApp("test");
@@ -124,46 +124,4 @@ describe("the extract schedule", () => {
   });
 });
 
-describe("alerts", () => {
-  const topicArn = () => named(run, T.topic, "AlertsTopic").state.arn;
-
-  it("email the AlertEmail address", () => {
-    const subscription = named(run, T.subscription, "AlertEmailSubscription").inputs;
-    expect(subscription).toMatchObject({
-      protocol: "email",
-      endpoint: SECRETS.AlertEmail,
-      topic: topicArn(),
-    });
-  });
-
-  it.each(["Extract", "Transform", "Load"])("fire on any %s error and publish to the topic", (fn) => {
-    const alarm = named(run, T.alarm, `${fn}ErrorsAlarm`).inputs;
-    expect(alarm).toMatchObject({
-      namespace: "AWS/Lambda",
-      metricName: "Errors",
-      dimensions: { FunctionName: lambda(run, fn).state.name },
-      threshold: 0,
-      comparisonOperator: "GreaterThanThreshold",
-      alarmActions: [topicArn()],
-    });
-  });
-
-  it.each(["TransformDlq", "LoadDlq"])(
-    "fire on any visible message in %s and publish to the topic",
-    (dlq) => {
-      const alarm = named(run, T.alarm, `${dlq}MessagesAlarm`).inputs;
-      expect(alarm).toMatchObject({
-        namespace: "AWS/SQS",
-        metricName: "ApproximateNumberOfMessagesVisible",
-        dimensions: { QueueName: named(run, T.queue, `${dlq}Queue`).state.name },
-        threshold: 0,
-        comparisonOperator: "GreaterThanThreshold",
-        alarmActions: [topicArn()],
-      });
-    },
-  );
-
-  it("are exactly those five", () => {
-    expect(ofType(run, T.alarm)).toHaveLength(5);
-  });
-});
+// The alarms and the dashboard: test/infra/alerts.test.ts.

@@ -27,8 +27,10 @@ export interface SqsEventSourceOptions {
   /** Overrides the queue's visibility timeout for received messages. */
   readonly visibilityTimeoutSeconds?: number;
   /**
-   * After a failure the messages become visible again this soon (ChangeMessageVisibility),
-   * instead of after the full visibility timeout as on AWS. Default 1.
+   * After a failure the source makes the messages visible again this soon
+   * (ChangeMessageVisibility), instead of after the full visibility timeout. Unset (the
+   * default), it leaves their visibility to the handler, as Lambda's mapping does: the
+   * pipeline's handlers set each failed message's backoff themselves.
    */
   readonly retryDelaySeconds?: number;
   /** Honour `batchItemFailures` (the mapping's ReportBatchItemFailures). Default true. */
@@ -184,7 +186,8 @@ export class SqsEventSource {
   }
 
   private async retryLater(messages: Message[]): Promise<void> {
-    if (messages.length === 0) return;
+    const delay = this.options.retryDelaySeconds;
+    if (messages.length === 0 || delay === undefined) return;
     try {
       await this.options.sqs.send(
         new ChangeMessageVisibilityBatchCommand({
@@ -192,7 +195,7 @@ export class SqsEventSource {
           Entries: messages.map((m, i) => ({
             Id: String(i),
             ReceiptHandle: m.ReceiptHandle,
-            VisibilityTimeout: this.options.retryDelaySeconds ?? 1,
+            VisibilityTimeout: delay,
           })),
         }),
       );

@@ -14,6 +14,8 @@ export const T = {
   topic: "aws:sns/topic:Topic",
   subscription: "aws:sns/topicSubscription:TopicSubscription",
   alarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
+  dashboard: "aws:cloudwatch/dashboard:Dashboard",
+  logGroup: "aws:cloudwatch/logGroup:LogGroup",
 } as const;
 
 export interface PolicyStatement {
