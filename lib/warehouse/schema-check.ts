@@ -54,7 +54,7 @@ export interface SchemaComparison {
 const column = (name: string, type: string, nullable = false): ExpectedColumn => ({ name, type, nullable });
 
 /**
- * What the pipeline needs, table by table. The `totes_meta` columns mirror `warehouseDdl()`;
+ * What the pipeline needs, table by table. The `totes_meta` columns mirror `tablesDdl()`;
  * `ensureSchema` inspects again after running that DDL, so the two cannot drift unnoticed.
  */
 export function expectedTables(schemas: WarehouseSchemas): ExpectedTable[] {
@@ -91,6 +91,11 @@ export function expectedTables(schemas: WarehouseSchemas): ExpectedTable[] {
         column("rows_written", "integer"),
         column("loaded_at", "timestamptz"),
       ],
+    },
+    {
+      schema: schemas.meta,
+      name: "applied_ddl",
+      columns: [column("part", "text"), column("fingerprint", "text"), column("applied_at", "timestamptz")],
     },
   ];
 }

@@ -82,7 +82,7 @@ describe("compareSchema", () => {
   it("an empty warehouse lacks every table, stars first", () => {
     const result = compareSchema(expected, []);
     expect(result.missing[0]).toBe("public.dim_date");
-    expect(result.missing.at(-1)).toBe("totes_meta.loaded_object");
+    expect(result.missing.at(-1)).toBe("totes_meta.applied_ddl");
     expect(result.conflicts).toEqual([]);
   });
 
