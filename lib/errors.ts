@@ -94,3 +94,30 @@ export class LoadError extends PipelineError {
     super(`load of ${table} from ${objectKey}: ${message}`, options);
   }
 }
+
+/** One column of the warehouse that is not what the catalog says it should be. */
+export interface SchemaConflict {
+  readonly schema: string;
+  readonly table: string;
+  readonly column: string;
+  /** e.g. `numeric(10,2)`, `text NOT NULL`, `no such column`. */
+  readonly expected: string;
+  /** e.g. `real`, `text (nullable)`, `no such column`. */
+  readonly found: string;
+}
+
+/**
+ * The warehouse's tables cannot take a load: a table differs from the catalog (`conflicts`,
+ * each naming table, column, expected and found type), or tables are missing and this login
+ * could not create them (`missing`, schema-qualified). Raised before any row is written.
+ */
+export class WarehouseSchemaError extends PipelineError {
+  constructor(
+    readonly conflicts: readonly SchemaConflict[],
+    readonly missing: readonly string[],
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

@@ -129,7 +129,7 @@ export function registerWarehouse(program: Command): void {
   warehouse
     .command("init")
     .description(
-      "create the three star schemas, their current-version views and comments, and the pipeline's bookkeeping schema (idempotent)",
+      "as the warehouse's owner: check the star schemas and the bookkeeping schema against the catalog, create what is missing, (re)apply the current-version views and comments (idempotent)",
     )
     .option(urlOption, urlHelp)
     .option("--data-dir <dir>", dirHelp)
@@ -140,7 +140,11 @@ export function registerWarehouse(program: Command): void {
         return;
       }
       await withWarehouse(opts, async (dbs, url) => {
-        await postgresWarehouse(await dbs.pool("warehouse", url)).ensureSchema({ refresh: true });
+        const report = await postgresWarehouse(await dbs.pool("warehouse", url)).ensureSchema({
+          refresh: true,
+        });
+        for (const table of report.created) console.log(`created  ${table}`);
+        for (const table of report.found) console.log(`found    ${table}`);
         const views = factsWithCurrentView().map(currentViewName).join(", ");
         console.log(`warehouse schema ready at ${dbs.describe(url)} (current-version views: ${views})`);
       });

@@ -14,4 +14,10 @@ export interface SqlDialect {
   ddlLock(): string | undefined;
   /** A query taking a schema-qualified name as $1 and answering one row `{ present: boolean }`. */
   tableExists(): string;
+  /**
+   * A query taking the stars' and the bookkeeping schema's names as $1 and $2 and answering
+   * one `FoundColumn` (the shape of `information_schema.columns`) per column of every table
+   * in them: what `ensureSchema()` compares with the catalog before it writes anything.
+   */
+  inspectColumns(): string;
 }

@@ -2,12 +2,20 @@ import { createHash } from "node:crypto";
 import { TARGET_TABLES, loadedColumns, sqlType, type TargetTable } from "../catalog/index.js";
 import type { CopyField } from "../db/copy-csv.js";
 import { qualified, quoteIdent } from "../db/identifiers.js";
-import { BadObjectError, LoadError } from "../errors.js";
+import { BadObjectError, LoadError, WarehouseSchemaError } from "../errors.js";
+import { noun } from "../plural.js";
 import { calendarRange } from "../model/calendar.js";
 import { processedColumns } from "../pipeline/processed-columns.js";
 import { STAGE, dimDropStale, dimMerge, dimVersionMerge, factInsert, insertMissing } from "./apply-sql.js";
 import type { SqlDialect } from "./dialect.js";
 import { DEFAULT_SCHEMAS, presentationDdl, tablesDdl, type WarehouseSchemas } from "./schema.js";
+import {
+  compareSchema,
+  conflictName,
+  expectedTables,
+  type FoundColumn,
+  type SchemaComparison,
+} from "./schema-check.js";
 
 /** What a backend runs SQL through: a connection, or one inside a transaction. */
 export interface SqlSession {
@@ -36,6 +44,17 @@ export interface LoadResult {
   /** True when the ledger shows this exact object was loaded before. */
   readonly alreadyLoaded: boolean;
 }
+
+/** What `ensureSchema` did: schema-qualified tables created and found; the views and comments. */
+export interface SchemaReport {
+  readonly created: readonly string[];
+  readonly found: readonly string[];
+  /** `stale`: they differ from the catalog's and this login may not replace them. */
+  readonly presentation: "applied" | "current" | "stale";
+}
+
+/** `permission denied` / `must be owner of …` (SQLSTATE 42501, Postgres and Redshift alike). */
+const isPrivilegeError = (error: unknown): boolean => (error as { code?: unknown } | null)?.code === "42501";
 
 export interface StagedColumn {
   readonly name: string;
@@ -77,7 +96,7 @@ export const stagedColumns = (table: TargetTable): StagedColumn[] =>
  * table (`stageObject`, `stageRows`) and its SQL dialect. Postgres is `PostgresWarehouse`.
  */
 export abstract class Warehouse<Tx extends SqlSession = SqlSession> {
-  private schemaReady: Promise<void> | undefined;
+  private schemaReady: Promise<SchemaReport> | undefined;
 
   protected constructor(
     /** The warehouse's URL with its password masked, for messages. */
@@ -105,41 +124,125 @@ export abstract class Warehouse<Tx extends SqlSession = SqlSession> {
   abstract close(): Promise<void>;
 
   /**
-   * Creates whatever is missing; safe to call from every load, and concurrently. The views
-   * and comments are (re)applied when the catalog's version of them differs from the one
-   * the warehouse last applied, or always with `refresh` (`totes warehouse init`): replacing
-   * a view waits for every query reading it, which a load should not do for nothing.
+   * Before the first load of a process: compares the warehouse with the catalog and refuses
+   * (`WarehouseSchemaError`, naming table, column, expected and found type) a table that does
+   * not match, whichever table the load is for, before any row is written. When everything
+   * is there it runs no DDL, so a login with DML rights only can load a warehouse its owner
+   * prepared with `totes warehouse init`; when something is missing it creates it. Once per
+   * process (a failure is not kept: a fixed warehouse is checked again), safe concurrently.
+   *
+   * The views and comments are (re)applied when the catalog's version of them differs from
+   * the one the warehouse last applied, or always with `refresh` (`totes warehouse init`,
+   * which also reruns the tables' DDL): replacing a view waits for every query reading it,
+   * which a load should not do for nothing. A login that may not replace them (a DML-only
+   * loader) leaves them for the owner's next `init`: analysts read them, loads do not.
    */
-  ensureSchema(options: { refresh?: boolean } = {}): Promise<void> {
+  ensureSchema(options: { refresh?: boolean } = {}): Promise<SchemaReport> {
     if (options.refresh) this.schemaReady = undefined;
-    this.schemaReady ??= this.transaction(async (tx) => {
-      // Concurrent CREATE … IF NOT EXISTS can still collide in the catalog: serialise.
-      const lock = this.dialect.ddlLock();
-      if (lock) await tx.query(lock);
-      for (const statement of tablesDdl(this.schemas)) await tx.query(statement);
-      await this.applyPresentation(tx, options.refresh === true);
-    }).catch((error: unknown) => {
+    this.schemaReady ??= this.prepareSchema(options.refresh === true).catch((error: unknown) => {
       this.schemaReady = undefined;
       throw error;
     });
     return this.schemaReady;
   }
 
-  private async applyPresentation(tx: Tx, always: boolean): Promise<void> {
+  private async inspectSchema(db: SqlSession): Promise<SchemaComparison> {
+    const { rows } = await db.query<FoundColumn>(this.dialect.inspectColumns(), [
+      this.schemas.stars,
+      this.schemas.meta,
+    ]);
+    const comparison = compareSchema(expectedTables(this.schemas), rows);
+    if (comparison.conflicts.length)
+      throw new WarehouseSchemaError(
+        comparison.conflicts,
+        [],
+        `warehouse schema does not match the catalog: ${comparison.conflicts
+          .map((c) => `${conflictName(c, this.schemas)}: expected ${c.expected}, found ${c.found}`)
+          .join("; ")}. Nothing was written; alter or drop ${noun(
+          new Set(comparison.conflicts.map((c) => c.table)).size,
+          "that table",
+          "those tables",
+        )} (\`totes warehouse init --print\` shows the DDL)`,
+      );
+    return comparison;
+  }
+
+  private async prepareSchema(refresh: boolean): Promise<SchemaReport> {
+    const before = await this.inspectSchema(this.session());
+    if (!refresh && !before.missing.length && (await this.presentationCurrent(this.session())))
+      return { created: [], found: [...before.present], presentation: "current" };
+    let tables: SchemaComparison;
+    try {
+      tables = await this.transaction(async (tx) => {
+        // Concurrent CREATE … IF NOT EXISTS can still collide in the catalog: serialise.
+        await this.lockDdl(tx);
+        // Another process may have created what was missing while this one waited.
+        const now = await this.inspectSchema(tx);
+        if (!refresh && !now.missing.length) return now;
+        for (const statement of tablesDdl(this.schemas)) await tx.query(statement);
+        const after = await this.inspectSchema(tx);
+        if (after.missing.length)
+          throw new WarehouseSchemaError(
+            [],
+            after.missing,
+            `schema DDL left ${after.missing.join(", ")} missing`,
+          );
+        return now;
+      });
+    } catch (error) {
+      if (!isPrivilegeError(error)) throw error;
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new WarehouseSchemaError(
+        [],
+        before.missing,
+        before.missing.length
+          ? `warehouse lacks ${before.missing.join(", ")} (or this login has no privileges on them) and this login may not create them (${reason}); run \`totes warehouse init\` as the warehouse's owner (docs/security.md)`
+          : `this login may not run the schema DDL (${reason}): run \`totes warehouse init\` as the warehouse's owner (docs/security.md)`,
+        { cause: error },
+      );
+    }
+    let presentation: SchemaReport["presentation"];
+    try {
+      presentation = await this.transaction(async (tx) => {
+        await this.lockDdl(tx);
+        return (await this.applyPresentation(tx, refresh)) ? "applied" : "current";
+      });
+    } catch (error) {
+      if (refresh || !isPrivilegeError(error)) throw error;
+      presentation = "stale";
+    }
+    return { created: [...tables.missing], found: [...tables.present], presentation };
+  }
+
+  private async lockDdl(tx: Tx): Promise<void> {
+    const lock = this.dialect.ddlLock();
+    if (lock) await tx.query(lock);
+  }
+
+  private presentationFingerprint(): { statements: string[]; fingerprint: string } {
     const statements = presentationDdl(this.schemas);
-    const fingerprint = createHash("sha256").update(statements.join(";\n")).digest("hex");
-    const applied = qualified(this.schemas.meta, "applied_ddl");
-    const { rows } = await tx.query<{ fingerprint: string }>(
-      `SELECT fingerprint FROM ${applied} WHERE part = 'presentation'`,
+    return { statements, fingerprint: createHash("sha256").update(statements.join(";\n")).digest("hex") };
+  }
+
+  private async presentationCurrent(db: SqlSession): Promise<boolean> {
+    const { rows } = await db.query<{ fingerprint: string }>(
+      `SELECT fingerprint FROM ${qualified(this.schemas.meta, "applied_ddl")} WHERE part = 'presentation'`,
     );
-    if (!always && rows[0]?.fingerprint === fingerprint) return;
+    return rows[0]?.fingerprint === this.presentationFingerprint().fingerprint;
+  }
+
+  /** Applies the views and comments unless the warehouse has this version of them; true if it did. */
+  private async applyPresentation(tx: Tx, always: boolean): Promise<boolean> {
+    const { statements, fingerprint } = this.presentationFingerprint();
+    if (!always && (await this.presentationCurrent(tx))) return false;
     for (const statement of statements) await tx.query(statement);
     await tx.query(
-      `MERGE INTO ${applied} a USING (SELECT 'presentation' AS part) n ON a.part = n.part
+      `MERGE INTO ${qualified(this.schemas.meta, "applied_ddl")} a USING (SELECT 'presentation' AS part) n ON a.part = n.part
         WHEN MATCHED THEN UPDATE SET fingerprint = $1, applied_at = now()
         WHEN NOT MATCHED THEN INSERT (part, fingerprint) VALUES ('presentation', $1)`,
       [fingerprint],
     );
+    return true;
   }
 
   private ledger(): string {

@@ -2,7 +2,7 @@ import type { SQSEvent } from "aws-lambda";
 import { s3Client, sqsClient } from "../aws/clients.js";
 import { queueDepth } from "../aws/queue-depth.js";
 import type { Pool } from "../../lib/db/pool.js";
-import { PipelineError } from "../../lib/errors.js";
+import { PipelineError, WarehouseSchemaError } from "../../lib/errors.js";
 import { SOURCE_TABLES } from "../../lib/catalog/index.js";
 import type { ExtractResult, TableExtract } from "../../lib/extract/extract.js";
 import type { LoadedTable } from "../../lib/warehouse/warehouse.js";
@@ -172,9 +172,13 @@ export class LocalPipeline {
     const started = new Date();
     this.connect(options);
     const warehouse = postgresWarehouse(options.warehouse);
-    // The load handler creates the schema itself. A warehouse that is down must not stop
-    // extract and transform: its load messages dead-letter, for `totes dlq replay` later.
-    await warehouse.ensureSchema().catch(() => undefined);
+    // The load handler checks the schema itself. A warehouse that is down must not stop
+    // extract and transform: its load messages dead-letter, for `totes dlq replay` later. One
+    // whose tables conflict with the catalog (or lack tables this login cannot create) stops
+    // the run before anything is extracted: no load could succeed until it is fixed.
+    await warehouse.ensureSchema().catch((error: unknown) => {
+      if (error instanceof WarehouseSchemaError) throw error;
+    });
     let done = 0;
     const extractHandler = createExtractHandler(
       { buckets: this.buckets, source: options.source },

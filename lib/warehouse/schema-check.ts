@@ -1,0 +1,196 @@
+import { TARGET_TABLES, sqlType } from "../catalog/index.js";
+import type { Column } from "../catalog/index.js";
+import { quoteIdent } from "../db/identifiers.js";
+import type { SchemaConflict } from "../errors.js";
+import type { WarehouseSchemas } from "./schema.js";
+
+/**
+ * Comparing the warehouse with what the pipeline writes into: the star tables (from the
+ * catalog) and the `totes_meta` tables, column by column, in the normalised type names
+ * `sqlType()` uses (`integer`, `numeric(10,2)`, `varchar(3)`, `timestamp(3)`, `time(3)`,
+ * `date`, `boolean`, `text`, an enum by its quoted name).
+ */
+
+export interface ExpectedColumn {
+  readonly name: string;
+  readonly type: string;
+  readonly nullable: boolean;
+  /** The warehouse fills it (a fact's record id): an identity column, or at least a default. */
+  readonly identity?: boolean;
+}
+
+export interface ExpectedTable {
+  readonly schema: string;
+  readonly name: string;
+  readonly columns: readonly ExpectedColumn[];
+}
+
+/** A column as `information_schema.columns` describes it (what `SqlDialect.inspectColumns` answers). */
+export interface FoundColumn {
+  readonly table_schema: string;
+  readonly table_name: string;
+  readonly column_name: string;
+  readonly data_type: string;
+  readonly udt_name: string | null;
+  readonly character_maximum_length: number | string | null;
+  readonly numeric_precision: number | string | null;
+  readonly numeric_scale: number | string | null;
+  readonly datetime_precision: number | string | null;
+  /** `YES` or `NO`. */
+  readonly is_nullable: string;
+  /** `YES` or `NO`. */
+  readonly is_identity: string | null;
+  readonly column_default: string | null;
+}
+
+export interface SchemaComparison {
+  /** Schema-qualified tables that exist (and may still conflict). */
+  readonly present: readonly string[];
+  /** Schema-qualified tables that do not exist (or this login cannot see). */
+  readonly missing: readonly string[];
+  readonly conflicts: readonly SchemaConflict[];
+}
+
+const column = (name: string, type: string, nullable = false): ExpectedColumn => ({ name, type, nullable });
+
+/**
+ * What the pipeline needs, table by table. The `totes_meta` columns mirror `tablesDdl()`;
+ * `ensureSchema` inspects again after running that DDL, so the two cannot drift unnoticed.
+ */
+export function expectedTables(schemas: WarehouseSchemas): ExpectedTable[] {
+  const stars = TARGET_TABLES.map((t) => ({
+    schema: schemas.stars,
+    name: t.name,
+    columns: (t.columns as readonly Column[]).map((c) => ({
+      name: c.name,
+      type: sqlType(c.type),
+      nullable: c.nullable ?? false,
+      ...("recordId" in t && c.name === t.recordId ? { identity: true } : {}),
+    })),
+  }));
+  return [
+    ...stars,
+    {
+      schema: schemas.meta,
+      name: "dim_version",
+      columns: [
+        column("table_name", "text"),
+        column("natural_id", "integer"),
+        column("version_hi", "timestamp(3)"),
+        column("version_lo", "timestamp(3)"),
+      ],
+    },
+    {
+      schema: schemas.meta,
+      name: "loaded_object",
+      columns: [
+        column("object_key", "text"),
+        column("etag", "text", true),
+        column("table_name", "text"),
+        column("rows_in", "integer"),
+        column("rows_written", "integer"),
+        column("loaded_at", "timestamptz"),
+      ],
+    },
+    {
+      schema: schemas.meta,
+      name: "applied_ddl",
+      columns: [column("part", "text"), column("fingerprint", "text"), column("applied_at", "timestamptz")],
+    },
+  ];
+}
+
+const num = (v: number | string | null): number | undefined => (v === null ? undefined : Number(v));
+/** Postgres's default fractional-second precision is 6: `timestamp` means `timestamp(6)`. */
+const withPrecision = (name: string, p: number | undefined) =>
+  p === undefined || p === 6 ? name : `${name}(${p})`;
+
+/** The found column's type in `sqlType()`'s vocabulary. */
+export function normalisedType(c: FoundColumn): string {
+  const length = num(c.character_maximum_length);
+  switch (c.data_type) {
+    case "numeric": {
+      const precision = num(c.numeric_precision);
+      return precision === undefined ? "numeric" : `numeric(${precision},${num(c.numeric_scale) ?? 0})`;
+    }
+    case "character varying":
+      return length === undefined ? "varchar" : `varchar(${length})`;
+    case "character":
+      return `char(${length ?? 1})`;
+    case "timestamp without time zone":
+      return withPrecision("timestamp", num(c.datetime_precision));
+    case "timestamp with time zone":
+      return withPrecision("timestamptz", num(c.datetime_precision));
+    case "time without time zone":
+      return withPrecision("time", num(c.datetime_precision));
+    case "time with time zone":
+      return withPrecision("timetz", num(c.datetime_precision));
+    case "USER-DEFINED":
+      return c.udt_name ? quoteIdent(c.udt_name) : c.data_type;
+    case "ARRAY":
+      return c.udt_name ? `${c.udt_name.replace(/^_/, "")}[]` : c.data_type;
+    default:
+      return c.data_type;
+  }
+}
+
+const nullability = (type: string, nullable: boolean) => `${type}${nullable ? " (nullable)" : " NOT NULL"}`;
+const hasDefault = (c: FoundColumn) => c.is_identity === "YES" || c.column_default !== null;
+
+/** Compares what the warehouse has with what the pipeline needs; pure, for every backend. */
+export function compareSchema(
+  expected: readonly ExpectedTable[],
+  found: readonly FoundColumn[],
+): SchemaComparison {
+  const byTable = new Map<string, FoundColumn[]>();
+  for (const c of found) {
+    const key = `${c.table_schema}.${c.table_name}`;
+    byTable.set(key, [...(byTable.get(key) ?? []), c]);
+  }
+  const present: string[] = [];
+  const missing: string[] = [];
+  const conflicts: SchemaConflict[] = [];
+  for (const table of expected) {
+    const key = `${table.schema}.${table.name}`;
+    const columns = byTable.get(key);
+    if (!columns) {
+      missing.push(key);
+      continue;
+    }
+    present.push(key);
+    const conflict = (column: string, want: string, got: string) =>
+      conflicts.push({ schema: table.schema, table: table.name, column, expected: want, found: got });
+    for (const want of table.columns) {
+      const got = columns.find((c) => c.column_name === want.name);
+      if (!got) {
+        conflict(want.name, nullability(want.type, want.nullable), "no such column");
+        continue;
+      }
+      const type = normalisedType(got);
+      const nullable = got.is_nullable === "YES";
+      if (type !== want.type || nullable !== want.nullable) {
+        const differ = nullable !== want.nullable;
+        conflict(
+          want.name,
+          differ ? nullability(want.type, want.nullable) : want.type,
+          differ ? nullability(type, nullable) : type,
+        );
+      } else if (want.identity && !hasDefault(got))
+        conflict(want.name, `${want.type} generated as identity`, `${type} with no default`);
+    }
+    // Extra columns are the owner's business, unless they make every insert fail.
+    for (const got of columns)
+      if (
+        !table.columns.some((c) => c.name === got.column_name) &&
+        got.is_nullable === "NO" &&
+        !hasDefault(got)
+      )
+        conflict(got.column_name, "no such column", `${normalisedType(got)} NOT NULL with no default`);
+  }
+  return { present, missing, conflicts };
+}
+
+/** `table.column` for the stars (what analysts call them), `schema.table.column` for the rest. */
+export function conflictName(c: SchemaConflict, schemas: WarehouseSchemas): string {
+  return `${c.schema === schemas.stars ? "" : `${c.schema}.`}${c.table}.${c.column}`;
+}
