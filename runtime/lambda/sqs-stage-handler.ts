@@ -16,8 +16,16 @@ export interface StageWork<R> {
   /** Failure records go to the bucket the topology names for the stage. */
   readonly buckets: Buckets;
   readonly run: (object: ObjectRef) => Promise<R>;
-  /** Counts to log and publish as metrics for one object's result. */
-  readonly measure: (result: R) => { table: string; rowsIn: number; rowsOut: number };
+  /**
+   * Counts to log and publish as metrics for one object's result; each of `counts` is also
+   * published without the table dimension, for an alarm on any table.
+   */
+  readonly measure: (result: R) => {
+    table: string;
+    rowsIn: number;
+    rowsOut: number;
+    counts?: Record<string, number>;
+  };
 }
 
 /**
@@ -30,7 +38,7 @@ export function sqsStageHandler<R>(work: StageWork<R>) {
   const processObject = async (object: ObjectRef, message: QueueMessage) => {
     const started = performance.now();
     const result = await work.run(object);
-    const { table, rowsIn, rowsOut } = work.measure(result);
+    const { table, rowsIn, rowsOut, counts = {} } = work.measure(result);
     const seconds = (performance.now() - started) / 1000;
     logger.info(`${work.stage} done`, {
       objectKey: object.key,
@@ -38,9 +46,11 @@ export function sqsStageHandler<R>(work: StageWork<R>) {
       table,
       rowsIn,
       rowsOut,
+      ...counts,
       seconds,
     });
-    tableMetrics(work.stage, table, { rowsIn, rowsOut, seconds });
+    tableMetrics(work.stage, table, { rowsIn, rowsOut, seconds, ...counts });
+    for (const [name, value] of Object.entries(counts)) metrics.addMetric(name, MetricUnit.Count, value);
     return result;
   };
   const onFailure = async (error: unknown, message: QueueMessage, objects: readonly ObjectRef[]) => {

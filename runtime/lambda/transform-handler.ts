@@ -12,6 +12,8 @@ export function createTransformHandler(deps: TransformDeps) {
       table: r.table,
       rowsIn: r.rowsIn,
       rowsOut: r.outputs.reduce((n, o) => n + o.rows, 0),
+      // Published per (stage, table) and per function: alarm on `quarantinedRows` > 0.
+      counts: { quarantinedRows: r.rowsQuarantined, settledRows: r.rowsSettled },
     }),
   });
 }
