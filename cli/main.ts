@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import { registerDlq } from "./commands/dlq.js";
 import { registerExtractNow } from "./commands/extract-now.js";
+import { registerQuarantine } from "./commands/quarantine.js";
 import { registerRun } from "./commands/run.js";
 import { registerSource } from "./commands/source.js";
 import { registerStatus } from "./commands/status.js";
@@ -22,6 +23,7 @@ registerRun(program);
 registerSource(program);
 registerWarehouse(program);
 registerDlq(program);
+registerQuarantine(program);
 registerStatus(program);
 registerExtractNow(program);
 

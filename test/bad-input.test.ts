@@ -114,7 +114,10 @@ describe("bad input: a clear error naming table, object and row", () => {
   it("quotes at most 80 characters of the offending cell, never the row", async () => {
     const long = "Y".repeat(500);
     const created = "2024-11-15 09:08:07.654";
-    const { key, result } = await transformCsv("currency", `${CURRENCY_HEADER}\n7,${long},${created},${TS}\n`);
+    const { key, result } = await transformCsv(
+      "currency",
+      `${CURRENCY_HEADER}\n7,${long},${created},${TS}\n`,
+    );
     await result;
     const record = await readQuarantineRecord(buckets.store, buckets.ingestionBucket, "currency", key);
     expect(record!.rows[0]!.excerpt).toBe(`${"Y".repeat(79)}…`);
@@ -158,7 +161,9 @@ describe("bad input: a clear error naming table, object and row", () => {
     expect(await result).toMatchObject({ rowsIn: 3, rowsQuarantined: 1, outputs: [{ rows: 2 }] });
     const rows = await quarantined("currency", key);
     expect(rows).toMatchObject([{ row: 3, column: "currency_id" }]);
-    expect(rows![0]!.error).toMatch(/row 3, column currency_id: .*repeats version 2024-11-16 10:00:00.123 of id 1/);
+    expect(rows![0]!.error).toMatch(
+      /row 3, column currency_id: .*repeats version 2024-11-16 10:00:00.123 of id 1/,
+    );
   });
 
   it("a key that is not an ingestion key", async () => {

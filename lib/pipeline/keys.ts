@@ -47,10 +47,15 @@ export interface ProcessedKey {
 }
 
 const PROCESSED_KEY =
-  /^tables\/([a-z_]+)\/\d{4}\/\d{2}\/\d{2}\/([a-z_]+)-(\d{8}T\d{9}Z)(?:-q([0-9a-f]{8}))?\.parquet$/;
+  /^tables\/([a-z_]+)\/\d{4}\/\d{2}\/\d{2}\/([a-z_]+)-(\d{8}T\d{9}Z)(-q[0-9a-f]{8}|)\.parquet$/;
 
 export function parseProcessedKey(key: string): ProcessedKey | undefined {
   const match = PROCESSED_KEY.exec(key);
   if (!match || !isTargetTableName(match[1]!) || !isSourceTableName(match[2]!)) return undefined;
-  return { target: match[1], source: match[2], stamp: match[3]!, ...(match[4] ? { partial: match[4] } : {}) };
+  return {
+    target: match[1],
+    source: match[2],
+    stamp: match[3]!,
+    ...(match[4] ? { partial: match[4].slice(2) } : {}),
+  };
 }

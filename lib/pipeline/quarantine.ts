@@ -55,7 +55,9 @@ export interface ResolutionRecord {
   readonly table: string;
   readonly at: string;
   /** A later object whose newer versions of the ids went through, or an operator's decision. */
-  readonly by: { readonly kind: "newer-version"; readonly objectKey: string } | { readonly kind: "operator"; readonly note: string };
+  readonly by:
+    | { readonly kind: "newer-version"; readonly objectKey: string }
+    | { readonly kind: "operator"; readonly note: string };
   readonly rows: readonly {
     readonly objectKey: string;
     readonly row: number;
@@ -234,7 +236,9 @@ export function quarantineEntries(state: {
   const stampOf = (key: string) => parseIngestionKey(key)?.stamp ?? key;
   return entries.sort(
     (a, b) =>
-      a.table.localeCompare(b.table) || stampOf(a.objectKey).localeCompare(stampOf(b.objectKey)) || a.row - b.row,
+      a.table.localeCompare(b.table) ||
+      stampOf(a.objectKey).localeCompare(stampOf(b.objectKey)) ||
+      a.row - b.row,
   );
 }
 

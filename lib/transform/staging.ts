@@ -97,7 +97,9 @@ export function violationsQuery(
   options: { limit: number; excerpt: number; id?: string; version?: string },
 ): string {
   const cases = checks.map((c, i) => `WHEN ${c.condition} THEN ${i}`).join(" ");
-  const values = checks.map((c, i) => `WHEN ${i} THEN left(${quoteIdent(c.column)}::VARCHAR, ${options.excerpt + 1})`);
+  const values = checks.map(
+    (c, i) => `WHEN ${i} THEN left(${quoteIdent(c.column)}::VARCHAR, ${options.excerpt + 1})`,
+  );
   return `SELECT row, failed, CASE failed ${values.join(" ")} END AS value, id, version
             FROM (SELECT rowid + 1 AS row, CASE ${cases} END AS failed,
                          ${validOrNull(options.id, checks)} AS id, ${validOrNull(options.version, checks)} AS version, *
