@@ -3,7 +3,7 @@ import type { RunSummary } from "../runtime/local/pipeline.js";
 
 const pad = (s: string | number, n: number) => String(s).padStart(n);
 
-/** The per-table report of one run: rows extracted, rows written per star table, dead letters, time. */
+/** The per-table report of one run: rows extracted, rows written per star table, dead letters, quarantine, time. */
 export function formatSummary(summary: RunSummary): string {
   const lines: string[] = [];
   const extracted = summary.extract.tables.filter((t) => t.rows > 0);
@@ -19,7 +19,9 @@ export function formatSummary(summary: RunSummary): string {
     lines.push(
       `  ${t.table.padEnd(22)}${pad(t.rowsWritten, 9)} ${noun(t.rowsWritten, "row").padEnd(4)} written from ${t.rowsIn} in ${counted(t.objects, "object")}`,
     );
+  const q = summary.quarantine;
   lines.push(
+    `quarantined rows: ${q.quarantined} this run, ${q.settled} settled, ${q.unsettled} unsettled in all`,
     `dead letters: transform ${summary.deadLetters.transform}, load ${summary.deadLetters.load}   (${summary.seconds.toFixed(1)} s)`,
   );
   return lines.join("\n");

@@ -1,4 +1,4 @@
-/** Operator tools: dead-letter inspection, replay and purge, status, extract on demand — on AWS or locally. */
+/** Operator tools: dead letters and quarantined rows (inspect, replay), status, extract on demand — on AWS or locally. */
 export { OpsError, StageResolutionError } from "./errors.js";
 export {
   DLQ_NAMES,
@@ -28,6 +28,16 @@ export {
   type ReplayOptions,
   type ReplayReport,
 } from "./replay.js";
+export {
+  listQuarantined,
+  parseTableName,
+  replayQuarantined,
+  resolveQuarantined,
+  showQuarantined,
+  type QuarantineReplayReport,
+} from "./quarantine.js";
+export type { QuarantineEntry } from "../lib/pipeline/quarantine.js";
 export { gatherStatus, type PipelineStatus, type SourceTableStatus, type WarehouseStatus } from "./status.js";
 export { invokeExtract, type ExtractInvocation } from "../runtime/aws/extract-now.js";
 export { formatDeadLetter, formatDeadLetters, formatReplay, formatStatus } from "../cli/format.js";
+export { formatQuarantine, formatQuarantineReplay, formatQuarantineShow } from "../cli/format-quarantine.js";

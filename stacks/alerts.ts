@@ -172,7 +172,7 @@ export const alarms = {
     "QuarantinedRows",
     say(
       $interpolate`Transform set rows aside (${stage}): they are not in the warehouse. `,
-      $interpolate`Run: aws logs tail ${logGroup(transform)} --since 1h --filter-pattern quarantined`,
+      $interpolate`Run: npx totes quarantine list --stage ${stage}`,
     ),
     {
       namespace: METRICS.namespace,

@@ -9,6 +9,7 @@ import { s3Client, sqsClient } from "../runtime/aws/clients.js";
 import { createPool, type Pool } from "../lib/db/pool.js";
 import { ingestionKey } from "../lib/pipeline/keys.js";
 import { readFailure } from "../lib/pipeline/failures.js";
+import { readQuarantineRecord } from "../lib/pipeline/quarantine.js";
 import { initSource } from "../tools/source/init.js";
 import { ObjectStore } from "../lib/store/object-store.js";
 import { freshDatabaseUrl } from "./helpers/databases.js";
@@ -70,15 +71,22 @@ describe("the choreography on the local runtime: S3 notifications → SQS → ha
     expect(loaded).toMatchObject({ fact_sales_order: 11187, fact_purchase_order: 4649, fact_payment: 15836 });
   });
 
-  it("sends a poisoned object to the DLQ after 3 receives while the rest of its batch succeeds", async () => {
+  it("sends a poisoned object to the DLQ after 3 receives while the rest of its batch succeeds (a bad row only quarantined)", async () => {
     const store = new ObjectStore(s3Client(local.endpoint));
     const bucket = local.pipeline.resources.ingestionBucket;
     const header = "currency_id,currency_code,created_at,last_updated";
     const poisoned = ingestionKey("currency", "20991231T000000001Z");
     const good = ingestionKey("currency", "20991231T000000002Z");
+    // A bad row is quarantined and its file goes on; a file that is not the table's CSV fails whole.
+    const badRow = ingestionKey("currency", "20991231T000000003Z");
     await Promise.all([
-      store.putBytes(bucket, poisoned, `${header}\n9,XXX,2024-11-16 10:00:00,2024-11-16 10:00:00\n`),
+      store.putBytes(bucket, poisoned, `${header},symbol\n9,GBP,2024-11-16 10:00:00,2024-11-16 10:00:00,£\n`),
       store.putBytes(bucket, good, `${header}\n4,JPY,2024-11-16 10:00:00,2024-11-16 10:00:00\n`),
+      store.putBytes(
+        bucket,
+        badRow,
+        `${header}\n9,XXX,2024-11-16 10:00:00,2024-11-16 10:00:00\n5,CHF,2024-11-16 10:00:00,2024-11-16 10:00:00\n`,
+      ),
     ]);
     const started = Date.now();
     await local.drain();
@@ -89,6 +97,12 @@ describe("the choreography on the local runtime: S3 notifications → SQS → ha
       "SELECT currency_code, currency_name FROM dim_currency WHERE currency_id = 4",
     );
     expect(yen.rows).toEqual([{ currency_code: "JPY", currency_name: "Yen" }]);
+    const franc = await warehouse.query("SELECT currency_code FROM dim_currency WHERE currency_id IN (5, 9)");
+    expect(franc.rows).toEqual([{ currency_code: "CHF" }]);
+    const quarantined = await readQuarantineRecord(store, bucket, "currency", badRow);
+    expect(quarantined?.rows.map((r) => r.error)).toEqual([
+      `currency (${badRow}): row 1, column currency_code: "XXX" is not an ISO 4217 currency code this pipeline knows`,
+    ]);
 
     const dead = await sqsClient(local.endpoint).send(
       new ReceiveMessageCommand({
@@ -102,7 +116,7 @@ describe("the choreography on the local runtime: S3 notifications → SQS → ha
     expect(failure?.failures).toHaveLength(3);
     expect(failure?.failures[2]).toMatchObject({ receiveCount: 3 });
     expect(failure?.failures[0]?.error).toMatch(
-      /currency \(currency\/.*\): row 1, column currency_code: "XXX"/,
+      /currency \(currency\/.*\): header does not match the catalog \(schema drift\?\): unknown columns symbol/,
     );
   });
 });

@@ -49,6 +49,7 @@ describe("counts read as English", () => {
         { table: "dim_staff", objects: 2, rowsIn: 20, rowsWritten: 20 },
       ],
       deadLetters: { transform: 0, load: 0 },
+      quarantine: { quarantined: 1, settled: 0, unsettled: 1 },
       seconds: 1.25,
     };
     const text = formatSummary(summary);
@@ -57,6 +58,7 @@ describe("counts read as English", () => {
     expect(text).toContain("  dim_currency                  1 row  written from 1 in 1 object\n");
     expect(text).toContain("  dim_staff                    20 rows written from 20 in 2 objects");
     expect(text).not.toMatch(/\b1 (rows|objects)\b/);
+    expect(text).toContain("quarantined rows: 1 this run, 0 settled, 1 unsettled in all");
   });
 
   it("in the progress lines, the extraction's included", () => {

@@ -9,6 +9,7 @@ import { extract } from "../lib/extract/extract.js";
 import { EXTRACT_STATE_KEY, readExtractState } from "../lib/extract/state.js";
 import { loadObject } from "../lib/load/load.js";
 import { postgresWarehouse } from "../lib/warehouse/postgres.js";
+import { readQuarantineRecord } from "../lib/pipeline/quarantine.js";
 import { ingestionKey } from "../lib/pipeline/keys.js";
 import { initSource } from "../tools/source/init.js";
 import { transformObject } from "../lib/transform/transform.js";
@@ -80,7 +81,7 @@ describe("faults: nothing lost, nothing duplicated", () => {
     await warehouse.end();
   });
 
-  it("poison inputs fail only their own messages; the rest of the batch goes through", async () => {
+  it("poison inputs fail only their own messages (bad rows only quarantined); the rest of the batch goes through", async () => {
     const ts = "2024-11-16 10:00:00";
     const header = "currency_id,currency_code,created_at,last_updated";
     const bad = {
@@ -102,9 +103,15 @@ describe("faults: nothing lost, nothing duplicated", () => {
     const loadHandler = createLoadHandler({ buckets: objects, warehouse: postgresWarehouse(warehouse) });
     const event = sqsEventFor(objects.ingestionBucket, keys);
     const response = (await transformHandler(event, localContext("transform"))) as SQSBatchResponse;
+    // The unreadable objects fail; the bad rows (unknown code, bad timestamp) are set aside, their
+    // files (one row each) go through with nothing left to write.
     expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(
-      event.Records.slice(0, 4).map((r) => r.messageId),
+      [1, 2].map((i) => event.Records[i]!.messageId),
     );
+    for (const i of [0, 3])
+      expect(
+        (await readQuarantineRecord(objects.store, objects.ingestionBucket, "currency", keys[i]!))?.rows,
+      ).toHaveLength(1);
 
     // A truncated Parquet object beside a good one in the load batch.
     const good: string[] = [];

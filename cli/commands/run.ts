@@ -38,6 +38,18 @@ function deadLetterAdvice(summary: RunSummary, dataDirFlag: string): string | un
   ].join("\n");
 }
 
+function quarantineAdvice(summary: RunSummary, dataDirFlag: string): string | undefined {
+  const { unsettled } = summary.quarantine;
+  if (unsettled === 0) return undefined;
+  return [
+    `${counted(unsettled, "row")} ${unsettled === 1 ? "is" : "are"} quarantined and not settled (the rest of their files went through).`,
+    `  see which:          npx totes quarantine list${dataDirFlag}`,
+    `  fix at the source:  correct the row (a new last_updated); the next run takes the new version and settles it`,
+    `  after a code fix:   npx totes quarantine replay${dataDirFlag} && npx totes run${dataDirFlag}`,
+    `  accept the loss:    npx totes quarantine resolve <table> <object> --note "why"${dataDirFlag}`,
+  ].join("\n");
+}
+
 export function registerRun(program: Command): void {
   program
     .command("run")
@@ -133,10 +145,14 @@ export function registerRun(program: Command): void {
             break;
           }
           console.log(formatSummary(summary));
-          const advice = deadLetterAdvice(summary, dataDirFlag);
-          if (advice) console.error(advice);
+          const advice = [
+            deadLetterAdvice(summary, dataDirFlag),
+            quarantineAdvice(summary, dataDirFlag),
+          ].filter((a) => a !== undefined);
+          for (const a of advice) console.error(a);
           if (!everyMs) {
-            process.exitCode = advice ? 1 : 0;
+            // 1 while anything is dead-lettered or quarantined and unsettled: nothing is dropped quietly.
+            process.exitCode = advice.length ? 1 : 0;
             break;
           }
           console.error(`next run in ${opts.every} (Ctrl-C to stop)`);

@@ -37,20 +37,33 @@ export function parseIngestionKey(key: string): IngestionKey | undefined {
   return { table: match[1], stamp: match[2]! };
 }
 
-/** `tables/{target}/{yyyy}/{mm}/{dd}/{source}-{timestamp}.parquet`: one per input and target. */
-export const processedKey = (target: string, input: IngestionKey): string =>
-  `${TABLES_PREFIX}${target}/${datePath(input.stamp)}/${input.table}-${input.stamp}.parquet`;
+/**
+ * `tables/{target}/{yyyy}/{mm}/{dd}/{source}-{timestamp}.parquet`: one per input and target.
+ * An output built without some of the input's rows (quarantined) adds `-q{8 hex}`, a digest
+ * of the rows left out: a later transform of the same input that leaves out fewer (a replay
+ * after a fix) writes a new object instead of finding the partial one already there.
+ */
+export const processedKey = (target: string, input: IngestionKey, partial?: string): string =>
+  `${TABLES_PREFIX}${target}/${datePath(input.stamp)}/${input.table}-${input.stamp}${partial ? `-q${partial}` : ""}.parquet`;
 
 export interface ProcessedKey {
   readonly target: TargetTableName;
   readonly source: SourceTableName;
   readonly stamp: string;
+  /** Set when the output leaves out quarantined rows of its input. */
+  readonly partial?: string;
 }
 
-const PROCESSED_KEY = /^tables\/([a-z_]+)\/\d{4}\/\d{2}\/\d{2}\/([a-z_]+)-(\d{8}T\d{9}Z)\.parquet$/;
+const PROCESSED_KEY =
+  /^tables\/([a-z_]+)\/\d{4}\/\d{2}\/\d{2}\/([a-z_]+)-(\d{8}T\d{9}Z)(-q[0-9a-f]{8}|)\.parquet$/;
 
 export function parseProcessedKey(key: string): ProcessedKey | undefined {
   const match = PROCESSED_KEY.exec(key);
   if (!match || !isTargetTableName(match[1]!) || !isSourceTableName(match[2]!)) return undefined;
-  return { target: match[1], source: match[2], stamp: match[3]! };
+  return {
+    target: match[1],
+    source: match[2],
+    stamp: match[3]!,
+    ...(match[4] ? { partial: match[4].slice(2) } : {}),
+  };
 }

@@ -4,11 +4,13 @@ import type { SourceTable } from "../catalog/index.js";
 import { quoteIdent, quoteLiteral } from "../db/identifiers.js";
 import { BadObjectError, BadRowError } from "../errors.js";
 import type { DuckSession } from "./duckdb-session.js";
-import { contractChecks, firstViolationQuery } from "./staging.js";
+import { EXCERPT_CHARS, excerptOf, type QuarantinedRow } from "../pipeline/quarantine.js";
+import { contractChecks, violationsQuery } from "./staging.js";
 
 /*
  * Reading one ingestion CSV into DuckDB, all of it checked against the catalog before any
- * model runs: a bad input names its table, object and row, and nothing is written for it.
+ * model runs. A bad row is set aside (quarantined) with an error naming its table, object,
+ * row and column; an object that cannot be read as the table's CSV fails whole.
  */
 
 async function csvHeader(file: string): Promise<string[]> {
@@ -67,12 +69,53 @@ function csvError(table: SourceTable, key: string, error: unknown): BadObjectErr
   return new BadObjectError(table.name, key, `not a well-formed CSV: ${firstLine}`, { cause: error });
 }
 
+/**
+ * Above this many bad rows an input is refused whole (→ DLQ): that many is a systematic
+ * problem (a changed format, a catalog out of date), not a few bad rows to set aside.
+ */
+export const MAX_QUARANTINED_ROWS = 1000;
+
+/** What was read: every row, and the rows set aside (already removed from `raw`). */
+export interface RawInput {
+  readonly rowsIn: number;
+  readonly quarantined: readonly QuarantinedRow[];
+}
+
+function quarantinedRow(
+  table: SourceTable,
+  key: string,
+  found: { row: number; id: string | null; version: string | null },
+  column: string,
+  value: string | null,
+  problem: string,
+): QuarantinedRow {
+  const excerpt = excerptOf(value);
+  const shown = excerpt === null ? "NULL" : JSON.stringify(excerpt);
+  const error = new BadRowError(table.name, key, found.row, column, `${shown} ${problem}`).message;
+  return { row: found.row, id: found.id, version: found.version, column, error, excerpt };
+}
+
+function refuseWhole(table: SourceTable, key: string, bad: readonly QuarantinedRow[]): void {
+  if (bad.length <= MAX_QUARANTINED_ROWS) return;
+  throw new BadObjectError(
+    table.name,
+    key,
+    `more than ${MAX_QUARANTINED_ROWS} rows break the contract, so the whole object is refused; the first: ${bad[0]!.error}`,
+  );
+}
+
+/**
+ * Reads the CSV into `raw`, checks every row against the catalog in one pass, and removes
+ * the rows that break it, returned with their errors for the quarantine. What makes the
+ * whole object unusable (not a CSV, a row with the wrong number of fields, a header that
+ * does not match the catalog, too many bad rows) throws.
+ */
 export async function loadRaw(
   duck: DuckSession,
   table: SourceTable,
   key: string,
   file: string,
-): Promise<number> {
+): Promise<RawInput> {
   const header = await csvHeader(file);
   checkHeader(table, key, header);
   const columns = header.map((c) => `${quoteLiteral(c)}: 'VARCHAR'`).join(", ");
@@ -84,35 +127,80 @@ export async function loadRaw(
   } catch (error) {
     throw csvError(table, key, error);
   }
+  const rowsIn = await duck.count("raw");
   const checks = contractChecks(table);
-  const [violation] = await duck.rows<{ row: number; failed: number; value: string | null }>(
-    firstViolationQuery("raw", checks),
+  const found = await duck.rows<{
+    row: number;
+    failed: number;
+    value: string | null;
+    id: string | null;
+    version: string | null;
+  }>(
+    violationsQuery("raw", checks, {
+      limit: MAX_QUARANTINED_ROWS + 1,
+      excerpt: EXCERPT_CHARS,
+      id: table.primaryKey,
+      version: "last_updated",
+    }),
   );
-  if (violation) {
-    const check = checks[violation.failed]!;
-    const shown = violation.value === null ? "NULL" : JSON.stringify(violation.value);
-    throw new BadRowError(table.name, key, Number(violation.row), check.column, `${shown} ${check.problem}`);
+  const bad = found.map((v) => {
+    const check = checks[v.failed]!;
+    return quarantinedRow(table, key, { ...v, row: Number(v.row) }, check.column, v.value, check.problem);
+  });
+  refuseWhole(table, key, bad);
+  await duck.run(`CREATE TABLE bad_rows (row BIGINT)`);
+  await insertRows(duck, bad);
+  const repeats = await repeatedVersions(duck, table, key, MAX_QUARANTINED_ROWS + 1 - bad.length);
+  bad.push(...repeats);
+  refuseWhole(table, key, bad);
+  await insertRows(duck, repeats);
+  if (bad.length > 0) await duck.run(`DELETE FROM raw WHERE rowid + 1 IN (SELECT row FROM bad_rows)`);
+  return { rowsIn, quarantined: bad.sort((a, b) => a.row - b.row) };
+}
+
+async function insertRows(duck: DuckSession, rows: readonly QuarantinedRow[]): Promise<void> {
+  for (let start = 0; start < rows.length; start += 500) {
+    const chunk = rows.slice(start, start + 500);
+    await duck.run(
+      `INSERT INTO bad_rows VALUES ${chunk.map((_, i) => `($${i + 1})`).join(", ")}`,
+      chunk.map((r) => r.row),
+    );
   }
-  await rejectRepeatedVersions(duck, table, key);
-  return duck.count("raw");
 }
 
 /**
  * A row version (id, last_updated) may appear once per input: it is one fact row, and the
- * dims take one row per id. A hash aggregate, far cheaper than de-duplicating by sorting.
+ * dims take one row per id. Among the rows that pass the checks, the first of a version
+ * goes through and every repeat is set aside. A hash aggregate first, far cheaper than
+ * numbering rows by sorting, which only an input that has repeats pays for.
  */
-async function rejectRepeatedVersions(duck: DuckSession, table: SourceTable, key: string): Promise<void> {
+async function repeatedVersions(
+  duck: DuckSession,
+  table: SourceTable,
+  key: string,
+  limit: number,
+): Promise<QuarantinedRow[]> {
   const pk = quoteIdent(table.primaryKey);
-  const [repeat] = await duck.rows<{ row: number; id: string; version: string }>(
-    `SELECT max(rowid) + 1 AS row, ${pk} AS id, last_updated AS version FROM raw
-      GROUP BY ${pk}, last_updated HAVING count(*) > 1 ORDER BY row LIMIT 1`,
+  const good = `(SELECT rowid, * FROM raw WHERE rowid + 1 NOT IN (SELECT row FROM bad_rows))`;
+  const [any] = await duck.rows<{ n: number }>(
+    `SELECT 1 AS n FROM ${good} GROUP BY ${pk}, last_updated HAVING count(*) > 1 LIMIT 1`,
   );
-  if (repeat)
-    throw new BadRowError(
-      table.name,
+  if (!any) return [];
+  const repeats = await duck.rows<{ row: number; id: string; version: string }>(
+    `SELECT row, id, version FROM (
+       SELECT rowid + 1 AS row, ${pk} AS id, last_updated AS version,
+              row_number() OVER (PARTITION BY ${pk}, last_updated ORDER BY rowid) AS n
+         FROM ${good})
+      WHERE n > 1 ORDER BY row LIMIT ${limit}`,
+  );
+  return repeats.map((r) =>
+    quarantinedRow(
+      table,
       key,
-      Number(repeat.row),
+      { row: Number(r.row), id: r.id, version: r.version },
       table.primaryKey,
-      `repeats version ${repeat.version} of id ${repeat.id}, already in an earlier row`,
-    );
+      r.id,
+      `repeats version ${r.version} of id ${r.id}, already in an earlier row`,
+    ),
+  );
 }

@@ -77,17 +77,39 @@ export const contractChecks = (table: SourceTable): Check[] => [
   ...table.columns.flatMap(valueChecks),
 ];
 
-/**
- * One query that finds the first offending row in the raw table: its row number (data rows
- * from 1), the index of the failed check, and the offending value.
- */
-export function firstViolationQuery(raw: string, checks: readonly Check[]): string {
-  const cases = checks.map((c, i) => `WHEN ${c.condition} THEN ${i}`).join(" ");
-  const values = checks.map((c, i) => `WHEN ${i} THEN ${quoteIdent(c.column)}::VARCHAR`).join(" ");
-  return `SELECT row, failed, CASE failed ${values} END AS value
-            FROM (SELECT rowid + 1 AS row, CASE ${cases} END AS failed, * FROM ${raw})
-           WHERE failed IS NOT NULL ORDER BY row LIMIT 1`;
+/** A cell's raw text when every type check of its column passes, else NULL. */
+function validOrNull(column: string | undefined, checks: readonly Check[]): string {
+  if (column === undefined) return "NULL";
+  const conditions = checks.filter((c) => c.column === column).map((c) => `(${c.condition})`);
+  const v = quoteIdent(column);
+  return conditions.length ? `CASE WHEN NOT coalesce(${conditions.join(" OR ")}, false) THEN ${v} END` : v;
 }
+
+/**
+ * One query, one pass, that finds the offending rows of the raw table: each row's number
+ * (data rows from 1), the index of its first failed check, the offending value (its first
+ * `excerpt` characters), and the row's natural id and version where those cells are valid.
+ * At most `limit` rows, in row order.
+ */
+export function violationsQuery(
+  raw: string,
+  checks: readonly Check[],
+  options: { limit: number; excerpt: number; id?: string; version?: string },
+): string {
+  const cases = checks.map((c, i) => `WHEN ${c.condition} THEN ${i}`).join(" ");
+  const values = checks.map(
+    (c, i) => `WHEN ${i} THEN left(${quoteIdent(c.column)}::VARCHAR, ${options.excerpt + 1})`,
+  );
+  return `SELECT row, failed, CASE failed ${values.join(" ")} END AS value, id, version
+            FROM (SELECT rowid + 1 AS row, CASE ${cases} END AS failed,
+                         ${validOrNull(options.id, checks)} AS id, ${validOrNull(options.version, checks)} AS version, *
+                    FROM ${raw})
+           WHERE failed IS NOT NULL ORDER BY row LIMIT ${options.limit}`;
+}
+
+/** The first offending row only (see violationsQuery). */
+export const firstViolationQuery = (raw: string, checks: readonly Check[]): string =>
+  violationsQuery(raw, checks, { limit: 1, excerpt: 1_000_000 });
 
 function typed(column: Column): string {
   const v = quoteIdent(column.name);

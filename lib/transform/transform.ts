@@ -20,6 +20,7 @@ import { DuckSession } from "./duckdb-session.js";
 import { MODELS } from "./models/index.js";
 import { createLookups, loadRaw } from "./input.js";
 import { typedSelect } from "./staging.js";
+import { InputQuarantine, partialTag } from "./quarantine.js";
 import { makeWorkDir } from "./work-dir.js";
 
 export interface TargetOutput {
@@ -33,7 +34,12 @@ export interface TargetOutput {
 export interface TransformResult {
   readonly table: string;
   readonly objectKey: string;
+  /** Every row of the input, quarantined ones included. */
   readonly rowsIn: number;
+  /** Rows set aside by this transform (see lib/pipeline/quarantine.ts). */
+  readonly rowsQuarantined: number;
+  /** Rows other inputs had quarantined that newer versions in this one settled. */
+  readonly rowsSettled: number;
   readonly outputs: readonly TargetOutput[];
 }
 
@@ -99,8 +105,10 @@ async function buildCalendar(duck: DuckSession, dim: TargetTable, facts: TargetT
 
 /**
  * Turns one ingestion CSV into Parquet objects for every warehouse table it affects.
- * Validates the whole input before writing anything; an output that an earlier attempt
- * already stored is left as it is (objects are never overwritten).
+ * Validates the whole input before writing anything: rows that break the contract are
+ * quarantined (recorded first, then left out of every output), the others go through; an
+ * object that cannot be read as the table's CSV fails whole. An output that an earlier
+ * attempt already stored is left as it is (objects are never overwritten).
  */
 export async function transformObject(buckets: Buckets, key: string): Promise<TransformResult> {
   const input = parseIngestionKey(key);
@@ -115,7 +123,9 @@ export async function transformObject(buckets: Buckets, key: string): Promise<Tr
     const csv = path.join(workDir, "input.csv");
     await buckets.store.getFile(buckets.ingestionBucket, key, csv);
     await createLookups(duck);
-    const rowsIn = await loadRaw(duck, table, key, csv);
+    const { rowsIn, quarantined } = await loadRaw(duck, table, key, csv);
+    const quarantine = await InputQuarantine.open(buckets, table, key);
+    await quarantine.record(rowsIn, quarantined);
     await prepareViews(duck, table);
     const targets = targetsFedBy(table.name);
     await prepareCurrentState(duck, buckets, table, targets, workDir);
@@ -137,8 +147,18 @@ export async function transformObject(buckets: Buckets, key: string): Promise<Tr
       built.unshift(calendar);
     }
     const outputs: TargetOutput[] = [];
-    for (const target of built) outputs.push(await writeOutput(duck, buckets, target, input, workDir));
-    return { table: table.name, objectKey: key, rowsIn, outputs: outputs.filter((o) => o.rows > 0) };
+    const partial = partialTag(quarantined);
+    for (const target of built)
+      outputs.push(await writeOutput(duck, buckets, target, input, workDir, partial));
+    const rowsSettled = await quarantine.settle(duck);
+    return {
+      table: table.name,
+      objectKey: key,
+      rowsIn,
+      rowsQuarantined: quarantined.length,
+      rowsSettled,
+      outputs: outputs.filter((o) => o.rows > 0),
+    };
   } catch (error) {
     if (error instanceof PipelineError) throw error;
     const first = ((error as Error).message ?? String(error)).split("\n")[0];
@@ -179,8 +199,9 @@ async function writeOutput(
   target: TargetTable,
   input: IngestionKey,
   workDir: string,
+  partial: string | undefined,
 ): Promise<TargetOutput> {
-  const objectKey = processedKey(target.name, input);
+  const objectKey = processedKey(target.name, input, partial);
   const rows = await duck.count(`out_${target.name}`);
   if (rows === 0) return { target: target.name, rows, objectKey, written: false };
   if (await buckets.store.head(buckets.processedBucket, objectKey))

@@ -17,8 +17,9 @@ export interface StageMeasure {
   readonly table: string;
   readonly rowsIn: number;
   readonly rowsOut: number;
-  /** Transform: rows set aside (row-level quarantine). */
+  /** Transform: rows set aside (row-level quarantine), and earlier ones a newer version settled. */
   readonly quarantinedRows?: number;
+  readonly settledRows?: number;
   /** Load: how far behind the source the object's data is, now it is in the warehouse. */
   readonly sourceLagSeconds?: number;
 }

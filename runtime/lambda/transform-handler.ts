@@ -13,6 +13,9 @@ export function createTransformHandler(deps: TransformDeps) {
       table: r.table,
       rowsIn: r.rowsIn,
       rowsOut: r.outputs.reduce((n, o) => n + o.rows, 0),
+      // Published per (stage, table) and per stage: the alarm watches `quarantinedRows` > 0.
+      quarantinedRows: r.rowsQuarantined,
+      settledRows: r.rowsSettled,
     }),
   });
 }

@@ -17,6 +17,7 @@ import {
   type ProvisionedPipeline,
 } from "./index.js";
 import type { Buckets } from "../../lib/pipeline/location.js";
+import { listQuarantine } from "../../lib/pipeline/quarantine.js";
 import { scaledBackoff, TOPOLOGY } from "../../lib/pipeline/topology.js";
 import { ObjectStore } from "../../lib/store/object-store.js";
 import { postgresWarehouse } from "../../lib/warehouse/postgres.js";
@@ -41,10 +42,21 @@ export class NoDatabasesError extends PipelineError {
 
 export type { LoadedTable } from "../../lib/warehouse/warehouse.js";
 
+/** Quarantined rows (see lib/pipeline/quarantine.ts) as a run leaves them. */
+export interface QuarantineCounts {
+  /** Rows the transforms of this run set aside. */
+  readonly quarantined: number;
+  /** Rows settled during this run (a newer version went through, or a replay passed). */
+  readonly settled: number;
+  /** Rows still unsettled, from this run or any earlier one. */
+  readonly unsettled: number;
+}
+
 export interface RunSummary {
   readonly extract: ExtractResult;
   readonly loaded: readonly LoadedTable[];
   readonly deadLetters: { readonly transform: number; readonly load: number };
+  readonly quarantine: QuarantineCounts;
   readonly seconds: number;
   /** Set when the run was stopped early (Ctrl-C): messages still waiting in the local queues. */
   readonly interrupted?: { readonly waiting: number };
@@ -148,6 +160,18 @@ export class LocalPipeline {
     return drain({ sources: [this.source("transform"), this.source("load")], idleMs: 750, onBatch, signal });
   }
 
+  /** Quarantined rows: set aside and settled since `since`, and unsettled in all. */
+  async quarantine(since: Date): Promise<QuarantineCounts> {
+    const entries = await listQuarantine(this.buckets.store, this.buckets.ingestionBucket);
+    const from = since.toISOString();
+    return {
+      quarantined: entries.filter((e) => e.resolved?.how !== "passed-on-replay" && e.checkedAt >= from)
+        .length,
+      settled: entries.filter((e) => e.resolved && e.resolved.at >= from).length,
+      unsettled: entries.filter((e) => !e.resolved).length,
+    };
+  }
+
   /** Messages waiting (visible, in flight or delayed) in the transform and load queues. */
   async waiting(): Promise<number> {
     const sqs = sqsClient(this.aws.endpoint);
@@ -196,6 +220,7 @@ export class LocalPipeline {
       extract,
       loaded: await warehouse.loadedSince(started).catch(() => []),
       deadLetters: await this.deadLetters(),
+      quarantine: await this.quarantine(started),
       seconds: (Date.now() - started.getTime()) / 1000,
     };
   }

@@ -102,3 +102,23 @@ describe("processedKey / parseProcessedKey", () => {
     expect(parseProcessedKey(key)).toBeUndefined();
   });
 });
+
+describe("processedKey of a partial output (some input rows quarantined)", () => {
+  it("carries the digest of the rows left out, and parses back with it", () => {
+    // Prepare
+    const input = { table: "sales_order" as const, stamp: "20241116T100000000Z" };
+
+    // Act
+    const key = processedKey("fact_sales_order", input, "0a1b2c3d");
+
+    // Assess
+    expect(key).toBe("tables/fact_sales_order/2024/11/16/sales_order-20241116T100000000Z-q0a1b2c3d.parquet");
+    expect(parseProcessedKey(key)).toEqual({
+      target: "fact_sales_order",
+      source: "sales_order",
+      stamp: input.stamp,
+      partial: "0a1b2c3d",
+    });
+    expect(parseProcessedKey(key.replace("-q0a1b2c3d", "-qXYZ"))).toBeUndefined();
+  });
+});

@@ -1,0 +1,102 @@
+import { createHash } from "node:crypto";
+import type { SourceTable } from "../catalog/index.js";
+import { quoteIdent } from "../db/identifiers.js";
+import { parseIngestionKey } from "../pipeline/keys.js";
+import type { Buckets } from "../pipeline/location.js";
+import {
+  quarantineEntries,
+  readQuarantineState,
+  recordQuarantine,
+  recordResolution,
+  type QuarantinedRow,
+  type QuarantineRecord,
+  type ResolutionRecord,
+} from "../pipeline/quarantine.js";
+import type { DuckSession } from "./duckdb-session.js";
+
+/** Tags the outputs of an input some of whose rows were left out: a digest of which ones. */
+export const partialTag = (rows: readonly QuarantinedRow[]): string | undefined =>
+  rows.length === 0
+    ? undefined
+    : createHash("sha256")
+        .update(rows.map((r) => r.row).join(","))
+        .digest("hex")
+        .slice(0, 8);
+
+/**
+ * The transform's side of the quarantine for one input: `record` (before any output is
+ * written, so a partial output never exists without the record of what it left out) and
+ * `settle` (after the outputs are stored: newer versions in this input settle rows other
+ * inputs quarantined).
+ */
+export class InputQuarantine {
+  private constructor(
+    private readonly buckets: Buckets,
+    private readonly table: SourceTable,
+    private readonly objectKey: string,
+    private readonly state: Awaited<ReturnType<typeof readQuarantineState>>,
+  ) {}
+
+  /** One listing of the table's quarantine (nothing more when it has none). */
+  static async open(buckets: Buckets, table: SourceTable, objectKey: string): Promise<InputQuarantine> {
+    const state = await readQuarantineState(buckets.store, buckets.ingestionBucket, table.name);
+    return new InputQuarantine(buckets, table, objectKey, state);
+  }
+
+  async record(rowsIn: number, rows: readonly QuarantinedRow[]): Promise<QuarantineRecord | undefined> {
+    return recordQuarantine(this.buckets.store, this.buckets.ingestionBucket, {
+      table: this.table.name,
+      objectKey: this.objectKey,
+      rowsIn,
+      rows,
+      previous: this.state.records.find((r) => r.objectKey === this.objectKey),
+    });
+  }
+
+  /**
+   * Rows other inputs quarantined, unsettled, whose id this input carries in a row that
+   * passed, with a greater `last_updated` (or, when the quarantined row's version was
+   * unreadable, from a later input): each is settled by a resolution this input owns.
+   * `raw` holds only the rows that passed. Returns how many it settled.
+   */
+  async settle(duck: DuckSession): Promise<number> {
+    const stamp = parseIngestionKey(this.objectKey)?.stamp ?? "";
+    const open = quarantineEntries(this.state).filter(
+      (e) => !e.resolved && e.id !== null && e.objectKey !== this.objectKey,
+    );
+    if (open.length === 0) return 0;
+    await duck.run(
+      `CREATE TABLE open_rows (object_key VARCHAR, row BIGINT, id VARCHAR, version VARCHAR, earlier BOOLEAN)`,
+    );
+    for (let start = 0; start < open.length; start += 200) {
+      const chunk = open.slice(start, start + 200);
+      await duck.run(
+        `INSERT INTO open_rows VALUES ${chunk.map((_, i) => `(${[1, 2, 3, 4, 5].map((c) => `$${i * 5 + c}`).join(", ")})`).join(", ")}`,
+        chunk.flatMap((e) => [
+          e.objectKey,
+          e.row,
+          e.id,
+          e.version,
+          (parseIngestionKey(e.objectKey)?.stamp ?? "") < stamp,
+        ]),
+      );
+    }
+    const pk = quoteIdent(this.table.primaryKey);
+    const settled = await duck.rows<{ object_key: string; row: number; new_version: string }>(
+      `SELECT o.object_key, o.row, max(r.last_updated) AS new_version
+         FROM open_rows o JOIN raw r ON TRY_CAST(r.${pk} AS BIGINT) = TRY_CAST(o.id AS BIGINT)
+        WHERE (o.version IS NOT NULL AND CAST(r.last_updated AS TIMESTAMP) > CAST(o.version AS TIMESTAMP))
+           OR (o.version IS NULL AND o.earlier)
+        GROUP BY o.object_key, o.row ORDER BY o.object_key, o.row`,
+    );
+    if (settled.length === 0) return 0;
+    const resolution: ResolutionRecord = {
+      table: this.table.name,
+      at: new Date().toISOString(),
+      by: { kind: "newer-version", objectKey: this.objectKey },
+      rows: settled.map((s) => ({ objectKey: s.object_key, row: Number(s.row), newVersion: s.new_version })),
+    };
+    await recordResolution(this.buckets.store, this.buckets.ingestionBucket, this.objectKey, resolution);
+    return settled.length;
+  }
+}
