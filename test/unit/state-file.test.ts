@@ -7,8 +7,8 @@ const bytes = (text: string) => new TextEncoder().encode(text);
 describe("parseStateFile", () => {
   it("returns a state object of the expected shape", () => {
     const state = {
-      version: 1,
-      tables: { staff: { highMark: "x", lastObjectKey: "k", lastRows: 2, lastExtractedAt: "t" } },
+      version: 2,
+      tables: { staff: { since: "741", lastObjectKey: "k", lastRows: 2, lastExtractedAt: "t" } },
     };
     expect(
       parseStateFile("_state/extract.json", bytes(JSON.stringify(state)), "high marks", isExtractState),
@@ -25,7 +25,7 @@ describe("parseStateFile", () => {
     const call = () =>
       parseStateFile(
         "_state/extract.json",
-        bytes(JSON.stringify({ version: 2, tables: [] })),
+        bytes(JSON.stringify({ version: 3, tables: {} })),
         "high marks",
         isExtractState,
       );
