@@ -2,21 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Pool, PoolClient } from "../lib/db/pool.js";
 import { initSource } from "../tools/source/init.js";
 import { freshPool } from "./helpers/databases.js";
+import { prng } from "./helpers/prng.js";
 import { startObjectStore, type TestObjectStore } from "./helpers/object-store.js";
 import { runStages } from "./helpers/run-stages.js";
 import { expectDimsEqualSourceJoin } from "./helpers/source-join.js";
-
-/** A small deterministic PRNG (mulberry32), so a failing seed can be replayed. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * What a writer does in one transaction: stamped or not, as real sources do both. A long

@@ -14,19 +14,8 @@ import { localContext } from "../runtime/local/lambda/context.js";
 import { freshDatabaseUrl, freshPool } from "./helpers/databases.js";
 import { sqsEventFor } from "./helpers/events.js";
 import { expectDimsEqualSourceJoin } from "./helpers/source-join.js";
+import { prng } from "./helpers/prng.js";
 import { startObjectStore, type TestObjectStore } from "./helpers/object-store.js";
-
-/** A small deterministic PRNG (mulberry32), so a failing seed can be replayed. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Every warehouse table as sorted rows, record ids left out (they depend on load order by design). */
 async function snapshot(warehouse: Pool): Promise<Record<string, unknown[]>> {
