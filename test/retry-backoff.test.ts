@@ -76,7 +76,9 @@ describe("a poison message on the local runtime: 3 receives and the DLQ in secon
     await store.putBytes(
       bucket,
       poisoned,
-      "currency_id,currency_code,created_at,last_updated\n9,XXX,2024-11-16 10:00:00,2024-11-16 10:00:00\n",
+      // Not the table's CSV (schema drift): a whole-object failure, for the DLQ (a bad row alone
+      // would be quarantined and its message succeed).
+      "currency_id,currency_symbol,created_at,last_updated\n9,¥,2024-11-16 10:00:00,2024-11-16 10:00:00\n",
     );
     await local.drain();
     const seconds = (Date.now() - started) / 1000;

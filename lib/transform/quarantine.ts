@@ -9,7 +9,6 @@ import {
   recordQuarantine,
   recordResolution,
   type QuarantinedRow,
-  type QuarantineRecord,
   type ResolutionRecord,
 } from "../pipeline/quarantine.js";
 import type { DuckSession } from "./duckdb-session.js";
@@ -43,14 +42,33 @@ export class InputQuarantine {
     return new InputQuarantine(buckets, table, objectKey, state);
   }
 
-  async record(rowsIn: number, rows: readonly QuarantinedRow[]): Promise<QuarantineRecord | undefined> {
-    return recordQuarantine(this.buckets.store, this.buckets.ingestionBucket, {
+  /**
+   * Records the input's bad rows, less those whose version another input already holds in
+   * quarantine, unsettled: capture may read a row version twice (docs/change-capture.md), and
+   * one bad version is one entry. Those rows are still left out of the outputs. Returns the
+   * rows recorded.
+   */
+  async record(rowsIn: number, rows: readonly QuarantinedRow[]): Promise<readonly QuarantinedRow[]> {
+    const versionOf = (r: { id: string | null; version: string | null }) =>
+      r.id !== null && r.version !== null ? `${r.id}\n${r.version}` : undefined;
+    const held = new Set(
+      quarantineEntries(this.state)
+        .filter((e) => !e.resolved && e.objectKey !== this.objectKey)
+        .map(versionOf)
+        .filter((v): v is string => v !== undefined),
+    );
+    const fresh = rows.filter((r) => {
+      const version = versionOf(r);
+      return version === undefined || !held.has(version);
+    });
+    await recordQuarantine(this.buckets.store, this.buckets.ingestionBucket, {
       table: this.table.name,
       objectKey: this.objectKey,
       rowsIn,
-      rows,
+      rows: fresh,
       previous: this.state.records.find((r) => r.objectKey === this.objectKey),
     });
+    return fresh;
   }
 
   /**

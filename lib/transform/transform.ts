@@ -125,7 +125,7 @@ export async function transformObject(buckets: Buckets, key: string): Promise<Tr
     await createLookups(duck);
     const { rowsIn, quarantined } = await loadRaw(duck, table, key, csv);
     const quarantine = await InputQuarantine.open(buckets, table, key);
-    await quarantine.record(rowsIn, quarantined);
+    const recorded = await quarantine.record(rowsIn, quarantined);
     await prepareViews(duck, table);
     const targets = targetsFedBy(table.name);
     await prepareCurrentState(duck, buckets, table, targets, workDir);
@@ -155,7 +155,7 @@ export async function transformObject(buckets: Buckets, key: string): Promise<Tr
       table: table.name,
       objectKey: key,
       rowsIn,
-      rowsQuarantined: quarantined.length,
+      rowsQuarantined: recorded.length,
       rowsSettled,
       outputs: outputs.filter((o) => o.rows > 0),
     };

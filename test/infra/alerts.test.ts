@@ -85,7 +85,7 @@ const ALARMS: Record<string, Expected> = {
     comparisonOperator: "GreaterThanThreshold",
     threshold: 0,
     period: 300,
-    runs: () => [tail("Transform")],
+    runs: () => [`npx totes quarantine list --stage ${STAGE}`],
   },
   ExtractErrorsAlarm: lambdaErrors("Extract", () => [
     tail("Extract"),
