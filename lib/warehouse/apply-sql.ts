@@ -1,6 +1,7 @@
 import { loadedColumns } from "../catalog/index.js";
 import type { TargetTable } from "../catalog/index.js";
 import { qualified, quoteIdent } from "../db/identifiers.js";
+import { DIM_VERSION_COLUMNS, storedVersionColumn } from "../pipeline/dim-versions.js";
 import type { WarehouseSchemas } from "./schema.js";
 
 /**
@@ -12,6 +13,27 @@ export const STAGE = "_totes_stage";
 
 const list = (names: readonly string[], prefix = "") =>
   names.map((n) => `${prefix}${quoteIdent(n)}`).join(", ");
+
+/**
+ * `stored >= staged`, component by component, for pairs of (stored, staged) expressions:
+ * true when the stored version is newer or the same. Spelled out (no row-value comparison,
+ * which Redshift lacks).
+ */
+function notOlder(pairs: readonly (readonly [string, string])[], from = 0): string {
+  const [stored, staged] = pairs[from]!;
+  if (from === pairs.length - 1) return `${stored} >= ${staged}`;
+  return `(${stored} > ${staged} OR (${stored} = ${staged} AND ${notOlder(pairs, from + 1)}))`;
+}
+
+/** The loaded columns of `a` and `b` hold the same values, NULL equal to NULL, never NULL itself. */
+function sameValues(columns: readonly string[], a: string, b: string): string {
+  return columns
+    .map(
+      (c) =>
+        `COALESCE(${a}.${quoteIdent(c)} = ${b}.${quoteIdent(c)}, ${a}.${quoteIdent(c)} IS NULL AND ${b}.${quoteIdent(c)} IS NULL)`,
+    )
+    .join(" AND ");
+}
 
 /**
  * Facts: each (natural id, version) once; ids from the warehouse; a reload inserts nothing.
@@ -35,13 +57,26 @@ export function factInsert(table: TargetTable, schemas: WarehouseSchemas): strin
  */
 export function dimDropStale(table: TargetTable, schemas: WarehouseSchemas): string {
   const key = quoteIdent(table.naturalKey);
+  const versions = DIM_VERSION_COLUMNS.map((c) => [`v.${storedVersionColumn(c)}`, `${STAGE}.${c}`] as const);
   return `DELETE FROM ${STAGE} USING ${qualified(schemas.meta, "dim_version")} v
       WHERE v.table_name = $1 AND v.natural_id = ${STAGE}.${key}
-        AND (v.version_hi > ${STAGE}._version_hi
-             OR (v.version_hi = ${STAGE}._version_hi AND v.version_lo >= ${STAGE}._version_lo))`;
+        AND ${notOlder(versions)}`;
 }
 
-/** Type 1 upsert on the natural id of the rows dimDropStale kept. */
+/**
+ * Dims: drops the staged rows whose values the dim already has (a newer read that changed
+ * nothing), after dimVersionMerge has recorded their version: they write nothing.
+ */
+export function dimDropUnchanged(table: TargetTable, schemas: WarehouseSchemas): string {
+  const key = quoteIdent(table.naturalKey);
+  const columns = loadedColumns(table)
+    .map((c) => c.name)
+    .filter((c) => c !== table.naturalKey);
+  return `DELETE FROM ${STAGE} USING ${qualified(schemas.stars, table.name)} d
+      WHERE d.${key} = ${STAGE}.${key}${columns.length ? ` AND ${sameValues(columns, "d", STAGE)}` : ""}`;
+}
+
+/** Type 1 upsert on the natural id of the rows dimDropStale and dimDropUnchanged kept. */
 export function dimMerge(table: TargetTable, schemas: WarehouseSchemas): string {
   const columns = loadedColumns(table).map((c) => c.name);
   const key = quoteIdent(table.naturalKey);
@@ -55,11 +90,13 @@ export function dimMerge(table: TargetTable, schemas: WarehouseSchemas): string 
 
 export function dimVersionMerge(table: TargetTable, schemas: WarehouseSchemas): string {
   const key = quoteIdent(table.naturalKey);
+  const stored = DIM_VERSION_COLUMNS.map(storedVersionColumn);
+  const staged = DIM_VERSION_COLUMNS.map((c) => `n.${c}`);
   return `MERGE INTO ${qualified(schemas.meta, "dim_version")} v USING ${STAGE} n
       ON v.table_name = $1 AND v.natural_id = n.${key}
-    WHEN MATCHED THEN UPDATE SET version_hi = n._version_hi, version_lo = n._version_lo
-    WHEN NOT MATCHED THEN INSERT (table_name, natural_id, version_hi, version_lo)
-      VALUES ($1, n.${key}, n._version_hi, n._version_lo)`;
+    WHEN MATCHED THEN UPDATE SET ${stored.map((c, i) => `${c} = ${staged[i]}`).join(", ")}
+    WHEN NOT MATCHED THEN INSERT (table_name, natural_id, ${stored.join(", ")})
+      VALUES ($1, n.${key}, ${staged.join(", ")})`;
 }
 
 /** Immutable rows (calendar days): insert the missing ones, never update. */

@@ -6,7 +6,15 @@ import { BadObjectError, LoadError, WarehouseSchemaError } from "../errors.js";
 import { noun } from "../plural.js";
 import { calendarRange } from "../model/calendar.js";
 import { processedColumns } from "../pipeline/processed-columns.js";
-import { STAGE, dimDropStale, dimMerge, dimVersionMerge, factInsert, insertMissing } from "./apply-sql.js";
+import {
+  STAGE,
+  dimDropStale,
+  dimDropUnchanged,
+  dimMerge,
+  dimVersionMerge,
+  factInsert,
+  insertMissing,
+} from "./apply-sql.js";
 import type { SqlDialect } from "./dialect.js";
 import { DEFAULT_SCHEMAS, presentationDdl, tablesDdl, type WarehouseSchemas } from "./schema.js";
 import {
@@ -303,9 +311,10 @@ export abstract class Warehouse<Tx extends SqlSession = SqlSession> {
         return (await tx.query(insertMissing(table, this.schemas))).rowCount;
       case "dim": {
         await tx.query(dimDropStale(table, this.schemas), [table.name]);
-        const written = (await tx.query(dimMerge(table, this.schemas))).rowCount;
+        // Every newer version is recorded; only the rows whose values change are written.
         await tx.query(dimVersionMerge(table, this.schemas), [table.name]);
-        return written;
+        await tx.query(dimDropUnchanged(table, this.schemas));
+        return (await tx.query(dimMerge(table, this.schemas))).rowCount;
       }
     }
   }
