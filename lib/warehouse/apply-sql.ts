@@ -2,6 +2,7 @@ import { loadedColumns } from "../catalog/index.js";
 import type { TargetTable } from "../catalog/index.js";
 import { qualified, quoteIdent } from "../db/identifiers.js";
 import { DIM_VERSION_COLUMNS, storedVersionColumn } from "../pipeline/dim-versions.js";
+import { EXTRACTED_AT } from "../pipeline/extraction-order.js";
 import type { WarehouseSchemas } from "./schema.js";
 
 /**
@@ -35,6 +36,20 @@ function sameValues(columns: readonly string[], a: string, b: string): string {
     .join(" AND ");
 }
 
+/** The fact row a staged row is a version of: same natural id and version key. */
+const sameVersion = (table: TargetTable, fact: string, staged: string) =>
+  [table.naturalKey, ...(table.versionKey ?? [])]
+    .map((c) => `${fact}.${quoteIdent(c)} = ${staged}.${quoteIdent(c)}`)
+    .join(" AND ");
+
+/** A fact's columns that a correction may change: all but its identity. */
+const correctable = (table: TargetTable) =>
+  loadedColumns(table)
+    .map((c) => c.name)
+    .filter((c) => c !== table.naturalKey && !(table.versionKey ?? []).includes(c));
+
+const recordId = (table: TargetTable) => quoteIdent(table.recordId ?? table.naturalKey);
+
 /**
  * Facts: each (natural id, version) once; ids from the warehouse; a reload inserts nothing.
  * An object holds each version once (the transform makes it so; the UNIQUE constraint
@@ -48,6 +63,42 @@ export function factInsert(table: TargetTable, schemas: WarehouseSchemas): strin
     SELECT ${list(columns, "s.")} FROM ${STAGE} s
      WHERE NOT EXISTS (
        SELECT 1 FROM ${target} f WHERE ${identity.map((c) => `f.${quoteIdent(c)} = s.${quoteIdent(c)}`).join(" AND ")})`;
+}
+
+/**
+ * Facts: drops the staged rows whose version the warehouse holds from the same or a later
+ * extraction (`totes_meta.fact_version`, one row per fact row). What is left is new, or a
+ * later read of a version it holds: a correction. A fact row with no extraction recorded
+ * (loaded before they were kept) counts as older than every extraction.
+ */
+export function factDropStale(table: TargetTable, schemas: WarehouseSchemas): string {
+  return `DELETE FROM ${STAGE}
+      USING ${qualified(schemas.stars, table.name)} f, ${qualified(schemas.meta, "fact_version")} v
+      WHERE ${sameVersion(table, "f", STAGE)}
+        AND v.table_name = $1 AND v.record_id = f.${recordId(table)}
+        AND v.extracted_at >= ${STAGE}.${EXTRACTED_AT}`;
+}
+
+/**
+ * Facts: a later read of a version the warehouse holds corrects that row in place (same
+ * record id, no new row), if any of its values differ; an identical read writes nothing.
+ */
+export function factCorrect(table: TargetTable, schemas: WarehouseSchemas): string {
+  const columns = correctable(table);
+  return `UPDATE ${qualified(schemas.stars, table.name)} f
+        SET ${columns.map((c) => `${quoteIdent(c)} = s.${quoteIdent(c)}`).join(", ")}
+       FROM ${STAGE} s
+      WHERE ${sameVersion(table, "f", "s")} AND NOT (${sameValues(columns, "f", "s")})`;
+}
+
+/** Records, per fact row the stage holds a version of, the extraction its values are from. */
+export function factVersionMerge(table: TargetTable, schemas: WarehouseSchemas): string {
+  return `MERGE INTO ${qualified(schemas.meta, "fact_version")} v
+      USING (SELECT f.${recordId(table)} AS record_id, s.${EXTRACTED_AT} AS extracted_at
+               FROM ${STAGE} s JOIN ${qualified(schemas.stars, table.name)} f ON ${sameVersion(table, "f", "s")}) n
+         ON v.table_name = $1 AND v.record_id = n.record_id
+    WHEN MATCHED THEN UPDATE SET extracted_at = n.extracted_at
+    WHEN NOT MATCHED THEN INSERT (table_name, record_id, extracted_at) VALUES ($1, n.record_id, n.extracted_at)`;
 }
 
 /**

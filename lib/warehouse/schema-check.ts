@@ -91,6 +91,15 @@ export function expectedTables(schemas: WarehouseSchemas): ExpectedTable[] {
     },
     {
       schema: schemas.meta,
+      name: "fact_version",
+      columns: [
+        column("table_name", "text"),
+        column("record_id", "integer"),
+        column("extracted_at", "timestamp(3)"),
+      ],
+    },
+    {
+      schema: schemas.meta,
       name: "loaded_object",
       columns: [
         column("object_key", "text"),

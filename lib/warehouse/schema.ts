@@ -49,6 +49,12 @@ export function tablesDdl(schemas: WarehouseSchemas = DEFAULT_SCHEMAS): string[]
       (c) =>
         `ALTER TABLE ${qualified(meta, "dim_version")} ADD COLUMN IF NOT EXISTS ${storedVersionColumn(c)} timestamp(3) NOT NULL DEFAULT ${quoteLiteral(EPOCH_EXTRACTION)}`,
     ),
+    // When the values of each fact row were extracted: a later read of the same version
+    // corrects the row, an earlier one arriving late does not. A fact row without one
+    // counts as extracted before any run.
+    `CREATE TABLE IF NOT EXISTS ${qualified(meta, "fact_version")} (
+       table_name text NOT NULL, record_id integer NOT NULL, extracted_at timestamp(3) NOT NULL,
+       PRIMARY KEY (table_name, record_id))`,
     `CREATE TABLE IF NOT EXISTS ${qualified(meta, "loaded_object")} (
        object_key text PRIMARY KEY, etag text, table_name text NOT NULL,
        rows_in integer NOT NULL, rows_written integer NOT NULL, loaded_at timestamptz NOT NULL DEFAULT now())`,

@@ -12,7 +12,10 @@ import {
   dimDropUnchanged,
   dimMerge,
   dimVersionMerge,
+  factCorrect,
+  factDropStale,
   factInsert,
+  factVersionMerge,
   insertMissing,
 } from "./apply-sql.js";
 import type { SqlDialect } from "./dialect.js";
@@ -268,7 +271,8 @@ export abstract class Warehouse<Tx extends SqlSession = SqlSession> {
   /**
    * Loads one processed object into its table, in one transaction: ledger check, table lock,
    * stage, apply, ledger. Idempotent and order-insensitive: facts add each source version
-   * once; dims take a row only if it is newer than the version the warehouse holds.
+   * once, and a later read of it corrects it in place; dims take a row only if it is newer
+   * than the version the warehouse holds.
    */
   async loadObject(object: ProcessedObject): Promise<LoadResult> {
     const { table, key } = object;
@@ -304,8 +308,14 @@ export abstract class Warehouse<Tx extends SqlSession = SqlSession> {
   /** Moves the staged rows into the table by its kind's rule; returns rows written. */
   private async apply(tx: Tx, table: TargetTable): Promise<number> {
     switch (table.kind) {
-      case "fact":
-        return (await tx.query(factInsert(table, this.schemas))).rowCount;
+      case "fact": {
+        // Versions held from the same or a later extraction go; later reads correct in place.
+        await tx.query(factDropStale(table, this.schemas), [table.name]);
+        const corrected = (await tx.query(factCorrect(table, this.schemas))).rowCount;
+        const inserted = (await tx.query(factInsert(table, this.schemas))).rowCount;
+        await tx.query(factVersionMerge(table, this.schemas), [table.name]);
+        return corrected + inserted;
+      }
       case "calendar":
         await this.stageCalendarGaps(tx, table);
         return (await tx.query(insertMissing(table, this.schemas))).rowCount;

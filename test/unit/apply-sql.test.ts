@@ -11,7 +11,10 @@ import {
   dimDropUnchanged,
   dimMerge,
   dimVersionMerge,
+  factCorrect,
+  factDropStale,
   factInsert,
+  factVersionMerge,
   insertMissing,
 } from "../../lib/warehouse/apply-sql.js";
 import { postgresDialect } from "../../lib/warehouse/postgres-dialect.js";
@@ -121,7 +124,17 @@ describe("insertMissing", () => {
 describe("quoting", () => {
   it("quotes every table, column and schema name, doubling quotes inside one", () => {
     // Act
-    const sql = [factInsert, dimDropStale, dimDropUnchanged, dimMerge, dimVersionMerge, insertMissing]
+    const sql = [
+      factInsert,
+      factDropStale,
+      factCorrect,
+      factVersionMerge,
+      dimDropStale,
+      dimDropUnchanged,
+      dimMerge,
+      dimVersionMerge,
+      insertMissing,
+    ]
       .map((statement) => oneLine(statement(reservedDim, schemas)))
       .join("\n");
 
@@ -173,6 +186,16 @@ describe("the generated SQL in Postgres", () => {
 
   const loadFact = (table: TargetTable, rows: readonly Row[]) =>
     load(table, rows, async (client) => (await client.query(factInsert(table, schemas))).rowCount ?? 0);
+
+  /** The whole fact apply, as the warehouse runs it: drop stale, correct, insert, record. */
+  const loadCorrectable = (table: TargetTable, rows: readonly Row[]) =>
+    load(table, rows, async (client) => {
+      await client.query(factDropStale(table, schemas), [table.name]);
+      const corrected = (await client.query(factCorrect(table, schemas))).rowCount ?? 0;
+      const inserted = (await client.query(factInsert(table, schemas))).rowCount ?? 0;
+      await client.query(factVersionMerge(table, schemas), [table.name]);
+      return corrected + inserted;
+    });
 
   /** The whole dim apply, as the warehouse runs it. */
   const loadDim = (table: TargetTable, rows: readonly Row[]) =>
@@ -227,6 +250,76 @@ describe("the generated SQL in Postgres", () => {
         ["12:00:00", 12, "-0.05"],
       ]);
       expect(new Set(rows.map((r) => r.sales_record_id)).size).toBe(3);
+    });
+
+    it("corrects a version in place from a later extraction, never from an earlier one, and counts only changes", async () => {
+      // Prepare: order 2's version at 10:00, read at T1, then corrected (units 21) and read at T2.
+      const read = (units: number, at: string): Row => ({
+        ...order(2, "10:00:00", units),
+        _extracted_at: at,
+      });
+      const [t1, t2, t3] = ["2026-11-27 04:00:00.001", "2026-11-27 04:20:00.002", "2026-11-27 04:40:00.003"];
+      const fact = async () =>
+        select(
+          `SELECT sales_record_id, units_sold FROM "order".fact_sales_order WHERE sales_order_id = 2 ORDER BY sales_record_id`,
+        );
+
+      // Act
+      const written = [await loadCorrectable(table, [read(20, t1)])];
+      const [first] = await fact();
+      written.push(
+        await loadCorrectable(table, [read(21, t2)]), // the correction
+        await loadCorrectable(table, [read(20, t1)]), // the earlier read, again
+        await loadCorrectable(table, [read(21, t2)]), // the correction, again
+        await loadCorrectable(table, [read(21, t3)]), // read again, unchanged
+      );
+
+      // Assess
+      expect(written).toEqual([1, 1, 0, 0, 0]);
+      expect(await fact()).toEqual([{ sales_record_id: first!.sales_record_id, units_sold: 21 }]);
+      expect(
+        await select(
+          `SELECT extracted_at FROM "user".fact_version WHERE table_name = 'fact_sales_order' AND record_id = ${first!.sales_record_id}`,
+        ),
+      ).toEqual([{ extracted_at: t3 }]);
+    });
+
+    it("an unchanged later read still counts as the latest: an earlier correction arriving after it loses", async () => {
+      // Prepare: reads A (T1), B (T2), A again (T3), delivered T1, T3, T2.
+      const read = (units: number, at: string): Row => ({
+        ...order(3, "10:00:00", units),
+        _extracted_at: at,
+      });
+
+      // Act
+      const written = [
+        await loadCorrectable(table, [read(30, "2026-11-27 04:00:00")]),
+        await loadCorrectable(table, [read(30, "2026-11-27 05:00:00")]),
+        await loadCorrectable(table, [read(31, "2026-11-27 04:30:00")]),
+      ];
+
+      // Assess
+      expect(written).toEqual([1, 0, 0]);
+      expect(
+        await select(`SELECT units_sold FROM "order".fact_sales_order WHERE sales_order_id = 3`),
+      ).toEqual([{ units_sold: 30 }]);
+    });
+
+    it("corrects a row loaded before extractions were recorded", async () => {
+      // Prepare: a fact row with no fact_version row.
+      await loadFact(table, [order(4, "10:00:00", 40)]);
+
+      // Act
+      const written = [
+        await loadCorrectable(table, [{ ...order(4, "10:00:00", 40), _extracted_at: "2026-11-27 04:00:00" }]),
+        await loadCorrectable(table, [{ ...order(4, "10:00:00", 41), _extracted_at: "2026-11-27 05:00:00" }]),
+      ];
+
+      // Assess
+      expect(written).toEqual([0, 1]);
+      expect(
+        await select(`SELECT units_sold FROM "order".fact_sales_order WHERE sales_order_id = 4`),
+      ).toEqual([{ units_sold: 41 }]);
     });
   });
 

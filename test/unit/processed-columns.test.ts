@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { TARGET_TABLES, calendarTable, columnNames, sqlType, targetTable } from "../../lib/catalog/index.js";
 import { DIM_VERSION_COLUMNS } from "../../lib/pipeline/dim-versions.js";
+import { EXTRACTED_AT } from "../../lib/pipeline/extraction-order.js";
 import { processedColumns } from "../../lib/pipeline/processed-columns.js";
 import { stagedColumns } from "../../lib/warehouse/warehouse.js";
 
@@ -22,9 +23,12 @@ describe("processedColumns", () => {
     );
   });
 
-  it("leaves a fact's warehouse-assigned record id out, and adds no versions", () => {
+  it("leaves a fact's warehouse-assigned record id out, and adds no versions, only when it was extracted", () => {
     const fact = targetTable("fact_payment");
-    expect(names(fact)).toEqual(columnNames(fact).filter((c) => c !== "payment_record_id"));
+    expect(names(fact)).toEqual([
+      ...columnNames(fact).filter((c) => c !== "payment_record_id"),
+      EXTRACTED_AT,
+    ]);
   });
 
   it("gives the calendar exactly its columns: a day never changes, so it has no version", () => {
