@@ -11,6 +11,7 @@ import type { SourceTable, TargetTable } from "../catalog/index.js";
 import { quoteIdent, quoteLiteral } from "../db/identifiers.js";
 import { PipelineError, TransformError, UnrecognisedKeyError } from "../errors.js";
 import { calendarRange } from "../model/calendar.js";
+import { EXTRACTED_AT, extractedAt } from "../pipeline/extraction-order.js";
 import { parseIngestionKey, processedKey, type IngestionKey } from "../pipeline/keys.js";
 import { processedColumns } from "../pipeline/processed-columns.js";
 import type { Buckets } from "../pipeline/location.js";
@@ -47,11 +48,15 @@ export interface TransformResult {
 const ROW_GROUP_ROWS = 32_768;
 
 /** Views every model may read; see models/model.ts. */
-async function prepareViews(duck: DuckSession, table: SourceTable): Promise<void> {
+async function prepareViews(duck: DuckSession, table: SourceTable, input: IngestionKey): Promise<void> {
   const pk = quoteIdent(table.primaryKey);
   // Views, not tables: each is computed only if a model reads it (a fact input never needs
-  // the latest version per id), and only as part of the query that does.
-  await duck.run(`CREATE VIEW stg AS ${typedSelect(table, "raw")}`);
+  // the latest version per id), and only as part of the query that does. Every row carries
+  // when it was extracted: the order of two reads of one version (extraction-order.ts).
+  await duck.run(
+    `CREATE VIEW stg AS SELECT *, CAST(${quoteLiteral(extractedAt(input.stamp))} AS TIMESTAMP) AS ${EXTRACTED_AT}
+       FROM (${typedSelect(table, "raw")})`,
+  );
   await duck.run(
     `CREATE VIEW versions_${table.name} AS
        SELECT *,
@@ -126,7 +131,7 @@ export async function transformObject(buckets: Buckets, key: string): Promise<Tr
     const { rowsIn, quarantined } = await loadRaw(duck, table, key, csv);
     const quarantine = await InputQuarantine.open(buckets, table, key);
     const recorded = await quarantine.record(rowsIn, quarantined);
-    await prepareViews(duck, table);
+    await prepareViews(duck, table, input);
     const targets = targetsFedBy(table.name);
     await prepareCurrentState(duck, buckets, table, targets, workDir);
 

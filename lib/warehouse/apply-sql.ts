@@ -1,6 +1,8 @@
 import { loadedColumns } from "../catalog/index.js";
 import type { TargetTable } from "../catalog/index.js";
 import { qualified, quoteIdent } from "../db/identifiers.js";
+import { DIM_VERSION_COLUMNS, storedVersionColumn } from "../pipeline/dim-versions.js";
+import { EXTRACTED_AT } from "../pipeline/extraction-order.js";
 import type { WarehouseSchemas } from "./schema.js";
 
 /**
@@ -12,6 +14,41 @@ export const STAGE = "_totes_stage";
 
 const list = (names: readonly string[], prefix = "") =>
   names.map((n) => `${prefix}${quoteIdent(n)}`).join(", ");
+
+/**
+ * `stored >= staged`, component by component, for pairs of (stored, staged) expressions:
+ * true when the stored version is newer or the same. Spelled out (no row-value comparison,
+ * which Redshift lacks).
+ */
+function notOlder(pairs: readonly (readonly [string, string])[], from = 0): string {
+  const [stored, staged] = pairs[from]!;
+  if (from === pairs.length - 1) return `${stored} >= ${staged}`;
+  return `(${stored} > ${staged} OR (${stored} = ${staged} AND ${notOlder(pairs, from + 1)}))`;
+}
+
+/** The loaded columns of `a` and `b` hold the same values, NULL equal to NULL, never NULL itself. */
+function sameValues(columns: readonly string[], a: string, b: string): string {
+  return columns
+    .map(
+      (c) =>
+        `COALESCE(${a}.${quoteIdent(c)} = ${b}.${quoteIdent(c)}, ${a}.${quoteIdent(c)} IS NULL AND ${b}.${quoteIdent(c)} IS NULL)`,
+    )
+    .join(" AND ");
+}
+
+/** The fact row a staged row is a version of: same natural id and version key. */
+const sameVersion = (table: TargetTable, fact: string, staged: string) =>
+  [table.naturalKey, ...(table.versionKey ?? [])]
+    .map((c) => `${fact}.${quoteIdent(c)} = ${staged}.${quoteIdent(c)}`)
+    .join(" AND ");
+
+/** A fact's columns that a correction may change: all but its identity. */
+const correctable = (table: TargetTable) =>
+  loadedColumns(table)
+    .map((c) => c.name)
+    .filter((c) => c !== table.naturalKey && !(table.versionKey ?? []).includes(c));
+
+const recordId = (table: TargetTable) => quoteIdent(table.recordId ?? table.naturalKey);
 
 /**
  * Facts: each (natural id, version) once; ids from the warehouse; a reload inserts nothing.
@@ -29,19 +66,68 @@ export function factInsert(table: TargetTable, schemas: WarehouseSchemas): strin
 }
 
 /**
+ * Facts: drops the staged rows whose version the warehouse holds from the same or a later
+ * extraction (`totes_meta.fact_version`, one row per fact row). What is left is new, or a
+ * later read of a version it holds: a correction. A fact row with no extraction recorded
+ * (loaded before they were kept) counts as older than every extraction.
+ */
+export function factDropStale(table: TargetTable, schemas: WarehouseSchemas): string {
+  return `DELETE FROM ${STAGE}
+      USING ${qualified(schemas.stars, table.name)} f, ${qualified(schemas.meta, "fact_version")} v
+      WHERE ${sameVersion(table, "f", STAGE)}
+        AND v.table_name = $1 AND v.record_id = f.${recordId(table)}
+        AND v.extracted_at >= ${STAGE}.${EXTRACTED_AT}`;
+}
+
+/**
+ * Facts: a later read of a version the warehouse holds corrects that row in place (same
+ * record id, no new row), if any of its values differ; an identical read writes nothing.
+ */
+export function factCorrect(table: TargetTable, schemas: WarehouseSchemas): string {
+  const columns = correctable(table);
+  return `UPDATE ${qualified(schemas.stars, table.name)} f
+        SET ${columns.map((c) => `${quoteIdent(c)} = s.${quoteIdent(c)}`).join(", ")}
+       FROM ${STAGE} s
+      WHERE ${sameVersion(table, "f", "s")} AND NOT (${sameValues(columns, "f", "s")})`;
+}
+
+/** Records, per fact row the stage holds a version of, the extraction its values are from. */
+export function factVersionMerge(table: TargetTable, schemas: WarehouseSchemas): string {
+  return `MERGE INTO ${qualified(schemas.meta, "fact_version")} v
+      USING (SELECT f.${recordId(table)} AS record_id, s.${EXTRACTED_AT} AS extracted_at
+               FROM ${STAGE} s JOIN ${qualified(schemas.stars, table.name)} f ON ${sameVersion(table, "f", "s")}) n
+         ON v.table_name = $1 AND v.record_id = n.record_id
+    WHEN MATCHED THEN UPDATE SET extracted_at = n.extracted_at
+    WHEN NOT MATCHED THEN INSERT (table_name, record_id, extracted_at) VALUES ($1, n.record_id, n.extracted_at)`;
+}
+
+/**
  * Dims: drops the staged rows the warehouse already has a newer (or the same) version of.
  * An object holds one row per id (the transform emits the current row of each), so what is
  * left is exactly what to upsert; a duplicate would make the MERGE fail loudly.
  */
 export function dimDropStale(table: TargetTable, schemas: WarehouseSchemas): string {
   const key = quoteIdent(table.naturalKey);
+  const versions = DIM_VERSION_COLUMNS.map((c) => [`v.${storedVersionColumn(c)}`, `${STAGE}.${c}`] as const);
   return `DELETE FROM ${STAGE} USING ${qualified(schemas.meta, "dim_version")} v
       WHERE v.table_name = $1 AND v.natural_id = ${STAGE}.${key}
-        AND (v.version_hi > ${STAGE}._version_hi
-             OR (v.version_hi = ${STAGE}._version_hi AND v.version_lo >= ${STAGE}._version_lo))`;
+        AND ${notOlder(versions)}`;
 }
 
-/** Type 1 upsert on the natural id of the rows dimDropStale kept. */
+/**
+ * Dims: drops the staged rows whose values the dim already has (a newer read that changed
+ * nothing), after dimVersionMerge has recorded their version: they write nothing.
+ */
+export function dimDropUnchanged(table: TargetTable, schemas: WarehouseSchemas): string {
+  const key = quoteIdent(table.naturalKey);
+  const columns = loadedColumns(table)
+    .map((c) => c.name)
+    .filter((c) => c !== table.naturalKey);
+  return `DELETE FROM ${STAGE} USING ${qualified(schemas.stars, table.name)} d
+      WHERE d.${key} = ${STAGE}.${key}${columns.length ? ` AND ${sameValues(columns, "d", STAGE)}` : ""}`;
+}
+
+/** Type 1 upsert on the natural id of the rows dimDropStale and dimDropUnchanged kept. */
 export function dimMerge(table: TargetTable, schemas: WarehouseSchemas): string {
   const columns = loadedColumns(table).map((c) => c.name);
   const key = quoteIdent(table.naturalKey);
@@ -55,11 +141,13 @@ export function dimMerge(table: TargetTable, schemas: WarehouseSchemas): string 
 
 export function dimVersionMerge(table: TargetTable, schemas: WarehouseSchemas): string {
   const key = quoteIdent(table.naturalKey);
+  const stored = DIM_VERSION_COLUMNS.map(storedVersionColumn);
+  const staged = DIM_VERSION_COLUMNS.map((c) => `n.${c}`);
   return `MERGE INTO ${qualified(schemas.meta, "dim_version")} v USING ${STAGE} n
       ON v.table_name = $1 AND v.natural_id = n.${key}
-    WHEN MATCHED THEN UPDATE SET version_hi = n._version_hi, version_lo = n._version_lo
-    WHEN NOT MATCHED THEN INSERT (table_name, natural_id, version_hi, version_lo)
-      VALUES ($1, n.${key}, n._version_hi, n._version_lo)`;
+    WHEN MATCHED THEN UPDATE SET ${stored.map((c, i) => `${c} = ${staged[i]}`).join(", ")}
+    WHEN NOT MATCHED THEN INSERT (table_name, natural_id, ${stored.join(", ")})
+      VALUES ($1, n.${key}, ${staged.join(", ")})`;
 }
 
 /** Immutable rows (calendar days): insert the missing ones, never update. */

@@ -2,6 +2,7 @@ import { TARGET_TABLES, sqlType } from "../catalog/index.js";
 import type { Column } from "../catalog/index.js";
 import { quoteIdent } from "../db/identifiers.js";
 import type { SchemaConflict } from "../errors.js";
+import { DIM_VERSION_COLUMNS, storedVersionColumn } from "../pipeline/dim-versions.js";
 import type { WarehouseSchemas } from "./schema.js";
 
 /**
@@ -17,6 +18,11 @@ export interface ExpectedColumn {
   readonly nullable: boolean;
   /** The warehouse fills it (a fact's record id): an identity column, or at least a default. */
   readonly identity?: boolean;
+  /**
+   * Added to a table made before it existed by `tablesDdl()` (`ADD COLUMN IF NOT EXISTS`):
+   * its absence makes the table one the DDL must complete, not a conflict.
+   */
+  readonly added?: boolean;
 }
 
 export interface ExpectedTable {
@@ -46,7 +52,7 @@ export interface FoundColumn {
 export interface SchemaComparison {
   /** Schema-qualified tables that exist (and may still conflict). */
   readonly present: readonly string[];
-  /** Schema-qualified tables that do not exist (or this login cannot see). */
+  /** Schema-qualified tables that do not exist (or this login cannot see), or lack an `added` column. */
   readonly missing: readonly string[];
   readonly conflicts: readonly SchemaConflict[];
 }
@@ -76,8 +82,20 @@ export function expectedTables(schemas: WarehouseSchemas): ExpectedTable[] {
       columns: [
         column("table_name", "text"),
         column("natural_id", "integer"),
-        column("version_hi", "timestamp(3)"),
-        column("version_lo", "timestamp(3)"),
+        ...DIM_VERSION_COLUMNS.map((c) => ({
+          ...column(storedVersionColumn(c), "timestamp(3)"),
+          // The extraction components came with corrections (extraction-order.ts).
+          ...(c.endsWith("_extracted_at") ? { added: true } : {}),
+        })),
+      ],
+    },
+    {
+      schema: schemas.meta,
+      name: "fact_version",
+      columns: [
+        column("table_name", "text"),
+        column("record_id", "integer"),
+        column("extracted_at", "timestamp(3)"),
       ],
     },
     {
@@ -154,6 +172,10 @@ export function compareSchema(
     const key = `${table.schema}.${table.name}`;
     const columns = byTable.get(key);
     if (!columns) {
+      missing.push(key);
+      continue;
+    }
+    if (table.columns.some((want) => want.added && !columns.some((c) => c.column_name === want.name))) {
       missing.push(key);
       continue;
     }

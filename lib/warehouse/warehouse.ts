@@ -6,7 +6,18 @@ import { BadObjectError, LoadError, WarehouseSchemaError } from "../errors.js";
 import { noun } from "../plural.js";
 import { calendarRange } from "../model/calendar.js";
 import { processedColumns } from "../pipeline/processed-columns.js";
-import { STAGE, dimDropStale, dimMerge, dimVersionMerge, factInsert, insertMissing } from "./apply-sql.js";
+import {
+  STAGE,
+  dimDropStale,
+  dimDropUnchanged,
+  dimMerge,
+  dimVersionMerge,
+  factCorrect,
+  factDropStale,
+  factInsert,
+  factVersionMerge,
+  insertMissing,
+} from "./apply-sql.js";
 import type { SqlDialect } from "./dialect.js";
 import { DEFAULT_SCHEMAS, presentationDdl, tablesDdl, type WarehouseSchemas } from "./schema.js";
 import {
@@ -260,7 +271,8 @@ export abstract class Warehouse<Tx extends SqlSession = SqlSession> {
   /**
    * Loads one processed object into its table, in one transaction: ledger check, table lock,
    * stage, apply, ledger. Idempotent and order-insensitive: facts add each source version
-   * once; dims take a row only if it is newer than the version the warehouse holds.
+   * once, and a later read of it corrects it in place; dims take a row only if it is newer
+   * than the version the warehouse holds.
    */
   async loadObject(object: ProcessedObject): Promise<LoadResult> {
     const { table, key } = object;
@@ -296,16 +308,23 @@ export abstract class Warehouse<Tx extends SqlSession = SqlSession> {
   /** Moves the staged rows into the table by its kind's rule; returns rows written. */
   private async apply(tx: Tx, table: TargetTable): Promise<number> {
     switch (table.kind) {
-      case "fact":
-        return (await tx.query(factInsert(table, this.schemas))).rowCount;
+      case "fact": {
+        // Versions held from the same or a later extraction go; later reads correct in place.
+        await tx.query(factDropStale(table, this.schemas), [table.name]);
+        const corrected = (await tx.query(factCorrect(table, this.schemas))).rowCount;
+        const inserted = (await tx.query(factInsert(table, this.schemas))).rowCount;
+        await tx.query(factVersionMerge(table, this.schemas), [table.name]);
+        return corrected + inserted;
+      }
       case "calendar":
         await this.stageCalendarGaps(tx, table);
         return (await tx.query(insertMissing(table, this.schemas))).rowCount;
       case "dim": {
         await tx.query(dimDropStale(table, this.schemas), [table.name]);
-        const written = (await tx.query(dimMerge(table, this.schemas))).rowCount;
+        // Every newer version is recorded; only the rows whose values change are written.
         await tx.query(dimVersionMerge(table, this.schemas), [table.name]);
-        return written;
+        await tx.query(dimDropUnchanged(table, this.schemas));
+        return (await tx.query(dimMerge(table, this.schemas))).rowCount;
       }
     }
   }

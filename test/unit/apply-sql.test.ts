@@ -4,12 +4,17 @@ import type { TargetTable } from "../../lib/catalog/index.js";
 import { qualified, quoteIdent } from "../../lib/db/identifiers.js";
 import type { Pool, PoolClient } from "../../lib/db/pool.js";
 import { withTransaction } from "../../lib/db/pool.js";
+import { EPOCH_EXTRACTION } from "../../lib/pipeline/extraction-order.js";
 import {
   STAGE,
   dimDropStale,
+  dimDropUnchanged,
   dimMerge,
   dimVersionMerge,
+  factCorrect,
+  factDropStale,
   factInsert,
+  factVersionMerge,
   insertMissing,
 } from "../../lib/warehouse/apply-sql.js";
 import { postgresDialect } from "../../lib/warehouse/postgres-dialect.js";
@@ -65,8 +70,16 @@ describe("dimDropStale", () => {
       // Assess
       expect(sql).toContain(`DELETE FROM ${STAGE} USING "user"."dim_version" v`);
       expect(sql).toContain(`v.table_name = $1 AND v.natural_id = ${STAGE}."${table.naturalKey}"`);
+      // Lexicographic: own last_updated, own extraction, parent last_updated, parent extraction.
+      const [hi, hiAt, lo, loAt] = [
+        "version_hi",
+        "version_hi_extracted_at",
+        "version_lo",
+        "version_lo_extracted_at",
+      ];
+      const cmp = (c: string, op: string) => `v.${c} ${op} ${STAGE}._${c}`;
       expect(sql).toContain(
-        `(v.version_hi > ${STAGE}._version_hi OR (v.version_hi = ${STAGE}._version_hi AND v.version_lo >= ${STAGE}._version_lo))`,
+        `(${cmp(hi, ">")} OR (${cmp(hi, "=")} AND (${cmp(hiAt, ">")} OR (${cmp(hiAt, "=")} AND (${cmp(lo, ">")} OR (${cmp(lo, "=")} AND ${cmp(loAt, ">=")}))))))`,
       );
     },
   );
@@ -111,7 +124,17 @@ describe("insertMissing", () => {
 describe("quoting", () => {
   it("quotes every table, column and schema name, doubling quotes inside one", () => {
     // Act
-    const sql = [factInsert, dimDropStale, dimMerge, dimVersionMerge, insertMissing]
+    const sql = [
+      factInsert,
+      factDropStale,
+      factCorrect,
+      factVersionMerge,
+      dimDropStale,
+      dimDropUnchanged,
+      dimMerge,
+      dimVersionMerge,
+      insertMissing,
+    ]
       .map((statement) => oneLine(statement(reservedDim, schemas)))
       .join("\n");
 
@@ -164,12 +187,23 @@ describe("the generated SQL in Postgres", () => {
   const loadFact = (table: TargetTable, rows: readonly Row[]) =>
     load(table, rows, async (client) => (await client.query(factInsert(table, schemas))).rowCount ?? 0);
 
+  /** The whole fact apply, as the warehouse runs it: drop stale, correct, insert, record. */
+  const loadCorrectable = (table: TargetTable, rows: readonly Row[]) =>
+    load(table, rows, async (client) => {
+      await client.query(factDropStale(table, schemas), [table.name]);
+      const corrected = (await client.query(factCorrect(table, schemas))).rowCount ?? 0;
+      const inserted = (await client.query(factInsert(table, schemas))).rowCount ?? 0;
+      await client.query(factVersionMerge(table, schemas), [table.name]);
+      return corrected + inserted;
+    });
+
+  /** The whole dim apply, as the warehouse runs it. */
   const loadDim = (table: TargetTable, rows: readonly Row[]) =>
     load(table, rows, async (client) => {
       await client.query(dimDropStale(table, schemas), [table.name]);
-      const written = (await client.query(dimMerge(table, schemas))).rowCount ?? 0;
       await client.query(dimVersionMerge(table, schemas), [table.name]);
-      return written;
+      await client.query(dimDropUnchanged(table, schemas));
+      return (await client.query(dimMerge(table, schemas))).rowCount ?? 0;
     });
 
   const select = async (sql: string) => (await pool.query<Row>(sql)).rows;
@@ -217,16 +251,95 @@ describe("the generated SQL in Postgres", () => {
       ]);
       expect(new Set(rows.map((r) => r.sales_record_id)).size).toBe(3);
     });
+
+    it("corrects a version in place from a later extraction, never from an earlier one, and counts only changes", async () => {
+      // Prepare: order 2's version at 10:00, read at T1, then corrected (units 21) and read at T2.
+      const read = (units: number, at: string): Row => ({
+        ...order(2, "10:00:00", units),
+        _extracted_at: at,
+      });
+      const [t1, t2, t3] = ["2026-11-27 04:00:00.001", "2026-11-27 04:20:00.002", "2026-11-27 04:40:00.003"];
+      const fact = async () =>
+        select(
+          `SELECT sales_record_id, units_sold FROM "order".fact_sales_order WHERE sales_order_id = 2 ORDER BY sales_record_id`,
+        );
+
+      // Act
+      const written = [await loadCorrectable(table, [read(20, t1)])];
+      const [first] = await fact();
+      written.push(
+        await loadCorrectable(table, [read(21, t2)]), // the correction
+        await loadCorrectable(table, [read(20, t1)]), // the earlier read, again
+        await loadCorrectable(table, [read(21, t2)]), // the correction, again
+        await loadCorrectable(table, [read(21, t3)]), // read again, unchanged
+      );
+
+      // Assess
+      expect(written).toEqual([1, 1, 0, 0, 0]);
+      expect(await fact()).toEqual([{ sales_record_id: first!.sales_record_id, units_sold: 21 }]);
+      expect(
+        await select(
+          `SELECT extracted_at FROM "user".fact_version WHERE table_name = 'fact_sales_order' AND record_id = ${first!.sales_record_id}`,
+        ),
+      ).toEqual([{ extracted_at: t3 }]);
+    });
+
+    it("an unchanged later read still counts as the latest: an earlier correction arriving after it loses", async () => {
+      // Prepare: reads A (T1), B (T2), A again (T3), delivered T1, T3, T2.
+      const read = (units: number, at: string): Row => ({
+        ...order(3, "10:00:00", units),
+        _extracted_at: at,
+      });
+
+      // Act
+      const written = [
+        await loadCorrectable(table, [read(30, "2026-11-27 04:00:00")]),
+        await loadCorrectable(table, [read(30, "2026-11-27 05:00:00")]),
+        await loadCorrectable(table, [read(31, "2026-11-27 04:30:00")]),
+      ];
+
+      // Assess
+      expect(written).toEqual([1, 0, 0]);
+      expect(
+        await select(`SELECT units_sold FROM "order".fact_sales_order WHERE sales_order_id = 3`),
+      ).toEqual([{ units_sold: 30 }]);
+    });
+
+    it("corrects a row loaded before extractions were recorded", async () => {
+      // Prepare: a fact row with no fact_version row.
+      await loadFact(table, [order(4, "10:00:00", 40)]);
+
+      // Act
+      const written = [
+        await loadCorrectable(table, [{ ...order(4, "10:00:00", 40), _extracted_at: "2026-11-27 04:00:00" }]),
+        await loadCorrectable(table, [{ ...order(4, "10:00:00", 41), _extracted_at: "2026-11-27 05:00:00" }]),
+      ];
+
+      // Assess
+      expect(written).toEqual([0, 1]);
+      expect(
+        await select(`SELECT units_sold FROM "order".fact_sales_order WHERE sales_order_id = 4`),
+      ).toEqual([{ units_sold: 41 }]);
+    });
   });
 
   describe("dim_currency (a versioned dim)", () => {
     const table = targetTable("dim_currency");
-    const currency = (id: number, name: string, hi: string, lo = hi): Row => ({
+    const currency = (
+      id: number,
+      name: string,
+      hi: string,
+      lo = hi,
+      hiAt = EPOCH_EXTRACTION,
+      loAt = hiAt,
+    ): Row => ({
       currency_id: id,
       currency_code: "GBP",
       currency_name: name,
       _version_hi: hi,
+      _version_hi_extracted_at: hiAt,
       _version_lo: lo,
+      _version_lo_extracted_at: loAt,
     });
     const nameOf = async (id: number) =>
       (await select(`SELECT currency_name FROM "order".dim_currency WHERE currency_id = ${id}`))[0]
@@ -295,6 +408,62 @@ describe("the generated SQL in Postgres", () => {
     });
   });
 
+  describe("dim_currency: two reads of one version", () => {
+    const table = targetTable("dim_currency");
+    const read = (name: string, at: string): Row => ({
+      currency_id: 10,
+      currency_code: "GBP",
+      currency_name: name,
+      _version_hi: "2024-11-15 10:00:00",
+      _version_hi_extracted_at: at,
+      _version_lo: "2024-11-15 10:00:00",
+      _version_lo_extracted_at: at,
+    });
+    const nameOf = async () =>
+      (await select(`SELECT currency_name FROM "order".dim_currency WHERE currency_id = 10`))[0]
+        ?.currency_name;
+
+    it("takes the later extraction, refuses the earlier one, and writes nothing for an unchanged read", async () => {
+      // Act
+      const written = [
+        await loadDim(table, [read("first", "2026-11-27 04:00:00")]),
+        await loadDim(table, [read("corrected", "2026-11-27 05:00:00")]),
+        await loadDim(table, [read("first", "2026-11-27 04:00:00")]),
+        await loadDim(table, [read("corrected", "2026-11-27 06:00:00")]),
+        // Written before the unchanged read at 06:00, delivered after it: it must lose.
+        await loadDim(table, [read("stale", "2026-11-27 05:30:00")]),
+      ];
+
+      // Assess
+      expect(written).toEqual([1, 1, 0, 0, 0]);
+      expect(await nameOf()).toBe("corrected");
+    });
+
+    it("with the same parent version, takes the row built from a later read of the parent", async () => {
+      // Prepare
+      const joined = (name: string, loAt: string): Row => ({
+        ...read(name, "2026-11-27 04:00:00"),
+        currency_id: 11,
+        _version_lo: "2024-11-01 00:00:00",
+        _version_lo_extracted_at: loAt,
+      });
+      await loadDim(table, [joined("parent read first", "2026-11-27 04:00:00")]);
+
+      // Act
+      const written = [
+        await loadDim(table, [joined("parent corrected", "2026-11-27 05:00:00")]),
+        await loadDim(table, [joined("parent read first", "2026-11-27 04:00:00")]),
+      ];
+
+      // Assess
+      expect(written).toEqual([1, 0]);
+      expect(
+        (await select(`SELECT currency_name FROM "order".dim_currency WHERE currency_id = 11`))[0]
+          ?.currency_name,
+      ).toBe("parent corrected");
+    });
+  });
+
   describe("dim_date (immutable rows)", () => {
     const table = targetTable("dim_date");
     const day = (date_id: string, day_name: string): Row => ({
@@ -334,7 +503,9 @@ describe("the generated SQL in Postgres", () => {
         user,
         'say "when"': "now",
         _version_hi: hi,
+        _version_hi_extracted_at: EPOCH_EXTRACTION,
         _version_lo: hi,
+        _version_lo_extracted_at: EPOCH_EXTRACTION,
       });
 
       // Act

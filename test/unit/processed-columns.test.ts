@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { TARGET_TABLES, calendarTable, columnNames, sqlType, targetTable } from "../../lib/catalog/index.js";
 import { DIM_VERSION_COLUMNS } from "../../lib/pipeline/dim-versions.js";
+import { EXTRACTED_AT } from "../../lib/pipeline/extraction-order.js";
 import { processedColumns } from "../../lib/pipeline/processed-columns.js";
 import { stagedColumns } from "../../lib/warehouse/warehouse.js";
 
@@ -17,12 +18,17 @@ describe("processedColumns", () => {
       "currency_name",
       ...DIM_VERSION_COLUMNS,
     ]);
-    expect(columns.slice(-2).map((c) => c.type)).toEqual([{ kind: "timestamp" }, { kind: "timestamp" }]);
+    expect(columns.slice(-DIM_VERSION_COLUMNS.length).map((c) => c.type)).toEqual(
+      DIM_VERSION_COLUMNS.map(() => ({ kind: "timestamp" })),
+    );
   });
 
-  it("leaves a fact's warehouse-assigned record id out, and adds no versions", () => {
+  it("leaves a fact's warehouse-assigned record id out, and adds no versions, only when it was extracted", () => {
     const fact = targetTable("fact_payment");
-    expect(names(fact)).toEqual(columnNames(fact).filter((c) => c !== "payment_record_id"));
+    expect(names(fact)).toEqual([
+      ...columnNames(fact).filter((c) => c !== "payment_record_id"),
+      EXTRACTED_AT,
+    ]);
   });
 
   it("gives the calendar exactly its columns: a day never changes, so it has no version", () => {
@@ -35,7 +41,7 @@ describe("processedColumns", () => {
       expect(stagedColumns(table), table.name).toEqual(
         processedColumns(table).map((c) => ({ name: c.name, type: sqlType(c.type) })),
       );
-    expect(stagedColumns(targetTable("dim_staff")).slice(-2)).toEqual(
+    expect(stagedColumns(targetTable("dim_staff")).slice(-DIM_VERSION_COLUMNS.length)).toEqual(
       DIM_VERSION_COLUMNS.map((name) => ({ name, type: "timestamp(3)" })),
     );
   });

@@ -86,6 +86,21 @@ describe("compareSchema", () => {
     expect(result.conflicts).toEqual([]);
   });
 
+  it("a dim_version made before extraction times is a table for the DDL to complete, not a conflict", () => {
+    // Prepare
+    const columns = asCreated().filter(
+      (c) => !(c.table_name === "dim_version" && c.column_name.endsWith("_extracted_at")),
+    );
+
+    // Act
+    const result = compareSchema(expected, columns);
+
+    // Assess
+    expect(result.conflicts).toEqual([]);
+    expect(result.missing).toEqual(["totes_meta.dim_version"]);
+    expect(result.present).not.toContain("totes_meta.dim_version");
+  });
+
   it("a record id with no default, an extra NOT NULL column, a wrong meta type", () => {
     const columns = asCreated().map((c) =>
       c.column_name === "sales_record_id"

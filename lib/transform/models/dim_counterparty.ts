@@ -1,4 +1,4 @@
-import type { Model } from "./model.js";
+import { versionColumns, type Model } from "./model.js";
 
 // An address change re-emits every counterparty whose legal address it is.
 export const dimCounterparty: Model = {
@@ -12,8 +12,7 @@ export const dimCounterparty: Model = {
            a.postal_code AS counterparty_legal_postal_code,
            a.country AS counterparty_legal_country,
            a.phone AS counterparty_legal_phone_number,
-           c.last_updated AS _version_hi,
-           a.last_updated AS _version_lo
+           ${versionColumns("c", "a")}
       FROM cur_counterparty c
       JOIN cur_address a ON a.address_id = c.legal_address_id
      WHERE c.counterparty_id IN (SELECT counterparty_id FROM changed_counterparty)
