@@ -100,5 +100,5 @@ describe("change capture under interleaved writers (short, long, unstamped) and 
       }
       await Promise.all([source.end(), warehouse.end()]);
     }
-  });
+  }, 300_000);
 });

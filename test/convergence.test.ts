@@ -169,5 +169,6 @@ describe("convergence: any delivery order, with duplicates, gives the warehouse 
       for (const table of TARGET_TABLES)
         expect(actual[table.name], `seed ${seed}: ${table.name}`).toEqual(expected[table.name]);
     }
-  });
+    // Four full deliveries of a three-run history: minutes on a busy two-core machine.
+  }, 300_000);
 });

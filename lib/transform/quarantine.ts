@@ -73,8 +73,8 @@ export class InputQuarantine {
 
   /**
    * Rows other inputs quarantined, unsettled, whose id this input carries in a row that
-   * passed, with a greater `last_updated` (or, when the quarantined row's version was
-   * unreadable, from a later input): each is settled by a resolution this input owns.
+   * passed, with a greater `last_updated`, or the same one from a later input (fixed in place),
+   * or, when the quarantined row's version was unreadable, from a later input: each is settled by a resolution this input owns.
    * `raw` holds only the rows that passed. Returns how many it settled.
    */
   async settle(duck: DuckSession): Promise<number> {
@@ -104,6 +104,8 @@ export class InputQuarantine {
       `SELECT o.object_key, o.row, max(r.last_updated) AS new_version
          FROM open_rows o JOIN raw r ON TRY_CAST(r.${pk} AS BIGINT) = TRY_CAST(o.id AS BIGINT)
         WHERE (o.version IS NOT NULL AND CAST(r.last_updated AS TIMESTAMP) > CAST(o.version AS TIMESTAMP))
+           -- A later read of the same version that now passes: the source fixed it in place.
+           OR (o.version IS NOT NULL AND o.earlier AND CAST(r.last_updated AS TIMESTAMP) = CAST(o.version AS TIMESTAMP))
            OR (o.version IS NULL AND o.earlier)
         GROUP BY o.object_key, o.row ORDER BY o.object_key, o.row`,
     );
