@@ -55,50 +55,57 @@ describe("change capture under interleaved writers (short, long, unstamped) and 
       expect((await warehouse.query(factSql)).rows, factSql).toEqual((await source.query(sourceSql)).rows);
   }
 
-  it.each([1, 2, 3])("seed %i: the warehouse ends equal to the source", async (seed) => {
-    const random = prng(seed);
-    const [source, warehouse] = await Promise.all([freshPool(`ccr${seed}_src`), freshPool(`ccr${seed}_wh`)]);
-    const ingestionBucket = `ingestion-ccr-${seed}`;
-    const processedBucket = `processed-ccr-${seed}`;
-    await Promise.all([objects.createBucket(ingestionBucket), objects.createBucket(processedBucket)]);
-    const buckets = { store: objects.store, ingestionBucket, processedBucket };
-    const open: PoolClient[] = [];
-    let lanes = 0;
-    try {
-      await initSource(source);
-      await runStages(buckets, source, warehouse);
-      for (let step = 0; step < 12; step++) {
-        const choice = random();
-        if (choice < 0.35) {
-          // A short writer: commits before the next run.
-          await source.query(`BEGIN; ${edits(random).join("; ")}; COMMIT`);
-        } else if (choice < 0.55 && open.length < 2) {
-          // A long writer: its transaction stays open across runs (two at most: the pool has four).
-          const writer = await source.connect();
-          await writer.query("BEGIN");
-          for (const sql of edits(random, lanes++)) await writer.query(sql);
-          open.push(writer);
-        } else if (choice < 0.7 && open.length > 0) {
-          const writer = open.splice(Math.floor(random() * open.length), 1)[0]!;
+  it.each([1, 2, 3])(
+    "seed %i: the warehouse ends equal to the source",
+    async (seed) => {
+      const random = prng(seed);
+      const [source, warehouse] = await Promise.all([
+        freshPool(`ccr${seed}_src`),
+        freshPool(`ccr${seed}_wh`),
+      ]);
+      const ingestionBucket = `ingestion-ccr-${seed}`;
+      const processedBucket = `processed-ccr-${seed}`;
+      await Promise.all([objects.createBucket(ingestionBucket), objects.createBucket(processedBucket)]);
+      const buckets = { store: objects.store, ingestionBucket, processedBucket };
+      const open: PoolClient[] = [];
+      let lanes = 0;
+      try {
+        await initSource(source);
+        await runStages(buckets, source, warehouse);
+        for (let step = 0; step < 12; step++) {
+          const choice = random();
+          if (choice < 0.35) {
+            // A short writer: commits before the next run.
+            await source.query(`BEGIN; ${edits(random).join("; ")}; COMMIT`);
+          } else if (choice < 0.55 && open.length < 2) {
+            // A long writer: its transaction stays open across runs (two at most: the pool has four).
+            const writer = await source.connect();
+            await writer.query("BEGIN");
+            for (const sql of edits(random, lanes++)) await writer.query(sql);
+            open.push(writer);
+          } else if (choice < 0.7 && open.length > 0) {
+            const writer = open.splice(Math.floor(random() * open.length), 1)[0]!;
+            await writer.query("COMMIT");
+            writer.release();
+          } else {
+            await runStages(buckets, source, warehouse);
+          }
+        }
+        for (const writer of open.splice(0)) {
           await writer.query("COMMIT");
           writer.release();
-        } else {
-          await runStages(buckets, source, warehouse);
         }
+        await runStages(buckets, source, warehouse);
+        await expectDimsEqualSourceJoin(source, warehouse);
+        await expectFactsEqualSource(source, warehouse);
+      } finally {
+        for (const writer of open) {
+          await writer.query("ROLLBACK").catch(() => undefined);
+          writer.release();
+        }
+        await Promise.all([source.end(), warehouse.end()]);
       }
-      for (const writer of open.splice(0)) {
-        await writer.query("COMMIT");
-        writer.release();
-      }
-      await runStages(buckets, source, warehouse);
-      await expectDimsEqualSourceJoin(source, warehouse);
-      await expectFactsEqualSource(source, warehouse);
-    } finally {
-      for (const writer of open) {
-        await writer.query("ROLLBACK").catch(() => undefined);
-        writer.release();
-      }
-      await Promise.all([source.end(), warehouse.end()]);
-    }
-  }, 300_000);
+    },
+    300_000,
+  );
 });
