@@ -4,7 +4,7 @@ import { SourceChangedError } from "../lib/extract/extract.js";
 import { resetExtractState } from "../lib/extract/state.js";
 import { createPool, type Pool } from "../lib/db/pool.js";
 import { initSource } from "../tools/source/init.js";
-import { freshDatabaseUrl, freshPool } from "./helpers/databases.js";
+import { freshDatabaseUrl, freshPool, useOwnCluster } from "./helpers/databases.js";
 import { startObjectStore, type TestObjectStore } from "./helpers/object-store.js";
 import { runStages } from "./helpers/run-stages.js";
 
@@ -27,6 +27,8 @@ async function readerOf(url: string): Promise<{ pool: Pool; role: string }> {
   reader.password = password;
   return { pool: createPool(reader.toString()), role };
 }
+
+useOwnCluster();
 
 describe("change capture by what the source committed, read by a SELECT-only login", () => {
   let objects: TestObjectStore;
@@ -72,7 +74,13 @@ describe("change capture by what the source committed, read by a SELECT-only log
     ).toBe(1);
   });
 
-  it("edits that leave last_updated alone are read by the next run", async () => {
+  it("edits that leave last_updated alone are read by the next run and corrected in place", async () => {
+    const order7 = () =>
+      warehouse.query(
+        "SELECT sales_record_id, units_sold FROM fact_sales_order WHERE sales_order_id = 7 ORDER BY sales_record_id",
+      );
+    const before = (await order7()).rows;
+    const facts = await count(warehouse, "SELECT count(*)::int AS n FROM fact_sales_order");
     await source.query(`
       UPDATE design SET file_location = 'x' WHERE design_id = 5;
       UPDATE sales_order SET units_sold = units_sold + 1 WHERE sales_order_id = 7;`);
@@ -81,6 +89,11 @@ describe("change capture by what the source committed, read by a SELECT-only log
     expect(rows).toEqual({ design: 1, sales_order: 1 });
     const design = await warehouse.query("SELECT file_location FROM dim_design WHERE design_id = 5");
     expect(design.rows).toEqual([{ file_location: "x" }]);
+    // The same record, the new units, no new row.
+    const truth = await source.query("SELECT units_sold FROM sales_order WHERE sales_order_id = 7");
+    expect((await order7()).rows).toEqual([{ ...before.at(-1), units_sold: truth.rows[0].units_sold }]);
+    expect(before).toHaveLength(1);
+    expect(await count(warehouse, "SELECT count(*)::int AS n FROM fact_sales_order")).toBe(facts);
   });
 
   it("a row stamped a day in the future is extracted by the next run", async () => {

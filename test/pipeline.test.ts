@@ -4,10 +4,12 @@ import { loadObject } from "../lib/load/load.js";
 import { postgresWarehouse } from "../lib/warehouse/postgres.js";
 import { initSource } from "../tools/source/init.js";
 import { transformObject } from "../lib/transform/transform.js";
-import { freshPool } from "./helpers/databases.js";
+import { freshPool, useOwnCluster } from "./helpers/databases.js";
 import { startObjectStore } from "./helpers/object-store.js";
 import { runStages } from "./helpers/run-stages.js";
 import { expectDimsEqualSourceJoin } from "./helpers/source-join.js";
+
+useOwnCluster();
 
 describe("extract → transform → load on the 2024-11-15 sample", () => {
   let source: Pool;

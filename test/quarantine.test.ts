@@ -15,7 +15,7 @@ import { createPool, type Pool } from "../lib/db/pool.js";
 import type { QuarantineEntry } from "../lib/pipeline/quarantine.js";
 import { LocalPipeline, type RunSummary } from "../runtime/local/pipeline.js";
 import { initSource } from "../tools/source/init.js";
-import { freshDatabaseUrl } from "./helpers/databases.js";
+import { freshDatabaseUrl, useOwnCluster } from "./helpers/databases.js";
 
 const root = path.resolve(import.meta.dirname, "..");
 
@@ -37,6 +37,9 @@ async function totes(...args: string[]): Promise<{ code: number; stdout: string;
  * extraction runs (it leaves the last 5 s for the next run), and after the previous run's
  * high mark.
  */
+
+useOwnCluster();
+
 describe("row quarantine: a bad row is set aside, the rest of its file loads, the fixed version flows", () => {
   let dataDir: string;
   let sourceUrl: string;
