@@ -239,5 +239,5 @@ describe("a warehouse stopped (immediate) in the middle of a load", () => {
     expect(await count("dim_staff")).toBe(20);
     await warehouse.pool.end();
     expect(crashes).toEqual([]);
-  });
+  }, 300_000);
 });

@@ -49,8 +49,9 @@ export class InputQuarantine {
    * rows recorded.
    */
   async record(rowsIn: number, rows: readonly QuarantinedRow[]): Promise<readonly QuarantinedRow[]> {
-    const versionOf = (r: { id: string | null; version: string | null }) =>
-      r.id !== null && r.version !== null ? `${r.id}\n${r.version}` : undefined;
+    // The same bad cell of the same row version: what a re-read carries again.
+    const versionOf = (r: QuarantinedRow) =>
+      r.id !== null && r.version !== null ? `${r.id}\n${r.version}\n${r.column}\n${r.excerpt}` : undefined;
     const held = new Set(
       quarantineEntries(this.state)
         .filter((e) => !e.resolved && e.objectKey !== this.objectKey)
