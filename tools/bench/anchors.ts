@@ -2,7 +2,6 @@ import { createReadStream } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
-import { DuckDBInstance } from "@duckdb/node-api";
 import { from as copyFrom, to as copyTo } from "pg-copy-streams";
 import { SOURCE_TABLES, columnNames, sqlType, targetTable } from "../../lib/catalog/index.js";
 import { createPool } from "../../lib/db/pool.js";
@@ -59,6 +58,7 @@ export async function extractAnchor(ctx: BenchContext): Promise<Measured> {
  * it and writing it to Parquet with no transformation (types auto-detected), and the same put.
  */
 export async function transformAnchor(ctx: BenchContext): Promise<Measured> {
+  const { DuckDBInstance } = await import("@duckdb/node-api");
   const store = storeOf(ctx);
   const dir = path.join(ctx.workDir, "transform-anchor");
   await mkdir(dir, { recursive: true });
@@ -101,6 +101,7 @@ const manifestFile = (ctx: BenchContext) => path.join(ctx.workDir, "load-anchor"
 
 /** Not timed: the rows of every processed Parquet object, as CSV files, for load's anchor. */
 export async function prepareLoadAnchor(ctx: BenchContext): Promise<Measured> {
+  const { DuckDBInstance } = await import("@duckdb/node-api");
   const store = storeOf(ctx);
   const dir = path.dirname(manifestFile(ctx));
   await mkdir(dir, { recursive: true });

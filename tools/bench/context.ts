@@ -21,6 +21,8 @@ export interface Measured {
   readonly seconds: number;
   /** The child's own CPU (every thread) over the same interval as `seconds`. */
   readonly cpuSeconds?: number;
+  /** Of `seconds`, how long the child's threads sat runnable waiting for a CPU (summed over threads). */
+  readonly waitSeconds?: number;
   /** Free-form figures for the report (per-table timings, memory by table, …). */
   readonly detail?: Record<string, unknown>;
 }

@@ -8,14 +8,40 @@ import { readdirSync, readFileSync } from "node:fs";
  * endpoint the child talks to) and the Postgres cluster (backends, walwriter, checkpointer).
  */
 
-/** A piece of work's own CPU, started now; `stop()` gives wall and CPU seconds since. */
-export function startClock(): { stop(): { seconds: number; cpuSeconds: number } } {
+/**
+ * Time this process's threads were runnable but waiting for a CPU (the scheduler's run-queue
+ * delay, /proc/self/task/<tid>/schedstat, summed over threads): the part of the wall time other
+ * people's work took. Undefined where the kernel does not keep it.
+ */
+function runQueueSeconds(): number | undefined {
+  try {
+    let ns = 0;
+    for (const tid of readdirSync("/proc/self/task"))
+      try {
+        ns += Number(readFileSync(`/proc/self/task/${tid}/schedstat`, "utf8").split(" ")[1]);
+      } catch {
+        // the thread ended in between
+      }
+    return ns / 1e9;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A piece of work's own CPU, started now; `stop()` gives wall, CPU and run-queue seconds since. */
+export function startClock(): { stop(): { seconds: number; cpuSeconds: number; waitSeconds?: number } } {
   const t0 = performance.now();
   const c0 = process.cpuUsage();
+  const w0 = runQueueSeconds();
   return {
     stop() {
       const c = process.cpuUsage(c0);
-      return { seconds: (performance.now() - t0) / 1000, cpuSeconds: (c.user + c.system) / 1e6 };
+      const w1 = runQueueSeconds();
+      return {
+        seconds: (performance.now() - t0) / 1000,
+        cpuSeconds: (c.user + c.system) / 1e6,
+        ...(w0 !== undefined && w1 !== undefined ? { waitSeconds: Math.max(0, w1 - w0) } : {}),
+      };
     },
   };
 }

@@ -21,6 +21,8 @@ export interface CpuSplit {
   /** The Postgres cluster while the child ran. */
   readonly postgres?: number;
   readonly total?: number;
+  /** The child's threads' time runnable but waiting for a CPU, over the same interval. */
+  readonly childWaiting?: number;
 }
 
 export interface Sample {
@@ -51,6 +53,7 @@ export async function measure(world: World, name: RunnerName, ctx: BenchContext)
       store,
       ...(postgres !== undefined ? { postgres } : {}),
       ...(total !== undefined ? { total } : {}),
+      ...(report.waitSeconds !== undefined ? { childWaiting: r3(report.waitSeconds) } : {}),
     },
     loadAverage1m,
   };

@@ -5,7 +5,6 @@ import { loadObject } from "../../lib/load/load.js";
 import { postgresWarehouse } from "../../lib/warehouse/postgres.js";
 import { parseProcessedKey } from "../../lib/pipeline/keys.js";
 import { ObjectStore } from "../../lib/store/object-store.js";
-import { transformObject } from "../../lib/transform/transform.js";
 import type { BenchContext, Measured } from "./context.js";
 import { startClock } from "./cpu.js";
 import { RssSampler } from "./memory.js";
@@ -53,6 +52,8 @@ export async function extractStage(ctx: BenchContext): Promise<Measured> {
 
 /** Every CSV of the run → star Parquet, one object after another, as the transform handler does. */
 export async function transformStage(ctx: BenchContext): Promise<Measured> {
+  // Imported here, not at the top: the other stages' children need not load DuckDB.
+  const { transformObject } = await import("../../lib/transform/transform.js");
   const keys = await ingestionKeys(ctx);
   const buckets = {
     store: storeOf(ctx),
