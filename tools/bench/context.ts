@@ -21,7 +21,7 @@ export interface Measured {
   readonly seconds: number;
   /** The child's own CPU (every thread) over the same interval as `seconds`. */
   readonly cpuSeconds?: number;
-  /** Of `seconds`, how long the child's threads sat runnable waiting for a CPU (summed over threads). */
+  /** Of `seconds`, how long the child's main thread sat runnable, waiting for a CPU. */
   readonly waitSeconds?: number;
   /** Free-form figures for the report (per-table timings, memory by table, …). */
   readonly detail?: Record<string, unknown>;

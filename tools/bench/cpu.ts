@@ -9,20 +9,13 @@ import { readdirSync, readFileSync } from "node:fs";
  */
 
 /**
- * Time this process's threads were runnable but waiting for a CPU (the scheduler's run-queue
- * delay, /proc/self/task/<tid>/schedstat, summed over threads): the part of the wall time other
- * people's work took. Undefined where the kernel does not keep it.
+ * How long this process's main thread (the JavaScript one) has sat runnable but waiting for a
+ * CPU: the scheduler's run-queue delay, the second field of /proc/self/schedstat. That part of
+ * the wall time is other people's work, not ours. Undefined where the kernel does not keep it.
  */
 function runQueueSeconds(): number | undefined {
   try {
-    let ns = 0;
-    for (const tid of readdirSync("/proc/self/task"))
-      try {
-        ns += Number(readFileSync(`/proc/self/task/${tid}/schedstat`, "utf8").split(" ")[1]);
-      } catch {
-        // the thread ended in between
-      }
-    return ns / 1e9;
+    return Number(readFileSync("/proc/self/schedstat", "utf8").split(" ")[1]) / 1e9;
   } catch {
     return undefined;
   }

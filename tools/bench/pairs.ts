@@ -21,7 +21,7 @@ export interface CpuSplit {
   /** The Postgres cluster while the child ran. */
   readonly postgres?: number;
   readonly total?: number;
-  /** The child's threads' time runnable but waiting for a CPU, over the same interval. */
+  /** Of the wall time, how long the child's main thread sat runnable, waiting for a CPU. */
   readonly childWaiting?: number;
 }
 

@@ -42,8 +42,7 @@ export async function extractStage(ctx: BenchContext): Promise<Measured> {
         perTable[t.table] = { rows: t.rows, seconds: round(t.seconds), peakRssMb: sampler.take() };
       },
     });
-    const { seconds, cpuSeconds } = clock.stop();
-    return { rows: result.tables.reduce((n, t) => n + t.rows, 0), seconds, cpuSeconds, detail: { perTable } };
+    return { rows: result.tables.reduce((n, t) => n + t.rows, 0), ...clock.stop(), detail: { perTable } };
   } finally {
     sampler.stop();
     await source.end();
