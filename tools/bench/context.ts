@@ -11,12 +11,18 @@ export interface BenchContext {
   readonly aws: Required<AwsEndpoint>;
   readonly ingestionBucket: string;
   readonly processedBucket: string;
+  /** Load only these processed objects (the memory-per-object-size runs); default: all of them. */
+  readonly objectKeys?: readonly string[];
 }
 
 /** One measured piece of work, as a runner reports it back. */
 export interface Measured {
   readonly rows: number;
   readonly seconds: number;
+  /** The child's own CPU (every thread) over the same interval as `seconds`. */
+  readonly cpuSeconds?: number;
+  /** Of `seconds`, how long the child's main thread sat runnable, waiting for a CPU. */
+  readonly waitSeconds?: number;
   /** Free-form figures for the report (per-table timings, memory by table, …). */
   readonly detail?: Record<string, unknown>;
 }

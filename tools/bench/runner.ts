@@ -2,23 +2,29 @@
  * A child process that runs one stage or anchor and reports back over IPC, so that its peak
  * RSS (the kernel's high-water mark for this process) is that piece of work's alone.
  */
-import { extractAnchor, loadAnchor, prepareLoadAnchor, transformAnchor } from "./anchors.js";
 import type { BenchContext, Measured, RunnerReport } from "./context.js";
-import { incrementalStage } from "./incremental.js";
 import { maxRssMb } from "./memory.js";
-import { extractStage, loadStage, transformStage } from "./stages.js";
+
+/*
+ * Each runner imports only what it needs, when it runs: a child that loads every stage's
+ * modules (DuckDB's binding, the local runtime, …) takes seconds longer to start on a busy
+ * machine, and its peak RSS would carry modules its stage never uses.
+ */
+type Runner = (ctx: BenchContext) => Promise<Measured>;
+const anchors = () => import("./anchors.js");
+const stages = () => import("./stages.js");
 
 export const RUNNERS = {
   idle: async () => ({ rows: 0, seconds: 0 }),
-  extract: extractStage,
-  "extract-anchor": extractAnchor,
-  transform: transformStage,
-  "transform-anchor": transformAnchor,
-  "load-anchor-prep": prepareLoadAnchor,
-  load: loadStage,
-  "load-anchor": loadAnchor,
-  incremental: incrementalStage,
-} satisfies Record<string, (ctx: BenchContext) => Promise<Measured>>;
+  extract: async (ctx) => (await stages()).extractStage(ctx),
+  "extract-anchor": async (ctx) => (await anchors()).extractAnchor(ctx),
+  transform: async (ctx) => (await stages()).transformStage(ctx),
+  "transform-anchor": async (ctx) => (await anchors()).transformAnchor(ctx),
+  "load-anchor-prep": async (ctx) => (await anchors()).prepareLoadAnchor(ctx),
+  load: async (ctx) => (await stages()).loadStage(ctx),
+  "load-anchor": async (ctx) => (await anchors()).loadAnchor(ctx),
+  incremental: async (ctx) => (await import("./incremental.js")).incrementalStage(ctx),
+} satisfies Record<string, Runner>;
 
 export type RunnerName = keyof typeof RUNNERS;
 

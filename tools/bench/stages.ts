@@ -5,8 +5,8 @@ import { loadObject } from "../../lib/load/load.js";
 import { postgresWarehouse } from "../../lib/warehouse/postgres.js";
 import { parseProcessedKey } from "../../lib/pipeline/keys.js";
 import { ObjectStore } from "../../lib/store/object-store.js";
-import { transformObject } from "../../lib/transform/transform.js";
 import type { BenchContext, Measured } from "./context.js";
+import { startClock } from "./cpu.js";
 import { RssSampler } from "./memory.js";
 
 export const storeOf = (ctx: BenchContext) => new ObjectStore(s3Client(ctx.aws));
@@ -33,7 +33,7 @@ export async function extractStage(ctx: BenchContext): Promise<Measured> {
   const perTable: Record<string, { rows: number; seconds: number; peakRssMb: number }> = {};
   try {
     sampler.take();
-    const started = performance.now();
+    const clock = startClock();
     const result = await extract({
       source,
       store: storeOf(ctx),
@@ -42,8 +42,7 @@ export async function extractStage(ctx: BenchContext): Promise<Measured> {
         perTable[t.table] = { rows: t.rows, seconds: round(t.seconds), peakRssMb: sampler.take() };
       },
     });
-    const seconds = (performance.now() - started) / 1000;
-    return { rows: result.tables.reduce((n, t) => n + t.rows, 0), seconds, detail: { perTable } };
+    return { rows: result.tables.reduce((n, t) => n + t.rows, 0), ...clock.stop(), detail: { perTable } };
   } finally {
     sampler.stop();
     await source.end();
@@ -52,6 +51,8 @@ export async function extractStage(ctx: BenchContext): Promise<Measured> {
 
 /** Every CSV of the run → star Parquet, one object after another, as the transform handler does. */
 export async function transformStage(ctx: BenchContext): Promise<Measured> {
+  // Imported here, not at the top: the other stages' children need not load DuckDB.
+  const { transformObject } = await import("../../lib/transform/transform.js");
   const keys = await ingestionKeys(ctx);
   const buckets = {
     store: storeOf(ctx),
@@ -61,7 +62,7 @@ export async function transformStage(ctx: BenchContext): Promise<Measured> {
   const sampler = new RssSampler();
   const perTable: Record<string, { rows: number; seconds: number; peakRssMb: number; outputs: number }> = {};
   let rows = 0;
-  const started = performance.now();
+  const clock = startClock();
   try {
     sampler.take();
     for (const key of keys) {
@@ -78,36 +79,48 @@ export async function transformStage(ctx: BenchContext): Promise<Measured> {
   } finally {
     sampler.stop();
   }
-  return { rows, seconds: (performance.now() - started) / 1000, detail: { perTable } };
+  return { rows, ...clock.stop(), detail: { perTable } };
 }
 
-/** Every Parquet object of the run into the (empty) warehouse, as the load handler does. */
+/**
+ * Every Parquet object of the run (or only `ctx.objectKeys`) into the (empty) warehouse, as the
+ * load handler does, with the peak RSS while each object was loaded.
+ */
 export async function loadStage(ctx: BenchContext): Promise<Measured> {
-  const keys = await processedKeys(ctx);
+  const keys = ctx.objectKeys ?? (await processedKeys(ctx));
+  const store = storeOf(ctx);
+  const sizes = new Map<string, number>();
+  for await (const o of store.list(ctx.processedBucket, "tables/")) sizes.set(o.key, o.size);
   const warehouse = createPool(ctx.warehouseUrl, { max: 2 });
-  const options = {
-    store: storeOf(ctx),
-    bucket: ctx.processedBucket,
-    warehouse: postgresWarehouse(warehouse),
-  };
+  const options = { store, bucket: ctx.processedBucket, warehouse: postgresWarehouse(warehouse) };
   const sampler = new RssSampler();
   const perTable: Record<string, { rows: number; seconds: number; peakRssMb: number }> = {};
+  const perObject: { key: string; bytes: number; rows: number; seconds: number; peakRssMb: number }[] = [];
   let rows = 0;
   try {
-    const started = performance.now();
+    const clock = startClock();
     sampler.take();
     for (const key of keys) {
       const t0 = performance.now();
       const result = await loadObject(options, key);
+      const seconds = (performance.now() - t0) / 1000;
+      const peakRssMb = sampler.take();
       rows += result.rowsIn;
+      perObject.push({
+        key,
+        bytes: sizes.get(key) ?? 0,
+        rows: result.rowsIn,
+        seconds: round(seconds),
+        peakRssMb,
+      });
       const seen = perTable[result.table];
       perTable[result.table] = {
         rows: (seen?.rows ?? 0) + result.rowsIn,
-        seconds: round((seen?.seconds ?? 0) + (performance.now() - t0) / 1000),
-        peakRssMb: Math.max(seen?.peakRssMb ?? 0, sampler.take()),
+        seconds: round((seen?.seconds ?? 0) + seconds),
+        peakRssMb: Math.max(seen?.peakRssMb ?? 0, peakRssMb),
       };
     }
-    return { rows, seconds: (performance.now() - started) / 1000, detail: { perTable } };
+    return { rows, ...clock.stop(), detail: { perTable, perObject } };
   } finally {
     sampler.stop();
     await warehouse.end();

@@ -1,7 +1,13 @@
-import { chmod, mkdtemp, rm } from "node:fs/promises";
+import { chmod, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { CreateBucketCommand } from "@aws-sdk/client-s3";
+import {
+  CreateBucketCommand,
+  DeleteBucketCommand,
+  DeleteObjectsCommand,
+  ListObjectsV2Command,
+  type S3Client,
+} from "@aws-sdk/client-s3";
 import { buildApp } from "fauxqs";
 import { s3Client } from "../../runtime/aws/clients.js";
 import { SOURCE_TABLES } from "../../lib/catalog/index.js";
@@ -15,7 +21,31 @@ import { ANCHOR_BUCKET, type BenchContext } from "./context.js";
 export interface World {
   readonly ctx: BenchContext;
   readonly source: { salesOrders: number; rows: Record<string, number>; shiftedDays: number };
+  /** The cluster's postmaster, for its CPU (cpu.ts). */
+  readonly postmasterPid: number;
+  /** A new empty database on the cluster (dropped first if it exists); its URL. */
+  freshDatabase(name: string): Promise<string>;
+  dropDatabase(name: string): Promise<void>;
+  /** A new empty bucket (emptied first if it exists). */
+  freshBucket(name: string): Promise<void>;
+  /** Deletes every object under `prefix` (default: all), and the bucket too when no prefix is given. */
+  removeObjects(bucket: string, prefix?: string): Promise<void>;
+  /**
+   * Brings the cluster to the same quiet state before each measured child: dirty buffers the
+   * previous one left are written now (`CHECKPOINT`), not during the next one's timing.
+   */
+  settle(): Promise<void>;
   close(): Promise<void>;
+}
+
+async function removeObjects(s3: S3Client, bucket: string, prefix?: string): Promise<void> {
+  for (;;) {
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, MaxKeys: 1000 }));
+    const keys = (listed.Contents ?? []).flatMap((o) => (o.Key ? [{ Key: o.Key }] : []));
+    if (keys.length === 0) break;
+    await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys, Quiet: true } }));
+  }
+  if (prefix === undefined) await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
 }
 
 /** Scale mode spreads its orders over at most ~1,095 days after the newest row. */
@@ -86,10 +116,27 @@ export async function buildWorld(scale: number, log: (line: string) => void): Pr
     const buckets = { ingestionBucket: "ingestion", processedBucket: "processed" };
     for (const bucket of [...Object.values(buckets), ANCHOR_BUCKET])
       await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-    s3.destroy();
+    closers.push(async () => s3.destroy());
 
     const pool = createPool(sourceUrl, { max: 2 });
     closers.push(() => pool.end());
+    const admin = createPool(await postgres.url("postgres"), { max: 1 });
+    closers.push(() => admin.end());
+    // Autovacuum off in this throwaway cluster: a table one repetition filled must not be
+    // vacuumed or analysed during the next one's timing. The source is VACUUM ANALYZEd below.
+    await admin.query("ALTER SYSTEM SET autovacuum = off");
+    await admin.query("SELECT pg_reload_conf()");
+    const postmasterPid = Number(
+      (await readFile(path.join(postgres.dataDir, "postmaster.pid"), "utf8")).split("\n")[0],
+    );
+    const databaseUrl = (name: string) => {
+      const url = new URL(warehouseUrl);
+      url.pathname = `/${name}`;
+      return url.toString();
+    };
+    const dropDatabase = async (name: string) => {
+      await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
+    };
     await initSource(pool);
     const shiftedDays = await shiftSampleBack(pool);
     log(`sample moved ${shiftedDays} days back; simulating ${scale} × 1M sales orders…`);
@@ -110,6 +157,21 @@ export async function buildWorld(scale: number, log: (line: string) => void): Pr
     return {
       ctx: { scale, workDir, sourceUrl, warehouseUrl, aws, ...buckets },
       source: { salesOrders: rows.sales_order ?? 0, rows, shiftedDays },
+      postmasterPid,
+      async freshDatabase(name) {
+        await dropDatabase(name);
+        await admin.query(`CREATE DATABASE ${quoteIdent(name)} TEMPLATE template0`);
+        return databaseUrl(name);
+      },
+      dropDatabase,
+      async freshBucket(name) {
+        await removeObjects(s3, name).catch(() => undefined);
+        await s3.send(new CreateBucketCommand({ Bucket: name }));
+      },
+      removeObjects: (bucket, prefix) => removeObjects(s3, bucket, prefix),
+      async settle() {
+        await admin.query("CHECKPOINT");
+      },
       close,
     };
   } catch (error) {
