@@ -7,6 +7,7 @@ import { registerRun } from "./commands/run.js";
 import { registerSource } from "./commands/source.js";
 import { registerState } from "./commands/state.js";
 import { registerStatus } from "./commands/status.js";
+import { registerVerify } from "./commands/verify.js";
 import { registerWarehouse } from "./commands/warehouse.js";
 
 // Read at run time: bin/totes.mjs runs this file from the package, through tsx, unbuilt.
@@ -23,6 +24,7 @@ const program = new Command()
 registerRun(program);
 registerSource(program);
 registerWarehouse(program);
+registerVerify(program);
 registerDlq(program);
 registerQuarantine(program);
 registerStatus(program);

@@ -20,4 +20,6 @@ export interface SqlDialect {
    * in them: what `ensureSchema()` compares with the catalog before it writes anything.
    */
   inspectColumns(): string;
+  /** The first statement of a read-only transaction whose queries all see one snapshot (verify). */
+  readSnapshot(): string;
 }

@@ -15,4 +15,5 @@ export const postgresDialect: SqlDialect = {
        FROM information_schema.columns
       WHERE table_schema IN ($1, $2)
       ORDER BY table_schema, table_name, ordinal_position`,
+  readSnapshot: () => "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY",
 };

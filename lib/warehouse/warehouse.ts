@@ -384,6 +384,17 @@ export abstract class Warehouse<Tx extends SqlSession = SqlSession> {
     return rows;
   }
 
+  /**
+   * Runs `work` in one read-only transaction whose queries all see the same snapshot: what
+   * `totes verify` compares with the source, never a table half-way through a load.
+   */
+  readSnapshot<T>(work: (db: SqlSession) => Promise<T>): Promise<T> {
+    return this.transaction(async (tx) => {
+      await tx.query(this.dialect.readSnapshot());
+      return work(tx);
+    });
+  }
+
   /** Every fact/dim reference that points at no dim row (SPEC: a loaded warehouse has none). */
   async checkReferences(): Promise<DanglingReference[]> {
     const found: DanglingReference[] = [];

@@ -1,0 +1,99 @@
+import type { Command } from "commander";
+import { targetTable } from "../../lib/catalog/index.js";
+import { assertReachable } from "../../lib/db/pool.js";
+import { readVerifyReport, verify, type VerifyReport } from "../../lib/verify/index.js";
+import { postgresWarehouse } from "../../lib/warehouse/postgres.js";
+import { OpsError, withTarget } from "../../ops/index.js";
+import { Databases, dataDirFrom, parsePort } from "../databases.js";
+import { formatVerifyReport } from "../format-verify.js";
+import { targetOptions } from "./dlq.js";
+
+export interface VerifyCommandOptions {
+  source?: string;
+  warehouse?: string;
+  dataDir?: string;
+  port?: number;
+  table: string[];
+  json: boolean;
+  stage?: string;
+  outputs?: string;
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+/** Locally (or against the URLs given): compare now. Exit code 0 when equal, 1 otherwise. */
+async function verifyHere(opts: VerifyCommandOptions): Promise<{ report: VerifyReport; where: string }> {
+  const dbs = new Databases(dataDirFrom(opts.dataDir), opts.port === undefined ? {} : { port: opts.port });
+  try {
+    // A bad URL is refused, naming its flag or variable, before any database starts.
+    dbs.given("source", opts.source);
+    dbs.given("warehouse", opts.warehouse);
+    const sourceUrl = await dbs.url("source", opts.source);
+    const warehouseUrl = await dbs.url("warehouse", opts.warehouse);
+    const [source, warehousePool] = [
+      await dbs.pool("source", sourceUrl),
+      await dbs.pool("warehouse", warehouseUrl),
+    ];
+    await assertReachable(source, "source", sourceUrl);
+    await assertReachable(warehousePool, "warehouse", warehouseUrl);
+    const report = await verify({
+      source,
+      warehouse: postgresWarehouse(warehousePool, warehouseUrl),
+      tables: opts.table,
+    });
+    return { report, where: `source ${dbs.describe(sourceUrl)}, warehouse ${dbs.describe(warehouseUrl)}` };
+  } finally {
+    await dbs.close();
+  }
+}
+
+/** On AWS verify is the scheduled Verify function: this reads the report it last wrote. */
+async function verifyOnStage(opts: VerifyCommandOptions): Promise<{ report: VerifyReport; where: string }> {
+  if (opts.source || opts.warehouse)
+    throw new OpsError(
+      "--stage reads the deployed Verify function's last report; --source/--warehouse verify here instead",
+    );
+  return withTarget(targetOptions({ stage: opts.stage, outputs: opts.outputs }), async ({ target }) => {
+    const report = await readVerifyReport(target.store, target.resources.processedBucket);
+    if (!report)
+      throw new OpsError(
+        `${target.description} has no verify report yet: the Verify function runs daily; to run it now, invoke it (aws lambda invoke --function-name <its name> /dev/stdout)`,
+      );
+    const only = new Set(opts.table);
+    const tables = only.size ? report.tables.filter((t) => only.has(t.table)) : report.tables;
+    const mismatches = tables.reduce((n, t) => n + t.mismatches, 0);
+    return {
+      report: { ...report, tables, mismatches, equal: mismatches === 0 },
+      where: `the Verify function's report on ${target.description} (s3://${target.resources.processedBucket}/_state/verify/latest.json)`,
+    };
+  });
+}
+
+export function registerVerify(program: Command): void {
+  program
+    .command("verify")
+    .description(
+      "compare the warehouse with the source, table by table, by segment checksums: rows missing, extra and differing, and the data tests; exit 1 unless equal",
+    )
+    .option("--source <url>", "source totesys database (env TOTES_SOURCE_URL); default: embedded")
+    .option("--warehouse <url>", "warehouse database (env TOTES_WAREHOUSE_URL); default: embedded")
+    .option("--data-dir <dir>", "local state: embedded databases (env TOTES_DATA_DIR)")
+    .option(
+      "--port <n>",
+      "the embedded server's port (default: one derived from the data directory)",
+      parsePort,
+    )
+    .option("--table <table>", "a warehouse table to verify (repeatable); default: every one", collect, [])
+    .option("--json", "the report as JSON", false)
+    .option(
+      "--stage <stage>",
+      "a deployed SST stage: print the report its scheduled Verify function last wrote",
+    )
+    .option("--outputs <file>", "with --stage: SST outputs JSON to read resource names from, instead of tags")
+    .action(async (opts: VerifyCommandOptions) => {
+      for (const t of opts.table) targetTable(t);
+      const { report, where } = opts.stage ? await verifyOnStage(opts) : await verifyHere(opts);
+      console.log(opts.json ? JSON.stringify(report, null, 2) : formatVerifyReport(report, where));
+      process.exitCode = report.equal ? 0 : 1;
+    });
+}
