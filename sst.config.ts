@@ -31,6 +31,7 @@ export default $config({
       extract: functions.extract.name,
       transform: functions.transform.name,
       load: functions.load.name,
+      verify: functions.verify.name,
       alertsTopic: alerts.alerts.arn,
       dashboard: dashboard.dashboardName,
     };

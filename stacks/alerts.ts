@@ -1,4 +1,4 @@
-import { extract, load, transform } from "./functions";
+import { extract, load, transform, verify } from "./functions";
 import { loadDlq, loadQueue, transformDlq, transformQueue } from "./queues";
 import { alertEmail } from "./secrets";
 import { METRICS, TOPOLOGY, retryDelaySeconds, type QueuedStage } from "../lib/pipeline/topology";
@@ -228,6 +228,29 @@ export const alarms = {
   loadDlqMessages: deadLetters("load"),
   transformDlqAge: dlqAge("transform"),
   loadDlqAge: dlqAge("load"),
+  verifyMismatches: alarm(
+    "VerifyMismatches",
+    say(
+      $interpolate`The daily verify found the warehouse different from the source (${stage}): rows missing, extra or differing, or a data test failing. `,
+      $interpolate`Run: npx totes verify --stage ${stage} (tables and ids); rows changed in the minutes before it ran may just be in flight. `,
+      $interpolate`Repair: docs/operations.md, "totes verify"`,
+    ),
+    {
+      namespace: METRICS.namespace,
+      metricName: METRICS.verifyMismatches,
+      dimensions: SERVICE,
+      statistic: "Maximum",
+    },
+    over(0, settings.verifyWindowSeconds),
+  ),
+  verifyErrors: invocationErrors(
+    "Verify",
+    verify,
+    say(
+      $interpolate`The daily verify failed to run (${stage}): a database unreachable, a timeout or a crash. `,
+      $interpolate`Run: ${tailErrors(verify, "1d")}`,
+    ),
+  ),
   freshness: alarm(
     "LoadFreshness",
     say(

@@ -1,7 +1,7 @@
 import { consumePermission, loadQueue, transformQueue } from "./queues";
 import { sourceDatabaseUrl, warehouseDatabaseUrl } from "./secrets";
 import { TOPOLOGY, type StageTopology } from "../lib/pipeline/topology";
-import { EXTRACT_SCHEDULE, EXTRACT_TIMEOUT } from "./settings";
+import { EXTRACT_SCHEDULE, EXTRACT_TIMEOUT, VERIFY_SCHEDULE, VERIFY_TIMEOUT } from "./settings";
 import { ingestionBucket, processedBucket, readOnly } from "./storage";
 
 // SST 4.17.1 lets the account root assume every function role (a need of `sst dev` only, which
@@ -60,6 +60,25 @@ export const load = new sst.aws.Function("Load", {
 export const schedule = new sst.aws.CronV2("ExtractSchedule", {
   schedule: EXTRACT_SCHEDULE,
   function: extract,
+});
+
+/**
+ * Compares warehouse and source by segment checksums and writes its report to the processed
+ * bucket (`_state/verify/`); reads both databases, so it holds both secrets. One at a time.
+ */
+export const verify = new sst.aws.Function("Verify", {
+  ...common,
+  handler: "functions/verify.handler",
+  description: "warehouse vs source: segment checksums, report to the processed bucket",
+  timeout: VERIFY_TIMEOUT,
+  memory: "1024 MB",
+  concurrency: { reserved: 1 },
+  link: [sourceDatabaseUrl, warehouseDatabaseUrl, processedBucket],
+});
+
+export const verifySchedule = new sst.aws.CronV2("VerifySchedule", {
+  schedule: VERIFY_SCHEDULE,
+  function: verify,
 });
 
 /** The event source mapping of a stage, as the topology describes it. */

@@ -4,6 +4,13 @@
 export const EXTRACT_SCHEDULE = "rate(20 minutes)";
 export const EXTRACT_TIMEOUT = "10 minutes";
 
+/**
+ * Verify compares the warehouse with the source once a day, at 05:00 UTC (before the working
+ * day, when few writes are in flight); a scale-1 warehouse takes seconds, the timeout is slack.
+ */
+export const VERIFY_SCHEDULE = "cron(0 5 * * ? *)";
+export const VERIFY_TIMEOUT = "10 minutes";
+
 // The queued stages' timeouts, visibility, receives and batching are in lib/pipeline/topology.ts.
 
 /**
@@ -19,6 +26,11 @@ export const ALARMS = {
   dlqAgeSeconds: 7 * 24 * 60 * 60,
   /** An object reaching the warehouse this long after its source snapshot → LoadFreshnessAlarm. */
   freshnessSeconds: 60 * 60,
+  /**
+   * The window VerifyMismatchesAlarm reads: one day, the schedule's interval, so the alarm stays
+   * in ALARM until the next verify finds the warehouse equal (or does not run).
+   */
+  verifyWindowSeconds: 24 * 60 * 60,
 } as const;
 
 /** The alarm settings, checked: a stall period CloudWatch cannot evaluate fails the build, not the deploy. */

@@ -154,4 +154,9 @@ export const METRICS = {
    * its key) to the moment the load committed it — how far the warehouse trails the source.
    */
   sourceLagSeconds: "sourceLagSeconds",
+  /**
+   * Verify (dimension `service` only), once per scheduled run: rows missing, extra and
+   * differing between source and warehouse plus data test failures; 0 when they are equal.
+   */
+  verifyMismatches: "verifyMismatches",
 } as const;

@@ -40,28 +40,41 @@ function required(what: string, value: string | undefined): string {
   return value;
 }
 
-export function functionConfig(): FunctionConfig {
+/** Real AWS, or the S3/SQS-compatible endpoint TOTES_AWS_ENDPOINT names. */
+function awsEndpoint(): AwsEndpoint {
   const endpoint = process.env.TOTES_AWS_ENDPOINT;
+  return endpoint
+    ? {
+        endpoint,
+        region: process.env.AWS_REGION ?? "us-east-1",
+        credentials: {
+          accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? "local",
+          secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? "local",
+        },
+      }
+    : {};
+}
+
+const processedBucketName = () =>
+  required(
+    "ProcessedBucket (SST link or TOTES_PROCESSED_BUCKET)",
+    linked("ProcessedBucket", "name") ?? process.env.TOTES_PROCESSED_BUCKET,
+  );
+
+export function functionConfig(): FunctionConfig {
   return {
-    aws: endpoint
-      ? {
-          endpoint,
-          region: process.env.AWS_REGION ?? "us-east-1",
-          credentials: {
-            accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? "local",
-            secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? "local",
-          },
-        }
-      : {},
+    aws: awsEndpoint(),
     ingestionBucket: required(
       "IngestionBucket (SST link or TOTES_INGESTION_BUCKET)",
       linked("IngestionBucket", "name") ?? process.env.TOTES_INGESTION_BUCKET,
     ),
-    processedBucket: required(
-      "ProcessedBucket (SST link or TOTES_PROCESSED_BUCKET)",
-      linked("ProcessedBucket", "name") ?? process.env.TOTES_PROCESSED_BUCKET,
-    ),
+    processedBucket: processedBucketName(),
   };
+}
+
+/** The processed bucket alone, for a function linked to no other bucket (verify). */
+export function processedBucket(): { store: ObjectStore; bucket: string } {
+  return { store: new ObjectStore(s3Client(awsEndpoint())), bucket: processedBucketName() };
 }
 
 export function buckets(config: FunctionConfig = functionConfig()): Buckets {

@@ -1,7 +1,7 @@
 import { postgresWarehouse } from "../../lib/warehouse/postgres.js";
-import type { ExtractDeps, LoadDeps, RetryDeps, TransformDeps } from "../lambda/deps.js";
+import type { ExtractDeps, LoadDeps, RetryDeps, TransformDeps, VerifyDeps } from "../lambda/deps.js";
 import { sqsClient } from "./clients.js";
-import { buckets, database, functionConfig } from "./config.js";
+import { buckets, database, functionConfig, processedBucket } from "./config.js";
 
 /** The queue the function is mapped to, for the retry backoff (the role may ChangeMessageVisibility). */
 const retry = (): RetryDeps => ({ sqs: sqsClient(functionConfig().aws) });
@@ -14,3 +14,12 @@ export const awsLoadDeps = (): LoadDeps => ({
   warehouse: postgresWarehouse(database("warehouse")),
   retry: retry(),
 });
+export const awsVerifyDeps = (): VerifyDeps => {
+  const { store, bucket } = processedBucket();
+  return {
+    store,
+    processedBucket: bucket,
+    source: database("source"),
+    warehouse: postgresWarehouse(database("warehouse")),
+  };
+};

@@ -1,5 +1,6 @@
 import type { Pool } from "../../lib/db/pool.js";
 import type { Buckets } from "../../lib/pipeline/location.js";
+import type { ObjectStore } from "../../lib/store/object-store.js";
 import type { Warehouse } from "../../lib/warehouse/warehouse.js";
 import type { RetryDeps } from "./retry-backoff.js";
 
@@ -27,4 +28,12 @@ export interface LoadDeps {
   readonly buckets: Buckets;
   readonly warehouse: Warehouse;
   readonly retry?: RetryDeps;
+}
+
+/** Verify reads both databases and writes its report to the processed bucket (`_state/verify/`). */
+export interface VerifyDeps {
+  readonly store: ObjectStore;
+  readonly processedBucket: string;
+  readonly source: Pool;
+  readonly warehouse: Warehouse;
 }

@@ -145,6 +145,18 @@ const ALARMS: Record<string, Expected> = {
       `npx totes dlq replay --queue load --stage ${STAGE}`,
     ],
   },
+  // Verify: the daily comparison found a difference; the window is the schedule's day.
+  VerifyMismatchesAlarm: {
+    namespace: "totes-etl",
+    metricName: "verifyMismatches",
+    dimensions: () => SERVICE,
+    statistic: "Maximum",
+    comparisonOperator: "GreaterThanThreshold",
+    threshold: 0,
+    period: 86400,
+    runs: () => [`npx totes verify --stage ${STAGE}`],
+  },
+  VerifyErrorsAlarm: lambdaErrors("Verify", () => [tail("Verify")]),
   // Freshness: an object loaded more than an hour after its source snapshot.
   LoadFreshnessAlarm: {
     namespace: "totes-etl",

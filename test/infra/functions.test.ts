@@ -5,7 +5,7 @@ import { bucketArn, grants, lambda, queueArn, T } from "./helpers/graph.js";
 import { ROOT } from "./helpers/platform.js";
 import { named, ofType, runApp, SECRETS, type AppRun } from "./helpers/run-app.js";
 
-// The three functions: what they run, what they are linked to, and what their roles may do.
+// The four functions: what they run, what they are linked to, and what their roles may do.
 const STAGE = "staging";
 let run: AppRun;
 beforeAll(async () => {
@@ -16,6 +16,7 @@ const FUNCTIONS = [
   ["Extract", "functions/extract.handler"],
   ["Transform", "functions/transform.handler"],
   ["Load", "functions/load.handler"],
+  ["Verify", "functions/verify.handler"],
 ] as const;
 
 const SQS_CONSUME = [
@@ -48,12 +49,12 @@ describe("handlers", () => {
     expect(code).not.toMatch(/postgres(ql)?:\/\/[^\s"'`/@:]+:[^\s"'`/@]+@/);
   });
 
-  it("are exactly the three", () => {
+  it("are exactly the four", () => {
     expect(
       ofType(run, T.lambda)
         .map((f) => f.name)
         .sort(),
-    ).toEqual(["ExtractFunction", "LoadFunction", "TransformFunction"]);
+    ).toEqual(["ExtractFunction", "LoadFunction", "TransformFunction", "VerifyFunction"]);
   });
 
   it.each(FUNCTIONS)("%s runs on nodejs22.x, x86_64", (fn) => {
@@ -88,6 +89,7 @@ describe("links (what `Resource` holds in each function)", () => {
     ["Extract", ["IngestionBucket", "SourceDatabaseUrl"]],
     ["Transform", ["IngestionBucket", "ProcessedBucket"]],
     ["Load", ["ProcessedBucket", "WarehouseDatabaseUrl"]],
+    ["Verify", ["ProcessedBucket", "SourceDatabaseUrl", "WarehouseDatabaseUrl"]],
   ])("%s is linked to exactly %j", (fn, names) => {
     expect(Object.keys(run.builds.get(fn)!.input.links).sort()).toEqual(names);
   });
@@ -104,6 +106,10 @@ describe("links (what `Resource` holds in each function)", () => {
     const links = (fn: string) => run.builds.get(fn)!.input.links;
     expect(links("Extract").SourceDatabaseUrl).toMatchObject({ value: SECRETS.SourceDatabaseUrl });
     expect(links("Load").WarehouseDatabaseUrl).toMatchObject({ value: SECRETS.WarehouseDatabaseUrl });
+    expect(links("Verify")).toMatchObject({
+      SourceDatabaseUrl: { value: SECRETS.SourceDatabaseUrl },
+      WarehouseDatabaseUrl: { value: SECRETS.WarehouseDatabaseUrl },
+    });
   });
 });
 
@@ -134,6 +140,11 @@ describe("IAM (least privilege)", () => {
       [processedObjects!]: ["s3:*"],
       [queueArn(run, "LoadQueue")]: SQS_CONSUME,
     });
+  });
+
+  it("verify may use processed (its reports) and nothing else", () => {
+    const [processed, processedObjects] = s3("ProcessedBucket");
+    expect(grants(run, "Verify")).toEqual({ [processed!]: ["s3:*"], [processedObjects!]: ["s3:*"] });
   });
 
   it.each(FUNCTIONS)("%s's role trusts the Lambda service alone", (fn) => {

@@ -107,10 +107,22 @@ describe("event source mappings", () => {
   });
 });
 
+const scheduleOf = (fn: string) =>
+  ofType(run, T.schedule).filter(
+    (s) => (s.inputs.target as { arn?: string } | undefined)?.arn === lambda(run, fn).state.arn,
+  );
+
+describe("the schedules", () => {
+  it("are two: extract and verify", () => {
+    expect(ofType(run, T.schedule)).toHaveLength(2);
+    expect(scheduleOf("Extract")).toHaveLength(1);
+    expect(scheduleOf("Verify")).toHaveLength(1);
+  });
+});
+
 describe("the extract schedule", () => {
   it("invokes extract every 20 minutes", () => {
-    const [schedule, ...others] = ofType(run, T.schedule);
-    expect(others).toEqual([]);
+    const [schedule] = scheduleOf("Extract");
     expect(schedule!.inputs.scheduleExpression).toBe("rate(20 minutes)");
     expect(schedule!.inputs.state).toBe("ENABLED");
     expect(schedule!.inputs.target).toMatchObject({ arn: lambda(run, "Extract").state.arn });
@@ -121,6 +133,20 @@ describe("the extract schedule", () => {
     expect(extract.reservedConcurrentExecutions).toBe(1);
     // …and a run ends well before the next tick.
     expect(extract.timeout).toBeLessThan(20 * 60);
+  });
+});
+
+describe("the verify schedule", () => {
+  it("invokes verify once a day, at 05:00 UTC", () => {
+    const [schedule] = scheduleOf("Verify");
+    expect(schedule!.inputs.scheduleExpression).toBe("cron(0 5 * * ? *)");
+    expect(schedule!.inputs.state).toBe("ENABLED");
+  });
+
+  it("runs one verify at a time, inside Lambda's 15-minute limit", () => {
+    const verify = lambda(run, "Verify").inputs;
+    expect(verify.reservedConcurrentExecutions).toBe(1);
+    expect(verify.timeout).toBeLessThanOrEqual(15 * 60);
   });
 });
 

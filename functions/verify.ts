@@ -1,0 +1,4 @@
+import { awsVerifyDeps } from "../runtime/aws/deps.js";
+import { createVerifyHandler } from "../runtime/lambda/verify-handler.js";
+
+export const handler = createVerifyHandler(awsVerifyDeps());
