@@ -8,6 +8,7 @@ import {
   type TargetTable,
 } from "../catalog/index.js";
 import { quoteIdent, quoteLiteral } from "../db/identifiers.js";
+import { EXTRACTED_AT } from "../pipeline/extraction-order.js";
 import { MODELS } from "../transform/models/index.js";
 import { VerifyError } from "./errors.js";
 
@@ -15,7 +16,8 @@ import { VerifyError } from "./errors.js";
  * What the warehouse should hold, computed on the source: the table's transform model
  * (lib/transform/models/) run in Postgres over the whole source, with the views a model reads
  * (models/model.ts) made from the source tables the way the transform makes them from a CSV:
- *   cur_<t>       every row of t, typed as the transform types it (enums as text, text dates as dates);
+ *   cur_<t>       every row of t, typed as the transform types it (enums as text, text dates as
+ *                 dates), with a NULL `_extracted_at` (it orders reads; verify reads once);
  *   versions_<t>  the same with created_at and last_updated split into *_date and *_time;
  *   changed_<t>   every id of t (verify rebuilds everything, so every row counts as changed);
  *   currency_names the ISO 4217 list of lib/catalog/currencies.ts, as a VALUES list.
@@ -68,14 +70,15 @@ function typed(column: Column): string {
 }
 
 function sourceViews(table: SourceTable): View[] {
-  const names = table.columns.map((c) => c.name);
-  const cur = `SELECT ${table.columns.map(typed).join(", ")} FROM ${quoteIdent(table.name)}`;
+  const names = [...table.columns.map((c) => c.name), EXTRACTED_AT];
+  const row = [...table.columns.map(typed), `CAST(NULL AS timestamp(3)) AS ${EXTRACTED_AT}`];
+  const cur = `SELECT ${row.join(", ")} FROM ${quoteIdent(table.name)}`;
   const splits = SPLITS.map(([name, from, type]) => `CAST(${quoteIdent(from)} AS ${type}) AS ${name}`);
   return [
     { name: `cur_${table.name}`, sql: cur, columns: names },
     {
       name: `versions_${table.name}`,
-      sql: `SELECT ${[...table.columns.map(typed), ...splits].join(", ")} FROM ${quoteIdent(table.name)}`,
+      sql: `SELECT ${[...row, ...splits].join(", ")} FROM ${quoteIdent(table.name)}`,
       columns: [...names, ...SPLITS.map(([name]) => name)],
     },
     {
