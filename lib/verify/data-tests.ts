@@ -80,7 +80,9 @@ export async function runDataTests(
     switch (test.kind) {
       case "unique": {
         const cols = test.columns.map(quoteIdent).join(", ");
-        const shown = dialect.rowText(test.columns.map((c) => dialect.render(quoteIdent(c), typeOf(c))));
+        const shown = test.columns
+          .map((c) => `coalesce(${dialect.render(quoteIdent(c), typeOf(c))}, 'NULL')`)
+          .join(` || ', ' || `);
         const { rows } = await db.query<{ example: string; groups: number }>(
           `SELECT ${shown} AS example, CAST(count(*) OVER () AS integer) AS groups
              FROM ${from} GROUP BY ${cols} HAVING count(*) > 1 ORDER BY 1 LIMIT ${EXAMPLES}`,

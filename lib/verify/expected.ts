@@ -16,13 +16,17 @@ import { VerifyError } from "./errors.js";
  * What the warehouse should hold, computed on the source: the table's transform model
  * (lib/transform/models/) run in Postgres over the whole source, with the views a model reads
  * (models/model.ts) made from the source tables the way the transform makes them from a CSV:
- *   cur_<t>       every row of t, typed as the transform types it (enums as text, text dates as
- *                 dates), with a NULL `_extracted_at` (it orders reads; verify reads once);
+ *   cur_<t>       every row of t, enums as text, with a NULL `_extracted_at` (it orders reads;
+ *                 verify reads once);
  *   versions_<t>  the same with created_at and last_updated split into *_date and *_time;
  *   changed_<t>   every id of t (verify rebuilds everything, so every row counts as changed);
  *   currency_names the ISO 4217 list of lib/catalog/currencies.ts, as a VALUES list.
  * Facts: each source row is its current version, which is what the fact's `_current` view
- * should show. The result has the table's loaded columns (no record id), in catalog types.
+ * should show. The result has the table's loaded columns (no record id), in catalog types,
+ * except dates, which are yyyy-mm-dd text (verify's sessions print dates so): a text date of
+ * the source is passed on as it is, never parsed, so a row the transform quarantined for an
+ * impossible date shows as missing instead of stopping verify, and no regular expression runs
+ * on a million rows.
  */
 export function expectedRowsSql(target: TargetTable): string {
   const model = MODELS.get(target.name);
@@ -33,7 +37,8 @@ export function expectedRowsSql(target: TargetTable): string {
     );
   const views = modelViews(model.sql);
   const columns = loadedColumns(target).map(
-    (c) => `CAST(m.${quoteIdent(c.name)} AS ${sqlType(c.type)}) AS ${quoteIdent(c.name)}`,
+    (c) =>
+      `CAST(m.${quoteIdent(c.name)} AS ${c.type.kind === "date" ? "varchar" : sqlType(c.type)}) AS ${quoteIdent(c.name)}`,
   );
   return `WITH ${views.map((v) => `${v.name} AS (${v.sql})`).join(",\n     ")}
 SELECT ${columns.join(", ")} FROM (${portable(target, model.sql, views)}) m`;
@@ -53,18 +58,8 @@ const SPLITS: readonly [string, string, "date" | "time(3)"][] = [
   ["last_updated_time", "last_updated", "time(3)"],
 ];
 
-/**
- * A yyyy-mm-dd text as a date, or NULL, never an error: a row the transform quarantined for
- * an impossible date must not stop verify, which reports it as missing from the warehouse.
- */
-const textToDate = (v: string) =>
-  `CASE WHEN ${v} ~ '^[1-9][0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$'
-        THEN make_date(CAST(substr(${v}, 1, 4) AS integer), CAST(substr(${v}, 6, 2) AS integer), 1)
-             + (CAST(substr(${v}, 9, 2) AS integer) - 1) END`;
-
 function typed(column: Column): string {
   const v = quoteIdent(column.name);
-  if (column.type.kind === "textDate") return `${textToDate(v)} AS ${v}`;
   if (column.type.kind === "enum") return `CAST(${v} AS text) AS ${v}`;
   return v;
 }

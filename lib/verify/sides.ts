@@ -1,7 +1,6 @@
 import { loadedColumns, type TargetTable } from "../catalog/index.js";
 import { qualified, quoteIdent } from "../db/identifiers.js";
 import type { SqlSession } from "../warehouse/warehouse.js";
-import { currentViewName } from "../warehouse/views.js";
 import type { VerifyDialect } from "./dialect.js";
 import { expectedRowsSql } from "./expected.js";
 
@@ -29,10 +28,8 @@ export class Side {
   }
 
   private get hashed(): string {
-    const rendered = loadedColumns(this.table).map((c) =>
-      this.dialect.render(`r.${quoteIdent(c.name)}`, c.type),
-    );
-    return `SELECT r.${this.key} AS id, ${this.dialect.rowHash(this.dialect.rowText(rendered))} AS h FROM (${this.rowsSql}) r`;
+    const columns = loadedColumns(this.table).map((c) => ({ expr: `r.${quoteIdent(c.name)}`, type: c.type }));
+    return `SELECT r.${this.key} AS id, ${this.dialect.rowHash(this.dialect.rowText(columns))} AS h FROM (${this.rowsSql}) r`;
   }
 
   private async query<R extends object>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
@@ -100,26 +97,36 @@ export const sourceSide = (db: SqlSession, table: TargetTable, dialect: VerifyDi
 };
 
 /**
- * The warehouse side: a dim's table; a fact's current-version view (one row per natural id,
- * its newest version), record id left out. A fact's key bounds come from the table, whose
- * index answers them at once, not from the view.
+ * The warehouse side: a dim's table; a fact's current versions, record id left out: the rows
+ * its `_current` view shows (the newest version of each natural id), written as "no newer
+ * version exists" so Postgres scans and hashes them in parallel (the view's ROW_NUMBER sorts
+ * the whole fact in one process, twice as slow at 1M rows); with (natural id, version) unique,
+ * which a data test checks, the two are the same rows. A fact's key bounds come from the table,
+ * whose index answers them at once.
  */
-export const warehouseSide = (
+export function warehouseSide(
   db: SqlSession,
   table: TargetTable,
   stars: string,
   dialect: VerifyDialect,
-): Side => {
+): Side {
   const columns = loadedColumns(table)
-    .map((c) => quoteIdent(c.name))
+    .map((c) => `r.${quoteIdent(c.name)}`)
     .join(", ");
-  const from = qualified(stars, table.kind === "fact" ? currentViewName(table) : table.name);
-  return new Side(
-    "warehouse",
-    db,
-    table,
-    `SELECT ${columns} FROM ${from}`,
-    qualified(stars, table.name),
-    dialect,
-  );
-};
+  const from = qualified(stars, table.name);
+  const rows =
+    table.kind === "fact"
+      ? `SELECT ${columns} FROM ${from} r WHERE NOT EXISTS (
+           SELECT 1 FROM ${from} n WHERE n.${quoteIdent(table.naturalKey)} = r.${quoteIdent(table.naturalKey)}
+              AND ${newer(table.versionKey ?? [])})`
+      : `SELECT ${columns} FROM ${from} r`;
+  return new Side("warehouse", db, table, rows, from, dialect);
+}
+
+/** `n`'s version is after `r`'s, the version columns compared in order (no row constructors: Redshift has none). */
+function newer(versionKey: readonly string[]): string {
+  if (!versionKey.length) return "false";
+  const [first, ...rest] = versionKey.map(quoteIdent);
+  const gt = `n.${first} > r.${first}`;
+  return rest.length ? `(${gt} OR (n.${first} = r.${first} AND ${newer(versionKey.slice(1))}))` : gt;
+}

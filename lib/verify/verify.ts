@@ -89,11 +89,13 @@ export async function verify(options: VerifyOptions): Promise<VerifyReport> {
   );
   const dialect = options.dialect ?? postgresVerifyDialect;
   const { warehouse } = options;
-  const dangling = await warehouse.checkReferences();
+  const dangling = await warehouse.checkReferences(tables);
   const reports = await withTransaction(
     options.source,
-    (source) =>
-      warehouse.readSnapshot(async (db) => {
+    async (source) => {
+      for (const statement of dialect.sessionSettings) await source.query(statement);
+      return warehouse.readSnapshot(async (db) => {
+        for (const statement of dialect.sessionSettings) await db.query(statement);
         const done: TableReport[] = [];
         for (const table of tables) {
           const report = await verifyTable(table, sessionOf(source), db, warehouse.schemas.stars, dialect, {
@@ -104,7 +106,8 @@ export async function verify(options: VerifyOptions): Promise<VerifyReport> {
           done.push(report);
         }
         return done;
-      }),
+      });
+    },
     READ_ONLY_SNAPSHOT,
   );
   const mismatches = reports.reduce((n, r) => n + r.mismatches, 0);

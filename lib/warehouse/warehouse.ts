@@ -395,10 +395,10 @@ export abstract class Warehouse<Tx extends SqlSession = SqlSession> {
     });
   }
 
-  /** Every fact/dim reference that points at no dim row (SPEC: a loaded warehouse has none). */
-  async checkReferences(): Promise<DanglingReference[]> {
+  /** Every fact/dim reference (of `tables`) that points at no dim row (SPEC: a loaded warehouse has none). */
+  async checkReferences(tables: readonly TargetTable[] = TARGET_TABLES): Promise<DanglingReference[]> {
     const found: DanglingReference[] = [];
-    for (const table of TARGET_TABLES)
+    for (const table of tables)
       for (const column of loadedColumns(table)) {
         if (!column.references) continue;
         const { table: dim, column: key } = column.references;
