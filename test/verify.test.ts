@@ -9,6 +9,8 @@ import { TARGET_TABLES } from "../lib/catalog/index.js";
 import { createPool, type Pool } from "../lib/db/pool.js";
 import {
   VERIFY_REPORT_KEY,
+  portableRowText,
+  postgresVerifyDialect,
   readVerifyReport,
   verify,
   type TableReport,
@@ -103,6 +105,13 @@ describe("totes verify", () => {
     expect(tables.get("fact_payment")!.tests.map((t) => t.name)).toContain(
       "unique(payment_id, last_updated_date, last_updated)",
     );
+    // The engine-neutral row text (for a Postgres source beside a Redshift warehouse) agrees too.
+    const portable = await verify({
+      source,
+      warehouse: postgresWarehouse(warehouse),
+      dialect: { ...postgresVerifyDialect, rowText: portableRowText },
+    });
+    expect(portable.mismatches).toBe(0);
     // Segment checksums, not rows: far fewer bytes than the facts hold.
     const fact = tables.get("fact_sales_order")!;
     expect(fact.bytes).toBeLessThan(20_000);
