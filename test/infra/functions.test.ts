@@ -81,6 +81,9 @@ describe("DuckDB in transform", () => {
     );
     expect(run.builds.get("Extract")!.installed).toEqual({});
     expect(run.builds.get("Load")!.installed).toEqual({});
+    // Verify runs the transform models' SQL on Postgres: it imports their text, never DuckDB.
+    expect(run.builds.get("Verify")!.installed).toEqual({});
+    expect(run.builds.get("Verify")!.code).not.toContain("@duckdb/node-api");
   });
 });
 
