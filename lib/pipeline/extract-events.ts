@@ -74,3 +74,15 @@ export function extractRequestEntry(stage: string, tables?: readonly string[]) {
     Detail: JSON.stringify(detail),
   };
 }
+
+/** The event as an EventBridge rule delivers it to the function (what the local runtime hands its handler). */
+export function extractRequestEvent(stage: string, tables?: readonly string[]) {
+  const entry = extractRequestEntry(stage, tables);
+  return {
+    version: "0",
+    source: entry.Source,
+    "detail-type": entry.DetailType,
+    time: new Date().toISOString(),
+    detail: JSON.parse(entry.Detail) as ExtractRequestDetail | BackfillRequestDetail,
+  };
+}

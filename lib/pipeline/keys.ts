@@ -40,13 +40,13 @@ export interface IngestionKey {
   readonly part?: number;
 }
 
-const INGESTION_KEY = /^([a-z_]+)\/\d{4}\/\d{2}\/\d{2}\/(\d{8}T\d{9}Z)(?:-(\d{4}|[1-9]\d{4,}))?\.csv$/;
+const INGESTION_KEY = /^([a-z_]+)\/\d{4}\/\d{2}\/\d{2}\/(\d{8}T\d{9}Z)(-\d{4,}|)\.csv$/;
 
-/** `0001` → 1; a part number is 1 or more. */
-const partOf = (digits: string | undefined): number | undefined | null => {
-  if (digits === undefined) return undefined;
-  const part = Number(digits);
-  return part >= 1 ? part : null;
+/** `-0001` → 1, `` → undefined; null for what `partSuffix` never writes (`-0000`, `-00001`). */
+const partOf = (suffix: string | undefined): number | undefined | null => {
+  if (!suffix) return undefined;
+  const part = Number(suffix.slice(1));
+  return part >= 1 && partSuffix(part) === suffix ? part : null;
 };
 
 export function parseIngestionKey(key: string): IngestionKey | undefined {
@@ -78,7 +78,7 @@ export interface ProcessedKey {
 }
 
 const PROCESSED_KEY =
-  /^tables\/([a-z_]+)\/\d{4}\/\d{2}\/\d{2}\/([a-z_]+)-(\d{8}T\d{9}Z)(?:-(\d{4}|[1-9]\d{4,}))?(-q[0-9a-f]{8}|)\.parquet$/;
+  /^tables\/([a-z_]+)\/\d{4}\/\d{2}\/\d{2}\/([a-z_]+)-(\d{8}T\d{9}Z)(-\d{4,}|)(-q[0-9a-f]{8}|)\.parquet$/;
 
 /** The ingestion object a processed key was built from. */
 export const ingestionKeyOf = (processed: ProcessedKey): string =>
