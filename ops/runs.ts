@@ -1,7 +1,12 @@
 import { listRunRecords, type RunRecord, type RunTable } from "../lib/extract/runs.js";
 import { readTransformed } from "../lib/pipeline/transformed.js";
 import type { Warehouse } from "../lib/warehouse/warehouse.js";
-import type { OpsTarget } from "./stage-resources.js";
+import type { OpsTarget, StageResources } from "./stage-resources.js";
+
+/** What the history reads: the two buckets (a target, or a running local pipeline's). */
+export type RunsSource = Pick<OpsTarget, "store"> & {
+  readonly resources: Pick<StageResources, "ingestionBucket" | "processedBucket">;
+};
 
 /** Where one ingestion object of a run has got to. */
 export interface RunObject {
@@ -50,7 +55,7 @@ async function inBatches<T, R>(items: readonly T[], size: number, fn: (item: T) 
  * the load side is left unknown. Reads only.
  */
 export async function gatherRuns(
-  target: OpsTarget,
+  target: RunsSource,
   warehouse: Warehouse | undefined,
   limit: number,
 ): Promise<RunHistoryEntry[]> {
@@ -100,19 +105,14 @@ export async function gatherRuns(
     if (!ledger) return base;
     const loaded = objects.filter((o) => o.loaded).length;
     const complete = loaded === objects.length;
-    const completedAt = complete
-      ? (objects
-          .map((o) => o.doneAt!)
-          .sort()
-          .at(-1) ?? new Date(Date.parse(run.startedAt) + run.seconds * 1000).toISOString())
-      : undefined;
-    return {
-      ...base,
-      loaded,
-      complete,
-      ...(completedAt
-        ? { completedAt, secondsToLoaded: (Date.parse(completedAt) - Date.parse(run.startedAt)) / 1000 }
-        : {}),
-    };
+    if (!complete) return { ...base, loaded, complete };
+    // A run that found no change is done when its extraction is.
+    const doneAt = objects
+      .map((o) => o.doneAt!)
+      .sort()
+      .at(-1);
+    const completedAt = doneAt ?? new Date(Date.parse(run.startedAt) + run.seconds * 1000).toISOString();
+    const secondsToLoaded = doneAt ? (Date.parse(doneAt) - Date.parse(run.startedAt)) / 1000 : run.seconds;
+    return { ...base, loaded, complete, completedAt, secondsToLoaded };
   });
 }
