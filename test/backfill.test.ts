@@ -136,7 +136,7 @@ interface Finished {
   stderr: string;
 }
 
-/** `totes …` as a user runs it; `stopAfter` sends SIGINT once stderr has matched it that many times. */
+/** `totes …` as a user runs it; `stopAfter` sends SIGINT once stderr has matched `line` (global) that many times. */
 function totes(args: string[], env: Record<string, string>, stopAfter?: { line: RegExp; times: number }) {
   return new Promise<Finished>((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(repo, "bin/totes.mjs"), ...args], {
@@ -151,7 +151,7 @@ function totes(args: string[], env: Record<string, string>, stopAfter?: { line: 
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on("data", (chunk: Buffer) => {
       stderr += chunk.toString();
-      const seen = stopAfter ? (stderr.match(new RegExp(stopAfter.line, "gm")) ?? []).length : 0;
+      const seen = stopAfter ? (stderr.match(stopAfter.line) ?? []).length : 0;
       if (stopAfter && !sent && seen >= stopAfter.times) {
         sent = true;
         process.kill(-child.pid!, "SIGINT");
@@ -184,7 +184,7 @@ describe("totes runs after a `run --every` schedule", () => {
   it("lists each scheduled run, its parts, and that all of it is loaded", async () => {
     // Act: three runs of the schedule (with simulated activity), then `totes runs`.
     const schedule = await totes(["run", "--data-dir", dataDir, "--every", "1s", "--simulate"], env, {
-      line: /^next run in/,
+      line: /^next run in/gm,
       times: 3,
     });
     const listed = await totes(["runs", "--data-dir", dataDir, "--json", "--limit", "5"], env);
