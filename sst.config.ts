@@ -18,6 +18,7 @@ export default $config({
     const storage = await import("./stacks/storage");
     const queues = await import("./stacks/queues");
     const functions = await import("./stacks/functions");
+    const events = await import("./stacks/events");
     const alerts = await import("./stacks/alerts");
     const { dashboard } = await import("./stacks/dashboard");
 
@@ -32,6 +33,7 @@ export default $config({
       transform: functions.transform.name,
       load: functions.load.name,
       verify: functions.verify.name,
+      extractRequests: events.extractRequests.name,
       alertsTopic: alerts.alerts.arn,
       dashboard: dashboard.dashboardName,
     };

@@ -1,9 +1,11 @@
 import { readFileSync } from "node:fs";
 import { Command } from "commander";
+import { registerBackfill } from "./commands/backfill.js";
 import { registerDlq } from "./commands/dlq.js";
 import { registerExtractNow } from "./commands/extract-now.js";
 import { registerQuarantine } from "./commands/quarantine.js";
 import { registerRun } from "./commands/run.js";
+import { registerRuns } from "./commands/runs.js";
 import { registerSource } from "./commands/source.js";
 import { registerState } from "./commands/state.js";
 import { registerStatus } from "./commands/status.js";
@@ -22,6 +24,8 @@ const program = new Command()
   .showHelpAfterError();
 
 registerRun(program);
+registerBackfill(program);
+registerRuns(program);
 registerSource(program);
 registerWarehouse(program);
 registerVerify(program);

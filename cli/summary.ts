@@ -1,7 +1,15 @@
 import { counted, noun } from "../lib/plural.js";
+import type { TableExtract } from "../lib/extract/extract.js";
 import type { RunSummary } from "../runtime/local/pipeline.js";
 
 const pad = (s: string | number, n: number) => String(s).padStart(n);
+
+/** `→ key`, or for a window written in parts `→ first … last (n parts)`; a backfilled table says so. */
+function objectsOf(t: TableExtract): string {
+  const keys = t.objectKeys;
+  const objects = keys.length > 1 ? `${keys[0]} … ${keys.at(-1)} (${keys.length} parts)` : (keys[0] ?? "");
+  return `→ ${objects}${t.full ? "  (read in full)" : ""}`;
+}
 
 /** The per-table report of one run: rows extracted, rows written per star table, dead letters, quarantine, time. */
 export function formatSummary(summary: RunSummary): string {
@@ -10,9 +18,7 @@ export function formatSummary(summary: RunSummary): string {
   lines.push(`extract  ${summary.extract.runAt}`);
   if (extracted.length === 0) lines.push("  no changes since the last run");
   for (const t of extracted)
-    lines.push(
-      `  ${t.table.padEnd(22)}${pad(t.rows, 9)} ${noun(t.rows, "row").padEnd(4)}   → ${t.objectKey}`,
-    );
+    lines.push(`  ${t.table.padEnd(22)}${pad(t.rows, 9)} ${noun(t.rows, "row").padEnd(4)}   ${objectsOf(t)}`);
   lines.push("load");
   if (summary.loaded.length === 0) lines.push("  nothing loaded");
   for (const t of summary.loaded)

@@ -38,6 +38,8 @@ export {
 } from "./quarantine.js";
 export type { QuarantineEntry } from "../lib/pipeline/quarantine.js";
 export { gatherStatus, type PipelineStatus, type SourceTableStatus, type WarehouseStatus } from "./status.js";
-export { invokeExtract, type ExtractInvocation } from "../runtime/aws/extract-now.js";
+export { requestExtract, type ExtractRequestReceipt } from "../runtime/aws/extract-request.js";
 export { formatDeadLetter, formatDeadLetters, formatReplay, formatStatus } from "../cli/format.js";
 export { formatQuarantine, formatQuarantineReplay, formatQuarantineShow } from "../cli/format-quarantine.js";
+export { gatherRuns, type RunHistoryEntry, type RunHistoryTable, type RunObject } from "./runs.js";
+export { deleteMissingDimRows, dimsKeyedBy, type MissingRows } from "./delete-missing.js";

@@ -1,7 +1,13 @@
 import { consumePermission, loadQueue, transformQueue } from "./queues";
 import { sourceDatabaseUrl, warehouseDatabaseUrl } from "./secrets";
 import { TOPOLOGY, type StageTopology } from "../lib/pipeline/topology";
-import { EXTRACT_SCHEDULE, EXTRACT_TIMEOUT, VERIFY_SCHEDULE, VERIFY_TIMEOUT } from "./settings";
+import {
+  EXTRACT_PARTS,
+  EXTRACT_SCHEDULE,
+  EXTRACT_TIMEOUT,
+  VERIFY_SCHEDULE,
+  VERIFY_TIMEOUT,
+} from "./settings";
 import { ingestionBucket, processedBucket, readOnly } from "./storage";
 
 // SST 4.17.1 lets the account root assume every function role (a need of `sst dev` only, which
@@ -24,6 +30,11 @@ export const extract = new sst.aws.Function("Extract", {
   ...common,
   handler: "functions/extract.handler",
   description: "totesys → ingestion bucket (CSV)",
+  environment: {
+    ...common.environment,
+    TOTES_PART_ROWS: String(EXTRACT_PARTS.rows),
+    TOTES_PART_BYTES: String(EXTRACT_PARTS.bytes),
+  },
   timeout: EXTRACT_TIMEOUT,
   memory: "1024 MB",
   concurrency: { reserved: 1 },

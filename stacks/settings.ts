@@ -1,4 +1,5 @@
 // Timings the stacks must agree on, in one place.
+import { DEFAULT_PART_BOUND, type PartBound } from "../lib/extract/csv-parts";
 
 /** Extract runs every 20 minutes; its timeout stays well inside that, so runs never overlap. */
 export const EXTRACT_SCHEDULE = "rate(20 minutes)";
@@ -10,6 +11,13 @@ export const EXTRACT_TIMEOUT = "10 minutes";
  */
 export const VERIFY_SCHEDULE = "cron(0 5 * * ? *)";
 export const VERIFY_TIMEOUT = "10 minutes";
+
+/**
+ * The most one extraction CSV holds before a table's window is written in parts (the default
+ * and why: lib/extract/csv-parts.ts); the extract function gets it as TOTES_PART_ROWS and
+ * TOTES_PART_BYTES. Put other numbers here to deploy another bound.
+ */
+export const EXTRACT_PARTS: PartBound = DEFAULT_PART_BOUND;
 
 // The queued stages' timeouts, visibility, receives and batching are in lib/pipeline/topology.ts.
 

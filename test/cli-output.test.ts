@@ -40,9 +40,38 @@ describe("counts read as English", () => {
       extract: {
         runAt: "2026-12-01T08:47:17.123Z",
         tables: [
-          { table: "currency", rows: 1, objectKey: "currency/x.csv", from: null, to: "t", seconds: 0 },
-          { table: "staff", rows: 20, objectKey: "staff/x.csv", from: null, to: "t", seconds: 0 },
+          {
+            table: "currency",
+            rows: 1,
+            objectKey: "currency/x.csv",
+            objectKeys: ["currency/x.csv"],
+            full: false,
+            from: null,
+            to: "t",
+            seconds: 0,
+          },
+          {
+            table: "staff",
+            rows: 20,
+            objectKey: "staff/x.csv",
+            objectKeys: ["staff/x.csv"],
+            full: false,
+            from: null,
+            to: "t",
+            seconds: 0,
+          },
+          {
+            table: "payment",
+            rows: 9,
+            objectKey: "payment/x-0001.csv",
+            objectKeys: ["payment/x-0001.csv", "payment/x-0002.csv", "payment/x-0003.csv"],
+            full: true,
+            from: null,
+            to: "t",
+            seconds: 0,
+          },
         ],
+        runKey: "_state/runs/x.json",
       },
       loaded: [
         { table: "dim_currency", objects: 1, rowsIn: 1, rowsWritten: 1 },
@@ -54,7 +83,10 @@ describe("counts read as English", () => {
     };
     const text = formatSummary(summary);
     expect(text).toContain("  currency                      1 row    → currency/x.csv");
-    expect(text).toContain("  staff                        20 rows   → staff/x.csv");
+    expect(text).toContain("  staff                        20 rows   → staff/x.csv\n");
+    expect(text).toContain(
+      "  payment                       9 rows   → payment/x-0001.csv … payment/x-0003.csv (3 parts)  (read in full)",
+    );
     expect(text).toContain("  dim_currency                  1 row  written from 1 in 1 object\n");
     expect(text).toContain("  dim_staff                    20 rows written from 20 in 2 objects");
     expect(text).not.toMatch(/\b1 (rows|objects)\b/);

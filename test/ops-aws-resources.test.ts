@@ -1,11 +1,12 @@
-import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
+import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
 import {
   GetResourcesCommand,
   ResourceGroupsTaggingAPIClient,
   type GetResourcesCommandOutput,
 } from "@aws-sdk/client-resource-groups-tagging-api";
 import { describe, expect, it, vi } from "vitest";
-import { invokeExtract, resolveAwsStage, stageResourcesFromOutputs } from "../ops/index.js";
+import { requestExtract, resolveAwsStage, stageResourcesFromOutputs } from "../ops/index.js";
+import { parseExtractRequest } from "../lib/pipeline/extract-events.js";
 
 const ACCOUNT = "123456789012";
 const REGION = "eu-west-2";
@@ -109,22 +110,56 @@ describe("stageResourcesFromOutputs", () => {
   });
 });
 
-describe("invokeExtract", () => {
-  it("invokes the function asynchronously and reports the accepted event", async () => {
-    const lambda = new LambdaClient({ region: REGION });
-    const sent: InvokeCommand[] = [];
-    vi.spyOn(lambda, "send").mockImplementation(async (command: unknown) => {
-      sent.push(command as InvokeCommand);
-      return { StatusCode: 202, $metadata: { requestId: "req-1" } };
+describe("requestExtract", () => {
+  /** A real client whose `send` answers `answer`; records the commands it was sent. */
+  function eventsClient(answer: object) {
+    const events = new EventBridgeClient({ region: REGION });
+    const sent: PutEventsCommand[] = [];
+    vi.spyOn(events, "send").mockImplementation(async (command: unknown) => {
+      sent.push(command as PutEventsCommand);
+      return { $metadata: {}, ...answer };
     });
-    expect(await invokeExtract(lambda, "totes-etl-prod-ExtractFunction-x")).toEqual({
-      functionName: "totes-etl-prod-ExtractFunction-x",
-      statusCode: 202,
-      requestId: "req-1",
+    return { events, sent };
+  }
+
+  it("puts one stage-scoped event on the default bus, which the extract handler reads back", async () => {
+    // Prepare
+    const { events, sent } = eventsClient({ FailedEntryCount: 0, Entries: [{ EventId: "ev-1" }] });
+
+    // Act
+    const now = await requestExtract(events, "prod");
+    const backfill = await requestExtract(events, "prod", ["staff", "payment"]);
+
+    // Assess
+    expect(now).toEqual({ stage: "prod", detailType: "Extract requested", eventId: "ev-1" });
+    expect(backfill).toMatchObject({ detailType: "Backfill requested", tables: ["staff", "payment"] });
+    const entries = sent.map((c) => c.input.Entries![0]!);
+    expect(entries[0]).toEqual({
+      Source: "totes-etl",
+      DetailType: "Extract requested",
+      Detail: JSON.stringify({ stage: "prod" }),
     });
-    expect(sent[0]!.input).toMatchObject({
-      FunctionName: "totes-etl-prod-ExtractFunction-x",
-      InvocationType: "Event",
+    expect(entries[0]!.EventBusName).toBeUndefined(); // the default bus
+    // What the rule delivers to the function: source, detail-type and the parsed detail.
+    const delivered = entries.map((e) => ({
+      source: e.Source,
+      "detail-type": e.DetailType,
+      detail: JSON.parse(e.Detail!) as unknown,
+    }));
+    expect(delivered.map(parseExtractRequest)).toEqual([
+      { trigger: "extract-now", fullTables: [] },
+      { trigger: "backfill", fullTables: ["staff", "payment"] },
+    ]);
+  });
+
+  it("reports an entry EventBridge refused", async () => {
+    const { events } = eventsClient({
+      FailedEntryCount: 1,
+      Entries: [{ ErrorCode: "AccessDeniedException", ErrorMessage: "not authorized" }],
     });
+
+    await expect(requestExtract(events, "prod")).rejects.toThrow(
+      "requesting Extract requested for stage prod: EventBridge refused the event: AccessDeniedException (not authorized)",
+    );
   });
 });

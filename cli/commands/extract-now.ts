@@ -1,32 +1,39 @@
-import { LambdaClient } from "@aws-sdk/client-lambda";
+import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import type { Command } from "commander";
-import { awsRegion, invokeExtract, OpsError, withTarget } from "../../ops/index.js";
-import { targetOptions } from "./dlq.js";
+import { awsRegion, OpsError, requestExtract, type ExtractRequestReceipt } from "../../ops/index.js";
 
-export async function extractNow(opts: { stage?: string; outputs?: string }): Promise<string> {
+/** Puts one extract (or, with `tables`, backfill) request on the default bus of the region. */
+export async function sendExtractRequest(
+  stage: string,
+  tables?: readonly string[],
+): Promise<ExtractRequestReceipt> {
+  const events = new EventBridgeClient({ region: awsRegion() });
+  try {
+    return await requestExtract(events, stage, tables);
+  } finally {
+    events.destroy();
+  }
+}
+
+/** What an operator is told once EventBridge has the request. */
+export const requestSentLine = (r: ExtractRequestReceipt): string =>
+  `${r.detailType}${r.tables ? ` (${r.tables.join(", ")} in full)` : ""} for stage ${r.stage} in ${awsRegion()}: EventBridge accepted event ${r.eventId}; its rule starts the extract function. Follow it with \`totes runs --stage ${r.stage}\` (nothing runs if no stage of that name is deployed in this account and region)`;
+
+export async function extractNow(opts: { stage?: string }): Promise<string> {
   // Locally there is no function to fire: `totes run` is the extraction (and what follows it).
   if (!opts.stage)
     throw new OpsError(
-      "extract-now fires a deployed stage's extract function: pass --stage S. Locally, `totes run` extracts now and drains the queues.",
+      "extract-now asks a deployed stage's extract function for a run: pass --stage S. Locally, `totes run` extracts now and drains the queues.",
     );
-  return withTarget(targetOptions(opts), async ({ target }) => {
-    const name = target.resources.extractFunction;
-    if (!name) throw new OpsError(`${target.description} has no extract function`);
-    const lambda = new LambdaClient({ region: awsRegion() });
-    try {
-      const result = await invokeExtract(lambda, name);
-      return `extract invoked on ${target.description}: ${result.functionName} accepted the event (request ${result.requestId ?? "?"}); follow it with \`totes status --stage ${opts.stage}\``;
-    } finally {
-      lambda.destroy();
-    }
-  });
+  return requestSentLine(await sendExtractRequest(opts.stage));
 }
 
 export function registerExtractNow(program: Command): void {
   program
     .command("extract-now")
-    .description("invoke the deployed extract function now, asynchronously (after a fix or a replay)")
+    .description(
+      "ask a deployed stage for an extraction now, through EventBridge (after a fix or a replay; needs events:PutEvents)",
+    )
     .option("--stage <stage>", "the deployed SST stage (required)")
-    .option("--outputs <file>", "SST outputs JSON to read the function name from, instead of tags")
-    .action(async (opts: { stage?: string; outputs?: string }) => console.log(await extractNow(opts)));
+    .action(async (opts: { stage?: string }) => console.log(await extractNow(opts)));
 }

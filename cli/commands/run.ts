@@ -6,6 +6,7 @@ import { simulate } from "../../tools/source/simulate.js";
 import { counted } from "../../lib/plural.js";
 import { Databases, dataDirFrom, parsePort } from "../databases.js";
 import { LocalPipeline, type RunSummary } from "../../runtime/local/pipeline.js";
+import { partBoundFrom } from "../../lib/extract/csv-parts.js";
 import { drainProgressLine, extractProgressLine, Progress } from "../progress.js";
 import { formatSummary } from "../summary.js";
 
@@ -26,7 +27,7 @@ export function parseInterval(text: string): number {
   return Number(match[1]) * { s: 1000, m: 60_000, h: 3_600_000 }[match[2] as "s" | "m" | "h"];
 }
 
-function deadLetterAdvice(summary: RunSummary, dataDirFlag: string): string | undefined {
+export function deadLetterAdvice(summary: RunSummary, dataDirFlag: string): string | undefined {
   const { transform, load } = summary.deadLetters;
   if (transform + load === 0) return undefined;
   const queues = [transform ? `transform (${transform})` : "", load ? `load (${load})` : ""].filter(Boolean);
@@ -38,7 +39,7 @@ function deadLetterAdvice(summary: RunSummary, dataDirFlag: string): string | un
   ].join("\n");
 }
 
-function quarantineAdvice(summary: RunSummary, dataDirFlag: string): string | undefined {
+export function quarantineAdvice(summary: RunSummary, dataDirFlag: string): string | undefined {
   const { unsettled } = summary.quarantine;
   if (unsettled === 0) return undefined;
   return [
@@ -117,6 +118,8 @@ export function registerRun(program: Command): void {
         }
         console.error(`source    ${dbs.describe(sourceUrl)}\nwarehouse ${dbs.describe(warehouseUrl)}`);
         local = await LocalPipeline.start(dataDir);
+        // TOTES_PART_ROWS / TOTES_PART_BYTES, as the deployed function takes them.
+        const parts = partBoundFrom(process.env);
 
         for (;;) {
           if (interrupt.signal.aborted) break;
@@ -129,7 +132,7 @@ export function registerRun(program: Command): void {
           const onExtractTable = (t: { table: string; rows: number }, done: number, total: number) =>
             progress.update(extractProgressLine(done, total, t.table, t.rows));
           const summary = await local.runOnce(
-            { source, warehouse, signal: interrupt.signal, onExtractTable },
+            { source, warehouse, signal: interrupt.signal, onExtractTable, parts },
             (batch) => {
               counts[batch.source as "transform" | "load"] += batch.messages;
               counts.failed += batch.failed;

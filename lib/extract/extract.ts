@@ -5,9 +5,10 @@ import { quoteIdent } from "../db/identifiers.js";
 import { ExtractError } from "../errors.js";
 import { ingestionKey, runStamp } from "../pipeline/keys.js";
 import type { ObjectStore } from "../store/object-store.js";
-import { putCsvIfRows } from "./copy-rows.js";
+import { DEFAULT_PART_BOUND, putCsvParts, type PartBound } from "./csv-parts.js";
 import { parseXid8, xminCondition, xminTest } from "./cursor.js";
 import { SourceChangedError, identityChanges, readSourceIdentity } from "./source-identity.js";
+import { writeRunRecord, type ExtractTrigger } from "./runs.js";
 import { readExtractState, writeExtractState, type TableMark } from "./state.js";
 
 export { SourceChangedError } from "./source-identity.js";
@@ -17,12 +18,27 @@ export interface ExtractOptions {
   readonly store: ObjectStore;
   readonly bucket: string;
   readonly onTable?: (result: TableExtract) => void;
+  /**
+   * Tables to read in full this run whatever their cursors say (a backfill): every row the
+   * snapshot sees, through the same objects, queues and stages. Other tables' cursors are
+   * untouched: they read their changes as usual.
+   */
+  readonly fullTables?: readonly string[];
+  /** The most one CSV holds before a window is written in parts (default DEFAULT_PART_BOUND). */
+  readonly parts?: PartBound;
+  /** What started the run, for its run record (default "schedule"). */
+  readonly trigger?: ExtractTrigger;
 }
 
 export interface TableExtract {
   readonly table: string;
   readonly rows: number;
+  /** The first (usually the only) object written; absent when the window held no row. */
   readonly objectKey?: string;
+  /** Every object written, in part order: one, or the parts of a window above the part bound. */
+  readonly objectKeys: readonly string[];
+  /** True when the table was read in full on request (backfill), not from its cursor. */
+  readonly full: boolean;
   /**
    * The row versions read: those written by transactions from `from` (an xid8; null: the
    * whole table) up to the run's snapshot. `to` is the cursor the next run starts from.
@@ -35,6 +51,8 @@ export interface TableExtract {
 export interface ExtractResult {
   readonly runAt: string;
   readonly tables: readonly TableExtract[];
+  /** The run record's key (lib/extract/runs.ts). */
+  readonly runKey: string;
 }
 
 const XMIN_LO = "totes.xmin_lo";
@@ -71,6 +89,12 @@ async function takeSnapshot(client: PoolClient): Promise<Snapshot> {
  */
 export async function extract(options: ExtractOptions): Promise<ExtractResult> {
   const { source, store, bucket } = options;
+  const started = new Date();
+  const startedAt = performance.now();
+  const fullTables = new Set(options.fullTables ?? []);
+  for (const name of fullTables)
+    if (!SOURCE_TABLES.some((t) => t.name === name))
+      throw new ExtractError(name, "not a source table: nothing to read in full");
   const { state, etag } = await readExtractState(store, bucket);
   const client = await source.connect();
   const results: TableExtract[] = [];
@@ -92,7 +116,8 @@ export async function extract(options: ExtractOptions): Promise<ExtractResult> {
     for (const table of SOURCE_TABLES) {
       const started = performance.now();
       const previous = state.tables[table.name];
-      const from = previous?.since ?? null;
+      const full = fullTables.has(table.name);
+      const from = full ? null : (previous?.since ?? null);
       try {
         const test = xminTest({ ...(from ? { since: parseXid8(from) } : {}), until: snapshot.xmax });
         const bounds = test.kind === "all" ? { lo: 0, hi: 0 } : test;
@@ -102,19 +127,35 @@ export async function extract(options: ExtractOptions): Promise<ExtractResult> {
           XMIN_HI,
           String(bounds.hi),
         ]);
-        const key = ingestionKey(table.name, stamp);
         const sql = rowsQuery(table, xminCondition(test, { lo: XMIN_LO, hi: XMIN_HI }));
         const copy = client.query(copyTo(`COPY (${sql}) TO STDOUT WITH (FORMAT csv, HEADER true)`));
-        const written = await putCsvIfRows(store, bucket, key, copy);
-        const rows = written ? (copy.rowCount ?? 0) : 0;
+        const parts = await putCsvParts(
+          store,
+          bucket,
+          (part) => ingestionKey(table.name, stamp, part),
+          copy,
+          options.parts ?? DEFAULT_PART_BOUND,
+        );
+        const objectKeys = parts.map((p) => p.key);
+        const written = objectKeys[0];
+        const rows = parts.reduce((n, p) => n + p.rows, 0);
         const seconds = (performance.now() - started) / 1000;
         const to = snapshot.xmin.toString();
-        const result = { table: table.name, rows, ...(written ? { objectKey: key } : {}), from, to, seconds };
+        const result: TableExtract = {
+          table: table.name,
+          rows,
+          ...(written ? { objectKey: written } : {}),
+          objectKeys,
+          full,
+          from,
+          to,
+          seconds,
+        };
         results.push(result);
         marks[table.name] = {
           since: to,
           ...(written
-            ? { lastObjectKey: key, lastRows: rows, lastExtractedAt: snapshot.runAt.toISOString() }
+            ? { lastObjectKey: written, lastRows: rows, lastExtractedAt: snapshot.runAt.toISOString() }
             : {
                 ...(previous?.lastObjectKey ? { lastObjectKey: previous.lastObjectKey } : {}),
                 lastRows: previous?.lastRows ?? 0,
@@ -139,6 +180,7 @@ export async function extract(options: ExtractOptions): Promise<ExtractResult> {
   }
 
   const written = results.filter((r) => r.objectKey);
+  const objects = written.reduce((n, r) => n + r.objectKeys.length, 0);
   // The cursors advance every run, changed or not, so the next scan's window stays short.
   await writeExtractState(
     store,
@@ -157,7 +199,7 @@ export async function extract(options: ExtractOptions): Promise<ExtractResult> {
         ? {
             lastRun: {
               runAt: snapshot.runAt.toISOString(),
-              objects: written.length,
+              objects,
               rows: written.reduce((n, r) => n + r.rows, 0),
             },
           }
@@ -167,5 +209,21 @@ export async function extract(options: ExtractOptions): Promise<ExtractResult> {
     },
     etag,
   );
-  return { runAt: snapshot.runAt.toISOString(), tables: results };
+  // After the cursors: a run record names only what a committed run produced.
+  const runKey = await writeRunRecord(store, bucket, {
+    runAt: snapshot.runAt.toISOString(),
+    startedAt: started.toISOString(),
+    seconds: (performance.now() - startedAt) / 1000,
+    trigger: options.trigger ?? "schedule",
+    tables: results.map((r) => ({
+      table: r.table,
+      from: r.from,
+      to: r.to,
+      full: r.full,
+      rows: r.rows,
+      objectKeys: r.objectKeys,
+      seconds: r.seconds,
+    })),
+  });
+  return { runAt: snapshot.runAt.toISOString(), tables: results, runKey };
 }

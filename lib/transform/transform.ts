@@ -15,6 +15,7 @@ import { EXTRACTED_AT, extractedAt } from "../pipeline/extraction-order.js";
 import { parseIngestionKey, processedKey, type IngestionKey } from "../pipeline/keys.js";
 import { processedColumns } from "../pipeline/processed-columns.js";
 import type { Buckets } from "../pipeline/location.js";
+import { recordTransformed } from "../pipeline/transformed.js";
 import { STATEFUL_SOURCES, mergeCurrentState, readCurrentState } from "./current-state.js";
 import { duckType } from "./duck-types.js";
 import { DuckSession } from "./duckdb-session.js";
@@ -156,13 +157,21 @@ export async function transformObject(buckets: Buckets, key: string): Promise<Tr
     for (const target of built)
       outputs.push(await writeOutput(duck, buckets, target, input, workDir, partial));
     const rowsSettled = await quarantine.settle(duck);
+    const produced = outputs.filter((o) => o.rows > 0);
+    await recordTransformed(buckets.store, buckets.processedBucket, {
+      objectKey: key,
+      at: new Date().toISOString(),
+      rowsIn,
+      rowsQuarantined: quarantined.length,
+      outputs: produced.map((o) => ({ target: o.target, objectKey: o.objectKey, rows: o.rows })),
+    });
     return {
       table: table.name,
       objectKey: key,
       rowsIn,
       rowsQuarantined: recorded.length,
       rowsSettled,
-      outputs: outputs.filter((o) => o.rows > 0),
+      outputs: produced,
     };
   } catch (error) {
     if (error instanceof PipelineError) throw error;

@@ -413,4 +413,47 @@ export abstract class Warehouse<Tx extends SqlSession = SqlSession> {
       }
     return found;
   }
+
+  /**
+   * Which of `keys` the ledger holds, with when each was loaded (ISO 8601 UTC): what
+   * `totes runs` asks to say whether a run's objects are all in.
+   */
+  async loadedObjects(keys: readonly string[]): Promise<Map<string, string>> {
+    if (keys.length === 0) return new Map();
+    const { rows } = await this.session().query<{ key: string; at: string }>(
+      `SELECT object_key AS key, to_char(loaded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at
+         FROM ${this.ledger()} WHERE object_key = ANY($1::text[])`,
+      [keys],
+    );
+    return new Map(rows.map((r) => [r.key, r.at]));
+  }
+
+  /** The natural ids a dim holds (for `totes backfill --delete-missing`). */
+  async dimNaturalIds(table: TargetTable): Promise<number[]> {
+    if (table.kind !== "dim") throw new Error(`${table.name} is not a dim`);
+    const key = quoteIdent(table.naturalKey);
+    const { rows } = await this.session().query<{ id: number }>(
+      `SELECT ${key} AS id FROM ${qualified(this.schemas.stars, table.name)}`,
+    );
+    return rows.map((r) => Number(r.id));
+  }
+
+  /**
+   * Deletes a dim's rows by natural id, in one transaction under the table's load lock; returns
+   * how many went. Their version records stay, so a stale object delivered later (an old delta
+   * of a row since deleted at the source) is still refused rather than bringing the row back.
+   */
+  async deleteDimRows(table: TargetTable, ids: readonly number[]): Promise<number> {
+    if (table.kind !== "dim") throw new Error(`${table.name} is not a dim`);
+    if (ids.length === 0) return 0;
+    const target = qualified(this.schemas.stars, table.name);
+    return this.transaction(async (tx) => {
+      await tx.query(this.dialect.lockTable(target));
+      const { rowCount } = await tx.query(
+        `DELETE FROM ${target} WHERE ${quoteIdent(table.naturalKey)} = ANY($1::int[])`,
+        [ids],
+      );
+      return rowCount;
+    });
+  }
 }

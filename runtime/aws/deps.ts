@@ -1,3 +1,4 @@
+import { partBoundFrom } from "../../lib/extract/csv-parts.js";
 import { postgresWarehouse } from "../../lib/warehouse/postgres.js";
 import type { ExtractDeps, LoadDeps, RetryDeps, TransformDeps, VerifyDeps } from "../lambda/deps.js";
 import { sqsClient } from "./clients.js";
@@ -7,7 +8,12 @@ import { buckets, database, functionConfig, processedBucket } from "./config.js"
 const retry = (): RetryDeps => ({ sqs: sqsClient(functionConfig().aws) });
 
 /** Built once per cold start: one S3 and one SQS client and one pool per database, kept while warm. */
-export const awsExtractDeps = (): ExtractDeps => ({ buckets: buckets(), source: database("source") });
+export const awsExtractDeps = (): ExtractDeps => ({
+  buckets: buckets(),
+  source: database("source"),
+  // Set by stacks/functions.ts from EXTRACT_PARTS (stacks/settings.ts).
+  parts: partBoundFrom(process.env),
+});
 export const awsTransformDeps = (): TransformDeps => ({ buckets: buckets(), retry: retry() });
 export const awsLoadDeps = (): LoadDeps => ({
   buckets: buckets(),

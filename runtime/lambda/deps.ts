@@ -1,4 +1,5 @@
 import type { Pool } from "../../lib/db/pool.js";
+import type { PartBound } from "../../lib/extract/csv-parts.js";
 import type { Buckets } from "../../lib/pipeline/location.js";
 import type { ObjectStore } from "../../lib/store/object-store.js";
 import type { Warehouse } from "../../lib/warehouse/warehouse.js";
@@ -13,6 +14,8 @@ export type { RetryDeps } from "./retry-backoff.js";
 export interface ExtractDeps {
   readonly buckets: Buckets;
   readonly source: Pool;
+  /** The most one CSV holds before a window is written in parts (default DEFAULT_PART_BOUND). */
+  readonly parts?: PartBound;
 }
 
 /**

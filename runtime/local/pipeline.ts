@@ -4,7 +4,9 @@ import { queueDepth } from "../aws/queue-depth.js";
 import type { Pool } from "../../lib/db/pool.js";
 import { PipelineError, WarehouseSchemaError } from "../../lib/errors.js";
 import { SOURCE_TABLES } from "../../lib/catalog/index.js";
+import type { PartBound } from "../../lib/extract/csv-parts.js";
 import type { ExtractResult, TableExtract } from "../../lib/extract/extract.js";
+import { extractRequestEvent } from "../../lib/pipeline/extract-events.js";
 import type { LoadedTable } from "../../lib/warehouse/warehouse.js";
 import {
   DEFAULT_PIPELINE_RESOURCES,
@@ -184,12 +186,16 @@ export class LocalPipeline {
   /**
    * One extraction, then everything it set off, through the queues. `onExtractTable` hears
    * of each source table as its extraction ends (`done` of `total`), `onBatch` of each batch
-   * the queues' pollers handle.
+   * the queues' pollers handle. `backfill` names tables the extraction reads in full: the
+   * handler gets the "Backfill requested" event a deployed stage's rule would deliver.
    */
   async runOnce(
     options: LocalDatabases & {
       signal?: AbortSignal;
       onExtractTable?: (table: TableExtract, done: number, total: number) => void;
+      backfill?: readonly string[];
+      /** The most one CSV holds (default DEFAULT_PART_BOUND). */
+      parts?: PartBound;
     },
     onBatch?: (result: BatchResult) => void,
   ): Promise<RunSummary> {
@@ -205,11 +211,12 @@ export class LocalPipeline {
     });
     let done = 0;
     const extractHandler = createExtractHandler(
-      { buckets: this.buckets, source: options.source },
+      { buckets: this.buckets, source: options.source, ...(options.parts ? { parts: options.parts } : {}) },
       options.onExtractTable &&
         ((t: TableExtract) => options.onExtractTable?.(t, ++done, SOURCE_TABLES.length)),
     );
-    const extract = (await extractHandler({}, localContext("totes-extract"))) as ExtractResult;
+    const event = options.backfill ? extractRequestEvent("local", options.backfill) : {};
+    const extract = (await extractHandler(event, localContext("totes-extract"))) as ExtractResult;
     // Extraction is one step (its CSVs and high marks commit together); the drain is where a
     // Ctrl-C stops, between batches.
     await this.drain(onBatch, options.signal);

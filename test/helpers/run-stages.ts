@@ -12,7 +12,7 @@ export async function runStages(buckets: Buckets, source: Pool, warehouse: Pool)
     store: buckets.store,
     bucket: buckets.ingestionBucket,
   });
-  const csvKeys = extracted.tables.flatMap((t) => (t.objectKey ? [t.objectKey] : []));
+  const csvKeys = extracted.tables.flatMap((t) => t.objectKeys);
   const parquetKeys: string[] = [];
   for (const key of csvKeys) {
     const result = await transformObject(buckets, key);

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { SOURCE_TABLES, TARGET_TABLES } from "../../lib/catalog/index.js";
 import {
   ingestionKey,
+  ingestionKeyOf,
   parseIngestionKey,
   parseProcessedKey,
   processedKey,
@@ -45,8 +46,25 @@ describe("ingestionKey / parseIngestionKey", () => {
     expect(parsed).toEqual({ table, stamp });
   });
 
+  it("names the parts of a window with the run's stamp and a four-digit part number", () => {
+    // Act
+    const key = ingestionKey("payment", stamp, 2);
+
+    // Assess
+    expect(key).toBe("payment/2024/02/29/20240229T235959999Z-0002.csv");
+    expect(parseIngestionKey(key)).toEqual({ table: "payment", stamp, part: 2 });
+    expect(parseIngestionKey(ingestionKey("payment", stamp, 12345))).toEqual({
+      table: "payment",
+      stamp,
+      part: 12345,
+    });
+  });
+
   it.each([
     ["an unknown table", `not_a_table/2024/02/29/${stamp}.csv`],
+    ["part 0", `payment/2024/02/29/${stamp}-0000.csv`],
+    ["a part of three digits", `payment/2024/02/29/${stamp}-001.csv`],
+    ["a padded part of five digits", `payment/2024/02/29/${stamp}-00001.csv`],
     ["a warehouse table", `dim_staff/2024/02/29/${stamp}.csv`],
     ["the pipeline's own state", "_state/extract.json"],
     ["a processed key", processedKey("fact_sales_order", { table: "sales_order", stamp })],
@@ -100,6 +118,29 @@ describe("processedKey / parseProcessedKey", () => {
     ["a stamp that is not one", "tables/fact_sales_order/2024/11/15/sales_order-latest.parquet"],
   ])("rejects %s", (_what, key) => {
     expect(parseProcessedKey(key)).toBeUndefined();
+  });
+});
+
+describe("processedKey of one part of an input", () => {
+  it("keeps the part, apart from the quarantine digest, and parses back to its input", () => {
+    // Prepare
+    const input = { table: "payment" as const, stamp: "20241116T100000000Z", part: 3 };
+
+    // Act
+    const key = processedKey("fact_payment", input);
+    const partial = processedKey("fact_payment", input, "0a1b2c3d");
+
+    // Assess
+    expect(key).toBe("tables/fact_payment/2024/11/16/payment-20241116T100000000Z-0003.parquet");
+    expect(partial).toBe("tables/fact_payment/2024/11/16/payment-20241116T100000000Z-0003-q0a1b2c3d.parquet");
+    expect(parseProcessedKey(key)).toEqual({
+      target: "fact_payment",
+      source: "payment",
+      stamp: input.stamp,
+      part: 3,
+    });
+    expect(parseProcessedKey(partial)).toMatchObject({ part: 3, partial: "0a1b2c3d" });
+    expect(ingestionKeyOf(parseProcessedKey(partial)!)).toBe(ingestionKey("payment", input.stamp, 3));
   });
 });
 

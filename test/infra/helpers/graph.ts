@@ -16,6 +16,9 @@ export const T = {
   alarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
   dashboard: "aws:cloudwatch/dashboard:Dashboard",
   logGroup: "aws:cloudwatch/logGroup:LogGroup",
+  eventRule: "aws:cloudwatch/eventRule:EventRule",
+  eventTarget: "aws:cloudwatch/eventTarget:EventTarget",
+  permission: "aws:lambda/permission:Permission",
 } as const;
 
 export interface PolicyStatement {
