@@ -22,15 +22,80 @@ function decimalText(raw: bigint, scale: number): string {
 }
 
 const DAY_MS = 86_400_000;
-const dateText = (days: number) => new Date(days * DAY_MS).toISOString().slice(0, 10);
-function timestampText(micros: bigint): string {
-  // Floor, not truncation: before 1970 the micros are negative and must round down.
-  const ms = (micros - (((micros % 1000n) + 1000n) % 1000n)) / 1000n;
-  const iso = new Date(Number(ms)).toISOString();
-  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}.${pad(((micros % 1_000_000n) + 1_000_000n) % 1_000_000n, 6)}`;
+const SECONDS_PER_DAY = 86_400;
+/** Days either side of 1970 within which `civilDate` is exact and the year has four digits. */
+const CIVIL_RANGE = { first: -719_162, last: 2_932_896 }; // 0001-01-01 … 9999-12-31
+
+/** Days since 1970-01-01 → yyyy-mm-dd, in integer arithmetic (H. Hinnant's civil_from_days). */
+function civilDate(days: number): string {
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const dayOfEra = z - era * 146_097;
+  const yearOfEra = Math.floor(
+    (dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36_524) - Math.floor(dayOfEra / 146_096)) / 365,
+  );
+  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
+  const shiftedMonth = Math.floor((5 * dayOfYear + 2) / 153);
+  const day = dayOfYear - Math.floor((153 * shiftedMonth + 2) / 5) + 1;
+  const month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9;
+  const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
+  return `${pad(year, 4)}-${pad(month)}-${pad(day)}`;
+}
+
+/**
+ * A file's dates repeat (orders per day, a calendar's own days), so each day's text is made
+ * once per file. Outside years 1–9999 the text is what `Date` prints, as before.
+ */
+function dayTexts(): (days: number) => string {
+  const made = new Map<number, string>();
+  return (days) => {
+    let text = made.get(days);
+    if (text === undefined) {
+      text =
+        days >= CIVIL_RANGE.first && days <= CIVIL_RANGE.last
+          ? civilDate(days)
+          : new Date(days * DAY_MS).toISOString().slice(0, 10);
+      made.set(days, text);
+    }
+    return text;
+  };
+}
+
+const MAX_EXACT = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** Whole seconds and microseconds of a microsecond count, floored (before 1970 too). */
+function splitMicros(value: bigint): [seconds: number, fraction: number] {
+  if (value >= -MAX_EXACT && value <= MAX_EXACT) {
+    // Exact as a double within ±2^53 µs (±285 years of 1970): no bigint division per value.
+    const micros = Number(value);
+    const seconds = Math.floor(micros / 1_000_000);
+    return [seconds, micros - seconds * 1_000_000];
+  }
+  const fraction = ((value % 1_000_000n) + 1_000_000n) % 1_000_000n;
+  return [Number((value - fraction) / 1_000_000n), Number(fraction)];
+}
+
+/** Microseconds since 1970 → yyyy-mm-dd HH:MM:SS.ffffff. */
+function timestampTexts(dateText: (days: number) => string): (micros: bigint) => string {
+  return (value) => {
+    const [seconds, fraction] = splitMicros(value);
+    const days = Math.floor(seconds / SECONDS_PER_DAY);
+    const ofDay = seconds - days * SECONDS_PER_DAY;
+    const time = `${pad(Math.floor(ofDay / 3600))}:${pad(Math.floor(ofDay / 60) % 60)}:${pad(ofDay % 60)}`;
+    return `${dateText(days)} ${time}.${pad(fraction, 6)}`;
+  };
 }
 
 type Converter = (value: unknown) => CopyValue;
+
+/**
+ * Columns whose text never holds a comma, quote or line break (numbers, dates, times,
+ * booleans): COPY's CSV takes their text unquoted, with no per-value check.
+ */
+const isPlain = (element: SchemaElement): boolean =>
+  element.type !== "BYTE_ARRAY" && element.type !== "FIXED_LEN_BYTE_ARRAY" ||
+  element.converted_type === "DECIMAL" ||
+  element.logical_type?.type === "DECIMAL";
 
 /**
  * How each column's decoded value becomes exact text. DECIMAL columns are read as their
@@ -51,6 +116,8 @@ function converterFor(element: SchemaElement): Converter {
 
 export interface ParquetRows {
   readonly columns: readonly string[];
+  /** Per column: its text never needs CSV quoting (see isPlain). */
+  readonly plain: readonly boolean[];
   readonly rowCount: number;
   /** Rows in chunks (one per row group), so memory holds one group at a time. */
   chunks(): AsyncGenerator<CopyValue[][]>;
@@ -70,13 +137,16 @@ export function openParquet(bytes: Uint8Array): ParquetRows {
         : e,
     ),
   };
+  const dateFromDays = dayTexts();
+  const timestampFromMicroseconds = timestampTexts(dateFromDays);
   const parsers = {
-    dateFromDays: dateText,
-    timestampFromMicroseconds: timestampText,
-    timestampFromMilliseconds: (ms: bigint) => timestampText(ms * 1000n),
+    dateFromDays,
+    timestampFromMicroseconds,
+    timestampFromMilliseconds: (ms: bigint) => timestampFromMicroseconds(ms * 1000n),
   };
   return {
     columns: leaves.map((e) => e.name),
+    plain: leaves.map(isPlain),
     rowCount: Number(parsed.num_rows),
     async *chunks() {
       let rowStart = 0;

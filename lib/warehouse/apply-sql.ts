@@ -101,6 +101,16 @@ export function factVersionMerge(table: TargetTable, schemas: WarehouseSchemas):
     WHEN NOT MATCHED THEN INSERT (table_name, record_id, extracted_at) VALUES ($1, n.record_id, n.extracted_at)`;
 }
 
+/** Facts, first load: forgets the versions recorded for an (emptied) table's rows. */
+export const factVersionsForget = (schemas: WarehouseSchemas): string =>
+  `DELETE FROM ${qualified(schemas.meta, "fact_version")} WHERE table_name = $1`;
+
+/** Facts, first load: every row of the table was extracted at $2 (the object's one time). */
+export function factVersionsOfAll(table: TargetTable, schemas: WarehouseSchemas): string {
+  return `INSERT INTO ${qualified(schemas.meta, "fact_version")} (table_name, record_id, extracted_at)
+    SELECT CAST($1 AS text), ${recordId(table)}, CAST($2 AS timestamp) FROM ${qualified(schemas.stars, table.name)}`;
+}
+
 /**
  * Dims: drops the staged rows the warehouse already has a newer (or the same) version of.
  * An object holds one row per id (the transform emits the current row of each), so what is
@@ -148,6 +158,23 @@ export function dimVersionMerge(table: TargetTable, schemas: WarehouseSchemas): 
     WHEN MATCHED THEN UPDATE SET ${stored.map((c, i) => `${c} = ${staged[i]}`).join(", ")}
     WHEN NOT MATCHED THEN INSERT (table_name, natural_id, ${stored.join(", ")})
       VALUES ($1, n.${key}, ${staged.join(", ")})`;
+}
+
+/** Dims, first load (no row and no version recorded): every staged row and its version, as they are. */
+export function dimFirstInsert(table: TargetTable, schemas: WarehouseSchemas): string[] {
+  const columns = loadedColumns(table).map((c) => c.name);
+  const stored = DIM_VERSION_COLUMNS.map(storedVersionColumn);
+  return [
+    `INSERT INTO ${qualified(schemas.meta, "dim_version")} (table_name, natural_id, ${stored.join(", ")})
+      SELECT CAST($1 AS text), ${quoteIdent(table.naturalKey)}, ${DIM_VERSION_COLUMNS.join(", ")} FROM ${STAGE}`,
+    `INSERT INTO ${qualified(schemas.stars, table.name)} (${list(columns)}) SELECT ${list(columns)} FROM ${STAGE}`,
+  ];
+}
+
+/** True when the table has no row and `totes_meta.dim_version` no version for it ($1). */
+export function nothingLoadedYet(table: TargetTable, schemas: WarehouseSchemas): string {
+  return `SELECT NOT EXISTS (SELECT 1 FROM ${qualified(schemas.stars, table.name)})
+             AND NOT EXISTS (SELECT 1 FROM ${qualified(schemas.meta, "dim_version")} WHERE table_name = $1) AS empty`;
 }
 
 /** Immutable rows (calendar days): insert the missing ones, never update. */

@@ -1,15 +1,15 @@
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { from as copyFrom } from "pg-copy-streams";
-import { copyCsvLine, type CopyField } from "../db/copy-csv.js";
+import { copyCsvField, copyCsvLine, type CopyField } from "../db/copy-csv.js";
 import { quoteIdent } from "../db/identifiers.js";
 import { redactUrl, type Pool, type PoolClient } from "../db/pool.js";
 import { BadObjectError } from "../errors.js";
-import { openParquet, type ParquetRows } from "../load/parquet-rows.js";
+import { openParquet, type CopyValue, type ParquetRows } from "../load/parquet-rows.js";
 import { STAGE } from "./apply-sql.js";
 import { postgresDialect } from "./postgres-dialect.js";
 import type { WarehouseSchemas } from "./schema.js";
-import { Warehouse, type ProcessedObject, type SqlSession, type StagedColumn } from "./warehouse.js";
+import { Warehouse, type CopiedRows, type ProcessedObject, type SqlSession } from "./warehouse.js";
 
 /** A transaction on one checked-out connection, which COPY needs. */
 interface PgTransaction extends SqlSession {
@@ -25,8 +25,34 @@ async function* csvChunks(chunks: AsyncIterable<readonly (readonly CopyField[])[
 }
 
 /**
- * PostgreSQL: objects are staged by decoding the Parquet here and streaming its rows with
- * `COPY … FROM STDIN`, one row group in memory at a time.
+ * The object's rows as COPY CSV text, one row group per chunk: only the columns at `picked`,
+ * in that order; the distinct values of the column at `observed` go into `seen`.
+ */
+async function* parquetCsv(
+  parquet: ParquetRows,
+  picked: readonly number[],
+  observed: number | undefined,
+  seen: Set<CopyValue>,
+): AsyncGenerator<string> {
+  const plain = picked.map((i) => parquet.plain[i] === true);
+  for await (const rows of parquet.chunks()) {
+    let text = "";
+    for (const row of rows) {
+      if (observed !== undefined) seen.add(row[observed] ?? null);
+      for (let j = 0; j < picked.length; j++) {
+        const value = row[picked[j]!] ?? null;
+        if (j > 0) text += ",";
+        if (value !== null) text += plain[j] ? value : copyCsvField(value);
+      }
+      text += "\n";
+    }
+    yield text;
+  }
+}
+
+/**
+ * PostgreSQL: an object's rows are decoded here and streamed with `COPY … FROM STDIN`, one
+ * row group in memory at a time, while Postgres takes the previous one.
  */
 export class PostgresWarehouse extends Warehouse<PgTransaction> {
   protected readonly dialect = postgresDialect;
@@ -71,20 +97,19 @@ export class PostgresWarehouse extends Warehouse<PgTransaction> {
     }
   }
 
-  private async copy(
-    tx: PgTransaction,
-    columns: readonly string[],
-    rows: AsyncIterable<readonly (readonly CopyField[])[]>,
-  ) {
-    const sql = `COPY ${quoteIdent(STAGE)} (${columns.map(quoteIdent).join(", ")}) FROM STDIN WITH (FORMAT csv)`;
-    await pipeline(Readable.from(csvChunks(rows)), tx.client.query(copyFrom(sql)));
+  private async copy(tx: PgTransaction, into: string, columns: readonly string[], text: AsyncIterable<string>) {
+    const sql = `COPY ${into} (${columns.map(quoteIdent).join(", ")}) FROM STDIN WITH (FORMAT csv)`;
+    // One chunk (row group) waiting at a time: memory follows the row group, not the object.
+    await pipeline(Readable.from(text, { highWaterMark: 1 }), tx.client.query(copyFrom(sql)));
   }
 
-  protected async stageObject(
+  protected async copyObject(
     tx: PgTransaction,
     object: ProcessedObject,
-    columns: readonly StagedColumn[],
-  ): Promise<number> {
+    into: string,
+    columns: readonly string[],
+    observe?: string,
+  ): Promise<CopiedRows> {
     let parquet: ParquetRows;
     try {
       parquet = openParquet(await object.read());
@@ -96,11 +121,14 @@ export class PostgresWarehouse extends Warehouse<PgTransaction> {
         { cause: error },
       );
     }
-    const missing = columns.map((c) => c.name).filter((c) => !parquet.columns.includes(c));
+    const missing = [...columns, ...(observe ? [observe] : [])].filter((c) => !parquet.columns.includes(c));
     if (missing.length)
       throw new BadObjectError(object.table.name, object.key, `Parquet lacks columns ${missing.join(", ")}`);
-    await this.copy(tx, parquet.columns, parquet.chunks());
-    return parquet.rowCount;
+    const seen = new Set<CopyValue>();
+    const picked = columns.map((c) => parquet.columns.indexOf(c));
+    const observed = observe === undefined ? undefined : parquet.columns.indexOf(observe);
+    await this.copy(tx, into, columns, parquetCsv(parquet, picked, observed, seen));
+    return { rows: parquet.rowCount, observed: seen };
   }
 
   protected async stageRows(
@@ -110,10 +138,13 @@ export class PostgresWarehouse extends Warehouse<PgTransaction> {
   ) {
     await this.copy(
       tx,
+      quoteIdent(STAGE),
       columns,
-      (async function* () {
-        yield rows;
-      })(),
+      csvChunks(
+        (async function* () {
+          yield rows;
+        })(),
+      ),
     );
   }
 

@@ -5,18 +5,23 @@ import { qualified, quoteIdent } from "../db/identifiers.js";
 import { BadObjectError, LoadError, WarehouseSchemaError } from "../errors.js";
 import { noun } from "../plural.js";
 import { calendarRange } from "../model/calendar.js";
+import { EXTRACTED_AT } from "../pipeline/extraction-order.js";
 import { processedColumns } from "../pipeline/processed-columns.js";
 import {
   STAGE,
   dimDropStale,
   dimDropUnchanged,
+  dimFirstInsert,
   dimMerge,
   dimVersionMerge,
   factCorrect,
   factDropStale,
   factInsert,
   factVersionMerge,
+  factVersionsForget,
+  factVersionsOfAll,
   insertMissing,
+  nothingLoadedYet,
 } from "./apply-sql.js";
 import type { SqlDialect } from "./dialect.js";
 import { DEFAULT_SCHEMAS, presentationDdl, tablesDdl, type WarehouseSchemas } from "./schema.js";
@@ -64,8 +69,21 @@ export interface SchemaReport {
   readonly presentation: "applied" | "current" | "stale";
 }
 
+interface LoadCounts {
+  readonly rowsIn: number;
+  readonly rowsWritten: number;
+}
+
+const FIRST_LOAD = "totes_first_load";
+
 /** `permission denied` / `must be owner of …` (SQLSTATE 42501, Postgres and Redshift alike). */
 const isPrivilegeError = (error: unknown): boolean => (error as { code?: unknown } | null)?.code === "42501";
+
+/** What copying an object saw: its rows, and the distinct values of the column observed. */
+export interface CopiedRows {
+  readonly rows: number;
+  readonly observed: ReadonlySet<string | null>;
+}
 
 export interface StagedColumn {
   readonly name: string;
@@ -120,12 +138,18 @@ export abstract class Warehouse<Tx extends SqlSession = SqlSession> {
   protected abstract session(): SqlSession;
   /** One transaction: committed when `work` resolves, rolled back when it throws. */
   protected abstract transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
-  /** Fills the stage table with the object's rows; returns how many. */
-  protected abstract stageObject(
+  /**
+   * Copies the object's rows into `into` (the stage, or a table the load writes straight
+   * into): the `columns` named, in that order, each of which the object must have (else
+   * `BadObjectError`); also reports the distinct values of the `observe` column.
+   */
+  protected abstract copyObject(
     tx: Tx,
     object: ProcessedObject,
-    columns: readonly StagedColumn[],
-  ): Promise<number>;
+    into: string,
+    columns: readonly string[],
+    observe?: string,
+  ): Promise<CopiedRows>;
   /** Adds rows the pipeline made itself (calendar days) to the stage table. */
   protected abstract stageRows(
     tx: Tx,
@@ -280,14 +304,13 @@ export abstract class Warehouse<Tx extends SqlSession = SqlSession> {
     if (await this.alreadyLoaded(object))
       return { table: table.name, objectKey: key, rowsIn: 0, rowsWritten: 0, alreadyLoaded: true };
     const target = qualified(this.schemas.stars, table.name);
-    const columns = stagedColumns(table);
     try {
       return await this.transaction(async (tx) => {
         // Loads of one table serialise; different tables load in parallel.
         await tx.query(this.dialect.lockTable(target));
-        await tx.query(this.dialect.createStage(STAGE, columns));
-        const rowsIn = await this.stageObject(tx, object, columns);
-        const rowsWritten = await this.apply(tx, table);
+        const { rowsIn, rowsWritten } =
+          (table.kind === "fact" ? await this.firstFactLoad(tx, object) : undefined) ??
+          (await this.stagedLoad(tx, object));
         await tx.query(
           `MERGE INTO ${this.ledger()} l
             USING (SELECT $1::text AS object_key) n ON l.object_key = n.object_key
@@ -305,6 +328,46 @@ export abstract class Warehouse<Tx extends SqlSession = SqlSession> {
     }
   }
 
+  /** The general path: the object into a stage table, then into its table by its kind's rule. */
+  private async stagedLoad(tx: Tx, object: ProcessedObject): Promise<LoadCounts> {
+    const columns = stagedColumns(object.table);
+    await tx.query(this.dialect.createStage(STAGE, columns));
+    const { rows } = await this.copyObject(
+      tx,
+      object,
+      quoteIdent(STAGE),
+      columns.map((c) => c.name),
+    );
+    return { rowsIn: rows, rowsWritten: await this.apply(tx, object.table) };
+  }
+
+  /**
+   * A fact's first load (its table empty, under the load lock): the warehouse can hold no
+   * version of any row, so the rows are copied straight into the table, with no stage, no
+   * stale-version or correction pass and no probe of the unique key, and each row's
+   * extraction is recorded from the object's one extraction time. An object whose rows carry
+   * more than one extraction time (the transform writes one per object) is rolled back and
+   * takes the general path. Undefined when the table is not empty.
+   */
+  private async firstFactLoad(tx: Tx, object: ProcessedObject): Promise<LoadCounts | undefined> {
+    const { table } = object;
+    const target = qualified(this.schemas.stars, table.name);
+    if ((await tx.query(`SELECT 1 FROM ${target} LIMIT 1`)).rows.length) return undefined;
+    await tx.query(`SAVEPOINT ${FIRST_LOAD}`);
+    const columns = loadedColumns(table).map((c) => c.name);
+    const copied = await this.copyObject(tx, object, target, columns, EXTRACTED_AT);
+    const [extractedAt, ...more] = copied.observed;
+    if (copied.rows > 0 && (extractedAt == null || more.length)) {
+      await tx.query(`ROLLBACK TO SAVEPOINT ${FIRST_LOAD}`);
+      return undefined;
+    }
+    // Versions recorded for the rows of an emptied table point at nothing now.
+    await tx.query(factVersionsForget(this.schemas), [table.name]);
+    if (copied.rows > 0) await tx.query(factVersionsOfAll(table, this.schemas), [table.name, extractedAt]);
+    await tx.query(`RELEASE SAVEPOINT ${FIRST_LOAD}`);
+    return { rowsIn: copied.rows, rowsWritten: copied.rows };
+  }
+
   /** Moves the staged rows into the table by its kind's rule; returns rows written. */
   private async apply(tx: Tx, table: TargetTable): Promise<number> {
     switch (table.kind) {
@@ -320,6 +383,13 @@ export abstract class Warehouse<Tx extends SqlSession = SqlSession> {
         await this.stageCalendarGaps(tx, table);
         return (await tx.query(insertMissing(table, this.schemas))).rowCount;
       case "dim": {
+        const { rows } = await tx.query<{ empty: boolean }>(nothingLoadedYet(table, this.schemas), [table.name]);
+        if (rows[0]?.empty) {
+          // The first load: no version to compare with, nothing to merge into.
+          const [versions, dim] = dimFirstInsert(table, this.schemas);
+          await tx.query(versions!, [table.name]);
+          return (await tx.query(dim!)).rowCount;
+        }
         await tx.query(dimDropStale(table, this.schemas), [table.name]);
         // Every newer version is recorded; only the rows whose values change are written.
         await tx.query(dimVersionMerge(table, this.schemas), [table.name]);

@@ -1,0 +1,227 @@
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { Pool } from "../lib/db/pool.js";
+import { quoteLiteral } from "../lib/db/identifiers.js";
+import { LoadError } from "../lib/errors.js";
+import { loadObject } from "../lib/load/load.js";
+import { ingestionKey } from "../lib/pipeline/keys.js";
+import { DuckSession } from "../lib/transform/duckdb-session.js";
+import { transformObject } from "../lib/transform/transform.js";
+import { postgresWarehouse } from "../lib/warehouse/postgres.js";
+import { freshPool } from "./helpers/databases.js";
+import { startObjectStore } from "./helpers/object-store.js";
+
+/**
+ * A table's first load (empty, nothing recorded for it) skips the stage and the version
+ * guards: a fact is copied straight into its table, a dim inserted without merging. What
+ * it writes must be exactly what the general path writes, versions included, so that every
+ * later load is guarded as before.
+ */
+
+const SALES_ORDER =
+  "sales_order_id,created_at,last_updated,design_id,staff_id,counterparty_id,units_sold,unit_price,currency_id,agreed_delivery_date,agreed_payment_date,agreed_delivery_location_id";
+const CURRENCY = "currency_id,currency_code,created_at,last_updated";
+const T0 = "2022-11-03 14:20:49.962";
+const UPDATED = "2024-11-15 09:00:00.123";
+/** Each test its own hour of 2026-11-27 (the CSVs share one bucket); run n at minute n. */
+let hour = 0;
+const stamp = (run: number) => `20261127T${String(hour).padStart(2, "0")}${String(run).padStart(2, "0")}00000Z`;
+const at = (run: number) => `2026-11-27 ${String(hour).padStart(2, "0")}:${String(run).padStart(2, "0")}:00`;
+const order = (id: number, units: number, updated = UPDATED) =>
+  `${id},${T0},${updated},5,1,1,${units},3.94,1,2024-11-20,2024-11-21,1`;
+
+describe("a table's first load", () => {
+  let buckets: Awaited<ReturnType<typeof startObjectStore>>;
+  let dir: string;
+  let duck: DuckSession;
+  const pools: Pool[] = [];
+
+  beforeAll(async () => {
+    buckets = await startObjectStore();
+    dir = await mkdtemp(path.join(tmpdir(), "totes-first-load-"));
+    duck = await DuckSession.open(dir);
+  });
+  afterAll(async () => {
+    duck.close();
+    await Promise.all([buckets.stop(), ...pools.map((p) => p.end())]);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  beforeEach(() => {
+    hour++;
+  });
+
+  async function warehouse(): Promise<Pool> {
+    const pool = await freshPool("first_wh");
+    pools.push(pool);
+    return pool;
+  }
+  /** Transforms a CSV stored as extraction run `run`; the key of its output for `target`. */
+  async function extracted(table: string, run: number, lines: string[], target: string): Promise<string> {
+    const header = table === "currency" ? CURRENCY : SALES_ORDER;
+    const key = ingestionKey(table, stamp(run));
+    await buckets.store.putBytes(buckets.ingestionBucket, key, `${header}\n${lines.join("\n")}\n`);
+    const outputs = (await transformObject(buckets, key)).outputs.filter((o) => o.target === target);
+    expect(outputs).toHaveLength(1);
+    return outputs[0]!.objectKey;
+  }
+  const load = (pool: Pool, key: string) =>
+    loadObject({ store: buckets.store, bucket: buckets.processedBucket, warehouse: postgresWarehouse(pool) }, key);
+  const facts = async (pool: Pool) =>
+    (
+      await pool.query(
+        `SELECT f.sales_record_id, f.sales_order_id, f.units_sold, v.extracted_at::text AS extracted_at
+           FROM fact_sales_order f LEFT JOIN totes_meta.fact_version v
+             ON v.table_name = 'fact_sales_order' AND v.record_id = f.sales_record_id
+          ORDER BY f.sales_order_id`,
+      )
+    ).rows;
+
+  it("writes a fact and its versions exactly as the general path does, and guards the next load", async () => {
+    // Prepare: the same object into an empty fact (first load) and into one holding another order.
+    const first = await extracted("sales_order", 2, [order(1, 10), order(2, 20)], "fact_sales_order");
+    const other = await extracted("sales_order", 0, [order(99, 1)], "fact_sales_order");
+    const [fresh, general] = [await warehouse(), await warehouse()];
+    await load(general, other);
+
+    // Act
+    const results = [await load(fresh, first), await load(general, first)];
+
+    // Assess
+    expect(results.map((r) => [r.rowsIn, r.rowsWritten])).toEqual([
+      [2, 2],
+      [2, 2],
+    ]);
+    const withoutOther = (await facts(general)).filter((r) => r.sales_order_id !== 99);
+    const strip = (rows: Record<string, unknown>[]) => rows.map(({ sales_record_id: _, ...r }) => r);
+    expect(strip(await facts(fresh))).toEqual(strip(withoutOther));
+    expect(await facts(fresh)).toEqual([
+      { sales_record_id: 1, sales_order_id: 1, units_sold: 10, extracted_at: at(2) },
+      { sales_record_id: 2, sales_order_id: 2, units_sold: 20, extracted_at: at(2) },
+    ]);
+
+    // A correction (later read, same version) is taken in place; an earlier read is refused.
+    const corrected = await extracted("sales_order", 3, [order(1, 11)], "fact_sales_order");
+    const earlier = await extracted("sales_order", 1, [order(2, 19)], "fact_sales_order");
+    expect((await load(fresh, corrected)).rowsWritten).toBe(1);
+    expect((await load(fresh, earlier)).rowsWritten).toBe(0);
+    expect((await facts(fresh)).map((r) => [r.sales_record_id, r.units_sold])).toEqual([
+      [1, 11],
+      [2, 20],
+    ]);
+  });
+
+  it("an object whose rows carry two extraction times takes the general path, each row keeping its own", async () => {
+    // Prepare: a transform output rewritten so that order 2 says it was extracted an hour earlier.
+    const key = await extracted("sales_order", 3, [order(1, 10), order(2, 20)], "fact_sales_order");
+    const original = path.join(dir, "in.parquet");
+    const mixed = path.join(dir, "mixed.parquet");
+    await writeFile(original, (await buckets.store.getBytes(buckets.processedBucket, key))!.body);
+    await duck.run(
+      `COPY (SELECT * REPLACE (CASE WHEN sales_order_id = 2 THEN _extracted_at - INTERVAL 1 HOUR ELSE _extracted_at END AS _extracted_at)
+               FROM read_parquet(${quoteLiteral(original)}))
+         TO ${quoteLiteral(mixed)} (FORMAT parquet)`,
+    );
+    const mixedKey = key.replace(stamp(3), stamp(53));
+    await buckets.store.putBytes(buckets.processedBucket, mixedKey, await readFile(mixed));
+    const pool = await warehouse();
+
+    // Act
+    const result = await load(pool, mixedKey);
+
+    // Assess
+    expect(result.rowsWritten).toBe(2);
+    expect((await facts(pool)).map((r) => [r.sales_order_id, r.units_sold, r.extracted_at])).toEqual([
+      [1, 10, at(3)],
+      [2, 20, `2026-11-27 ${String(hour - 1).padStart(2, "0")}:03:00`],
+    ]);
+  });
+
+  it("forgets the versions recorded for the rows of an emptied fact", async () => {
+    // Prepare: a loaded fact whose rows were deleted (their fact_version rows left behind).
+    const pool = await warehouse();
+    await load(pool, await extracted("sales_order", 4, [order(1, 10)], "fact_sales_order"));
+    await pool.query("DELETE FROM fact_sales_order");
+    await pool.query("ALTER TABLE fact_sales_order ALTER COLUMN sales_record_id RESTART WITH 1");
+
+    // Act: the same version read earlier, and a new order.
+    const earlier = await extracted("sales_order", 1, [order(1, 9), order(3, 30)], "fact_sales_order");
+    const result = await load(pool, earlier);
+
+    // Assess: loaded as new, versions of this object only.
+    expect(result.rowsWritten).toBe(2);
+    expect(await facts(pool)).toEqual([
+      { sales_record_id: 1, sales_order_id: 1, units_sold: 9, extracted_at: at(1) },
+      { sales_record_id: 2, sales_order_id: 3, units_sold: 30, extracted_at: at(1) },
+    ]);
+    const versions = await pool.query("SELECT count(*)::int AS n FROM totes_meta.fact_version");
+    expect(versions.rows[0].n).toBe(2);
+  });
+
+  it("refuses an object holding one version twice, writing nothing, naming the table and object", async () => {
+    // Prepare: a Parquet object with order 1's version twice (the transform never writes one).
+    const key = await extracted("sales_order", 5, [order(1, 10)], "fact_sales_order");
+    const original = path.join(dir, "one.parquet");
+    const doubled = path.join(dir, "doubled.parquet");
+    await writeFile(original, (await buckets.store.getBytes(buckets.processedBucket, key))!.body);
+    await duck.run(
+      `COPY (SELECT * FROM read_parquet(${quoteLiteral(original)}) UNION ALL SELECT * FROM read_parquet(${quoteLiteral(original)}))
+         TO ${quoteLiteral(doubled)} (FORMAT parquet)`,
+    );
+    const doubledKey = key.replace(stamp(5), stamp(55));
+    await buckets.store.putBytes(buckets.processedBucket, doubledKey, await readFile(doubled));
+    const pool = await warehouse();
+
+    // Act
+    const error = await load(pool, doubledKey).catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toBeInstanceOf(LoadError);
+    expect(String((error as Error).message)).toContain("fact_sales_order");
+    expect(String((error as Error).message)).toContain(doubledKey);
+    expect(await facts(pool)).toEqual([]);
+    expect((await pool.query("SELECT count(*)::int AS n FROM totes_meta.loaded_object")).rows[0].n).toBe(0);
+  });
+
+  it("inserts a dim and its versions; an older version arriving later is refused, a newer one taken", async () => {
+    // Prepare
+    const pool = await warehouse();
+    const current = await extracted("currency", 1, [`1,GBP,${T0},${UPDATED}`], "dim_currency");
+    const older = await extracted("currency", 2, [`1,EUR,${T0},2024-01-01 00:00:00`], "dim_currency");
+    const newer = await extracted("currency", 3, [`1,USD,${T0},2024-12-01 00:00:00`], "dim_currency");
+
+    // Act
+    const written = [
+      (await load(pool, current)).rowsWritten,
+      (await load(pool, older)).rowsWritten,
+    ];
+    const afterOlder = (await pool.query("SELECT currency_code FROM dim_currency")).rows;
+    written.push((await load(pool, newer)).rowsWritten);
+
+    // Assess
+    expect(written).toEqual([1, 0, 1]);
+    expect(afterOlder).toEqual([{ currency_code: "GBP" }]);
+    expect((await pool.query("SELECT currency_code FROM dim_currency")).rows).toEqual([{ currency_code: "USD" }]);
+    const versions = await pool.query(
+      "SELECT version_hi::text AS hi, version_hi_extracted_at::text AS at FROM totes_meta.dim_version WHERE table_name = 'dim_currency'",
+    );
+    expect(versions.rows).toEqual([{ hi: "2024-12-01 00:00:00", at: at(3) }]);
+  });
+
+  it("a dim emptied by deletes keeps refusing versions older than it recorded", async () => {
+    // Prepare: the dim row deleted (as backfill --delete-missing does), its version kept.
+    const pool = await warehouse();
+    await load(pool, await extracted("currency", 4, [`2,GBP,${T0},${UPDATED}`], "dim_currency"));
+    await pool.query("DELETE FROM dim_currency");
+
+    // Act: an older read of the deleted row.
+    const stale = await extracted("currency", 1, [`2,EUR,${T0},2024-01-01 00:00:00`], "dim_currency");
+    const result = await load(pool, stale);
+
+    // Assess
+    expect(result.rowsWritten).toBe(0);
+    expect((await pool.query("SELECT * FROM dim_currency")).rows).toEqual([]);
+  });
+});
