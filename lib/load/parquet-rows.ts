@@ -119,8 +119,19 @@ export interface ParquetRows {
   /** Per column: its text never needs CSV quoting (see isPlain). */
   readonly plain: readonly boolean[];
   readonly rowCount: number;
+  /**
+   * One row group at a time, read and converted column by column: no array per row is
+   * made, which was much of a large load's garbage.
+   */
+  groups(): AsyncGenerator<RowGroup>;
   /** Rows in chunks (one per row group), so memory holds one group at a time. */
   chunks(): AsyncGenerator<CopyValue[][]>;
+}
+
+export interface RowGroup {
+  readonly rows: number;
+  /** `columns[c][r]`: column c's text at row r. */
+  readonly columns: readonly (readonly CopyValue[])[];
 }
 
 export function openParquet(bytes: Uint8Array): ParquetRows {
@@ -148,18 +159,37 @@ export function openParquet(bytes: Uint8Array): ParquetRows {
     columns: leaves.map((e) => e.name),
     plain: leaves.map(isPlain),
     rowCount: Number(parsed.num_rows),
-    async *chunks() {
+    async *groups() {
+      const index = new Map(leaves.map((e, i) => [e.name, i]));
       let rowStart = 0;
       for (const group of parsed.row_groups) {
-        const rowEnd = rowStart + Number(group.num_rows);
-        const rows = await new Promise<unknown[][]>((resolve, reject) => {
-          parquetRead({ file, metadata, parsers, rowStart, rowEnd, onComplete: resolve }).catch(reject);
+        const rows = Number(group.num_rows);
+        const columns = leaves.map(() => new Array<CopyValue>(rows).fill(null));
+        await parquetRead({
+          file,
+          metadata,
+          parsers,
+          rowStart,
+          rowEnd: rowStart + rows,
+          // Each column's decoded pages, converted into the group's column at their rows.
+          onChunk({ columnName, columnData, rowStart: first }) {
+            const c = index.get(columnName)!;
+            const column = columns[c]!;
+            const convert = converters[c]!;
+            for (let k = 0; k < columnData.length; k++) {
+              const r = first + k - rowStart;
+              const value: unknown = columnData[k];
+              if (r >= 0 && r < rows && value !== null && value !== undefined) column[r] = convert(value);
+            }
+          },
         });
-        yield rows.map((row) =>
-          row.map((v, i) => (v === null || v === undefined ? null : converters[i]!(v))),
-        );
-        rowStart = rowEnd;
+        yield { rows, columns };
+        rowStart += rows;
       }
+    },
+    async *chunks() {
+      for await (const group of this.groups())
+        yield Array.from({ length: group.rows }, (_, r) => group.columns.map((column) => column[r] ?? null));
     },
   };
 }

@@ -24,6 +24,23 @@ export class DuckSession {
     await this.connection.run(sql, values);
   }
 
+  /**
+   * Appends rows to a table through DuckDB's appender (values cast to the column types): a
+   * parameterised INSERT … VALUES of a few thousand rows costs a parse and bind per value.
+   */
+  async append(table: string, rows: readonly (readonly DuckDBValue[])[]): Promise<void> {
+    const appender = await this.connection.createAppender(table);
+    try {
+      for (const row of rows) {
+        for (const value of row) appender.appendValue(value);
+        appender.endRow();
+      }
+      appender.flushSync();
+    } finally {
+      appender.closeSync();
+    }
+  }
+
   async rows<T>(sql: string, values?: DuckDBValue[]): Promise<T[]> {
     const reader = await this.connection.runAndReadAll(sql, values);
     return reader.getRowObjectsJson() as unknown as T[];

@@ -45,11 +45,7 @@ function checkHeader(table: SourceTable, key: string, header: string[]): void {
 
 export async function createLookups(duck: DuckSession): Promise<void> {
   await duck.run(`CREATE TABLE currency_names (currency_code VARCHAR, currency_name VARCHAR)`);
-  const codes = Object.entries(CURRENCY_NAMES);
-  await duck.run(
-    `INSERT INTO currency_names VALUES ${codes.map((_, i) => `($${2 * i + 1}, $${2 * i + 2})`).join(", ")}`,
-    codes.flat(),
-  );
+  await duck.append("currency_names", Object.entries(CURRENCY_NAMES));
 }
 
 /** DuckDB's CSV errors, said the way the rest of the pipeline says them: table, object, row. */

@@ -100,13 +100,10 @@ async function buildCalendar(duck: DuckSession, dim: TargetTable, facts: TargetT
   );
   if (!span?.first || !span.last) return;
   const days = calendarRange(span.first, span.last);
-  const width = dim.columns.length;
-  for (let start = 0; start < days.length; start += 500) {
-    const chunk = days.slice(start, start + 500);
-    const values = chunk.flatMap((day) => dim.columns.map((c) => day[c.name as keyof typeof day]));
-    const tuples = chunk.map((_, r) => `(${dim.columns.map((__, c) => `$${r * width + c + 1}`).join(", ")})`);
-    await duck.run(`INSERT INTO out_${dim.name} VALUES ${tuples.join(", ")}`, values);
-  }
+  await duck.append(
+    `out_${dim.name}`,
+    days.map((day) => dim.columns.map((c) => day[c.name as keyof typeof day])),
+  );
 }
 
 /**

@@ -10,6 +10,11 @@ export interface SqlDialect {
   lockTable(qualifiedTable: string): string;
   /** A session-private stage table that disappears with the transaction. */
   createStage(name: string, columns: readonly StagedColumn[]): string;
+  /**
+   * Refreshes the planner's statistics of the (just filled) stage, so that joining a few
+   * staged rows with a large table probes its indexes instead of scanning it.
+   */
+  analyzeStage(name: string): string;
   /** Serialises concurrent schema creation; undefined where DDL is already serialised. */
   ddlLock(): string | undefined;
   /** A query taking a schema-qualified name as $1 and answering one row `{ present: boolean }`. */

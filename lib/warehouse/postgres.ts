@@ -35,12 +35,14 @@ async function* parquetCsv(
   seen: Set<CopyValue>,
 ): AsyncGenerator<string> {
   const plain = picked.map((i) => parquet.plain[i] === true);
-  for await (const rows of parquet.chunks()) {
+  for await (const group of parquet.groups()) {
+    const columns = picked.map((i) => group.columns[i]!);
+    const watched = observed === undefined ? undefined : group.columns[observed]!;
     let text = "";
-    for (const row of rows) {
-      if (observed !== undefined) seen.add(row[observed] ?? null);
-      for (let j = 0; j < picked.length; j++) {
-        const value = row[picked[j]!] ?? null;
+    for (let r = 0; r < group.rows; r++) {
+      if (watched) seen.add(watched[r] ?? null);
+      for (let j = 0; j < columns.length; j++) {
+        const value = columns[j]![r] ?? null;
         if (j > 0) text += ",";
         if (value !== null) text += plain[j] ? value : copyCsvField(value);
       }

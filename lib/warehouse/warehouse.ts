@@ -372,6 +372,7 @@ export abstract class Warehouse<Tx extends SqlSession = SqlSession> {
   private async apply(tx: Tx, table: TargetTable): Promise<number> {
     switch (table.kind) {
       case "fact": {
+        await tx.query(this.dialect.analyzeStage(STAGE));
         // Versions held from the same or a later extraction go; later reads correct in place.
         await tx.query(factDropStale(table, this.schemas), [table.name]);
         const corrected = (await tx.query(factCorrect(table, this.schemas))).rowCount;
@@ -390,6 +391,7 @@ export abstract class Warehouse<Tx extends SqlSession = SqlSession> {
           await tx.query(versions!, [table.name]);
           return (await tx.query(dim!)).rowCount;
         }
+        await tx.query(this.dialect.analyzeStage(STAGE));
         await tx.query(dimDropStale(table, this.schemas), [table.name]);
         // Every newer version is recorded; only the rows whose values change are written.
         await tx.query(dimVersionMerge(table, this.schemas), [table.name]);
