@@ -21,15 +21,19 @@ import {
 import { round, storeOf } from "./stages.js";
 import { buildWorld, type World } from "./world.js";
 
-const INCREMENTAL_TARGET_SECONDS = 3;
+/** The targets of the performance issue (docs/benchmarks.md#targets). */
+const INCREMENTAL_TARGET_SECONDS = 1.5;
 const TRANSFORM_RSS_TARGET_MB = 1024;
-const MAX_RATIO = 2;
+const MAX_RATIO = 1.5;
+const COLD_IMPORT_TARGET_MS = 500;
+/** Load memory is flat when loading the largest object alone peaks within this of the smallest. */
+const FLAT_LOAD_MEMORY_MB = 50;
 /**
- * Peak RSS rising less than this from the smallest table to the largest counts as flat: the
- * first big table also brings fixed costs (upload parts, socket buffers, a bigger V8 heap).
- * Comparing the stage's peak across scales (0.1 vs 1) is the surer test.
+ * Extract's peak rising less than this from the smallest table to the largest counts as flat:
+ * the first big table also brings fixed costs (upload parts, socket buffers, a bigger V8
+ * heap). Comparing the stage's peak across scales (0.1 vs 1) is the surer test.
  */
-const FLAT_MEMORY_MB = 128;
+const FLAT_EXTRACT_MEMORY_MB = 128;
 
 const t0 = performance.now();
 const log = (line: string) =>
@@ -214,17 +218,22 @@ async function run(world: World, { scale, pairs, warmup }: Options): Promise<Ben
       figure: `${transformPeak} MB`,
     },
     {
-      target: `extract memory flat in table size (< ${FLAT_MEMORY_MB} MB rise)`,
-      met: extractGrowth.mb < FLAT_MEMORY_MB,
+      target: `extract memory flat in table size (< ${FLAT_EXTRACT_MEMORY_MB} MB rise)`,
+      met: extractGrowth.mb < FLAT_EXTRACT_MEMORY_MB,
       figure: `+${extractGrowth.mb} MB from ${extractGrowth.smallest} to ${extractGrowth.largest}`,
     },
     {
-      target: `load memory flat in object size (< ${FLAT_MEMORY_MB} MB rise)`,
-      met: memory.riseMb < FLAT_MEMORY_MB,
+      target: `load memory flat in object size (within ${FLAT_LOAD_MEMORY_MB} MB)`,
+      met: Math.abs(memory.riseMb) <= FLAT_LOAD_MEMORY_MB,
       figure:
         `${memory.smallest.peakRssMb} MB for ${memory.smallest.key} (${memory.smallest.rows} rows), ` +
         `${memory.largest.peakRssMb} MB for ${memory.largest.key} (${memory.largest.rows} rows): +${memory.riseMb} MB`,
     },
+    ...bundles.map((b) => ({
+      target: `${b.handler} handler's cold import under ${COLD_IMPORT_TARGET_MS} ms`,
+      met: b.importMs < COLD_IMPORT_TARGET_MS,
+      figure: `${b.importMs} ms (${b.processMs} ms with process start)`,
+    })),
   ];
   return {
     scale,
