@@ -210,6 +210,30 @@ describe("a table's first load", () => {
     expect(versions.rows).toEqual([{ hi: "2024-12-01 00:00:00", at: at(3) }]);
   });
 
+  it("refuses a dim object holding one id twice, writing neither rows nor versions", async () => {
+    // Prepare
+    const key = await extracted("currency", 6, [`3,GBP,${T0},${UPDATED}`], "dim_currency");
+    const original = path.join(dir, "currency.parquet");
+    const doubled = path.join(dir, "currency-doubled.parquet");
+    await writeFile(original, (await buckets.store.getBytes(buckets.processedBucket, key))!.body);
+    await duck.run(
+      `COPY (SELECT * FROM read_parquet(${quoteLiteral(original)}) UNION ALL SELECT * FROM read_parquet(${quoteLiteral(original)}))
+         TO ${quoteLiteral(doubled)} (FORMAT parquet)`,
+    );
+    const doubledKey = key.replace(stamp(6), stamp(56));
+    await buckets.store.putBytes(buckets.processedBucket, doubledKey, await readFile(doubled));
+    const pool = await warehouse();
+
+    // Act
+    const error = await load(pool, doubledKey).catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toBeInstanceOf(LoadError);
+    expect(String((error as Error).message)).toContain("dim_currency");
+    expect((await pool.query("SELECT * FROM dim_currency")).rows).toEqual([]);
+    expect((await pool.query("SELECT * FROM totes_meta.dim_version")).rows).toEqual([]);
+  });
+
   it("a dim emptied by deletes keeps refusing versions older than it recorded", async () => {
     // Prepare: the dim row deleted (as backfill --delete-missing does), its version kept.
     const pool = await warehouse();

@@ -121,9 +121,10 @@ export interface ParquetRows {
   readonly rowCount: number;
   /**
    * One row group at a time, read and converted column by column: no array per row is
-   * made, which was much of a large load's garbage.
+   * made, which was much of a large load's garbage. With `only`, just those columns are
+   * decoded; the others read as NULL.
    */
-  groups(): AsyncGenerator<RowGroup>;
+  groups(only?: readonly string[]): AsyncGenerator<RowGroup>;
   /** Rows in chunks (one per row group), so memory holds one group at a time. */
   chunks(): AsyncGenerator<CopyValue[][]>;
 }
@@ -159,16 +160,18 @@ export function openParquet(bytes: Uint8Array): ParquetRows {
     columns: leaves.map((e) => e.name),
     plain: leaves.map(isPlain),
     rowCount: Number(parsed.num_rows),
-    async *groups() {
+    async *groups(only) {
       const index = new Map(leaves.map((e, i) => [e.name, i]));
+      const read = new Set(only ?? leaves.map((e) => e.name));
       let rowStart = 0;
       for (const group of parsed.row_groups) {
         const rows = Number(group.num_rows);
-        const columns = leaves.map(() => new Array<CopyValue>(rows).fill(null));
+        const columns = leaves.map((e) => new Array<CopyValue>(read.has(e.name) ? rows : 0).fill(null));
         await parquetRead({
           file,
           metadata,
           parsers,
+          ...(only ? { columns: [...read] } : {}),
           rowStart,
           rowEnd: rowStart + rows,
           // Each column's decoded pages, converted into the group's column at their rows.

@@ -46,7 +46,7 @@ export interface TransformResult {
 }
 
 /** The load decodes one row group at a time: smaller groups bound its memory. */
-const ROW_GROUP_ROWS = 32_768;
+const ROW_GROUP_ROWS = 4_096;
 
 /** Views every model may read; see models/model.ts. */
 async function prepareViews(duck: DuckSession, table: SourceTable, input: IngestionKey): Promise<void> {

@@ -160,17 +160,6 @@ export function dimVersionMerge(table: TargetTable, schemas: WarehouseSchemas): 
       VALUES ($1, n.${key}, ${staged.join(", ")})`;
 }
 
-/** Dims, first load (no row and no version recorded): every staged row and its version, as they are. */
-export function dimFirstInsert(table: TargetTable, schemas: WarehouseSchemas): string[] {
-  const columns = loadedColumns(table).map((c) => c.name);
-  const stored = DIM_VERSION_COLUMNS.map(storedVersionColumn);
-  return [
-    `INSERT INTO ${qualified(schemas.meta, "dim_version")} (table_name, natural_id, ${stored.join(", ")})
-      SELECT CAST($1 AS text), ${quoteIdent(table.naturalKey)}, ${DIM_VERSION_COLUMNS.join(", ")} FROM ${STAGE}`,
-    `INSERT INTO ${qualified(schemas.stars, table.name)} (${list(columns)}) SELECT ${list(columns)} FROM ${STAGE}`,
-  ];
-}
-
 /** True when the table has no row and `totes_meta.dim_version` no version for it ($1). */
 export function nothingLoadedYet(table: TargetTable, schemas: WarehouseSchemas): string {
   return `SELECT NOT EXISTS (SELECT 1 FROM ${qualified(schemas.stars, table.name)})

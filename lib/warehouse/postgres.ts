@@ -9,7 +9,14 @@ import { openParquet, type CopyValue, type ParquetRows } from "../load/parquet-r
 import { STAGE } from "./apply-sql.js";
 import { postgresDialect } from "./postgres-dialect.js";
 import type { WarehouseSchemas } from "./schema.js";
-import { Warehouse, type CopiedRows, type ProcessedObject, type SqlSession } from "./warehouse.js";
+import {
+  Warehouse,
+  copyColumnName,
+  type CopiedRows,
+  type CopyColumn,
+  type ProcessedObject,
+  type SqlSession,
+} from "./warehouse.js";
 
 /** A transaction on one checked-out connection, which COPY needs. */
 interface PgTransaction extends SqlSession {
@@ -24,26 +31,37 @@ async function* csvChunks(chunks: AsyncIterable<readonly (readonly CopyField[])[
   }
 }
 
+/** Where each COPY field comes from: an object column (its index, quoted or not), or one text. */
+type FieldSource = { readonly index: number; readonly plain: boolean } | { readonly fixed: string };
+
 /**
- * The object's rows as COPY CSV text, one row group per chunk: only the columns at `picked`,
- * in that order; the distinct values of the column at `observed` go into `seen`.
+ * The object's rows as COPY CSV text, one row group per chunk, each row's fields from
+ * `fields`; the distinct values of the column at `observed` go into `seen`.
  */
 async function* parquetCsv(
   parquet: ParquetRows,
-  picked: readonly number[],
+  fields: readonly FieldSource[],
   observed: number | undefined,
   seen: Set<CopyValue>,
 ): AsyncGenerator<string> {
-  const plain = picked.map((i) => parquet.plain[i] === true);
-  for await (const group of parquet.groups()) {
-    const columns = picked.map((i) => group.columns[i]!);
+  const read = new Set(fields.flatMap((f) => ("index" in f ? [parquet.columns[f.index]!] : [])));
+  if (observed !== undefined) read.add(parquet.columns[observed]!);
+  for await (const group of parquet.groups([...read])) {
+    const columns = fields.map((f) => ("index" in f ? group.columns[f.index]! : undefined));
+    const fixed = fields.map((f) => ("fixed" in f ? copyCsvField(f.fixed) : undefined));
+    const plain = fields.map((f) => "index" in f && f.plain);
     const watched = observed === undefined ? undefined : group.columns[observed]!;
     let text = "";
     for (let r = 0; r < group.rows; r++) {
       if (watched) seen.add(watched[r] ?? null);
-      for (let j = 0; j < columns.length; j++) {
-        const value = columns[j]![r] ?? null;
+      for (let j = 0; j < fields.length; j++) {
         if (j > 0) text += ",";
+        const column = columns[j];
+        if (!column) {
+          text += fixed[j]!;
+          continue;
+        }
+        const value = column[r] ?? null;
         if (value !== null) text += plain[j] ? value : copyCsvField(value);
       }
       text += "\n";
@@ -109,7 +127,7 @@ export class PostgresWarehouse extends Warehouse<PgTransaction> {
     tx: PgTransaction,
     object: ProcessedObject,
     into: string,
-    columns: readonly string[],
+    columns: readonly CopyColumn[],
     observe?: string,
   ): Promise<CopiedRows> {
     let parquet: ParquetRows;
@@ -123,13 +141,19 @@ export class PostgresWarehouse extends Warehouse<PgTransaction> {
         { cause: error },
       );
     }
-    const missing = [...columns, ...(observe ? [observe] : [])].filter((c) => !parquet.columns.includes(c));
+    const source = (c: CopyColumn) => (typeof c === "string" ? c : "from" in c ? c.from : undefined);
+    const needed = [...columns.map(source), observe].filter((c): c is string => c !== undefined);
+    const missing = needed.filter((c) => !parquet.columns.includes(c));
     if (missing.length)
       throw new BadObjectError(object.table.name, object.key, `Parquet lacks columns ${missing.join(", ")}`);
     const seen = new Set<CopyValue>();
-    const picked = columns.map((c) => parquet.columns.indexOf(c));
+    const fields = columns.map((c): FieldSource => {
+      if (typeof c !== "string" && "fixed" in c) return { fixed: c.fixed };
+      const index = parquet.columns.indexOf(source(c)!);
+      return { index, plain: parquet.plain[index] === true };
+    });
     const observed = observe === undefined ? undefined : parquet.columns.indexOf(observe);
-    await this.copy(tx, into, columns, parquetCsv(parquet, picked, observed, seen));
+    await this.copy(tx, into, columns.map(copyColumnName), parquetCsv(parquet, fields, observed, seen));
     return { rows: parquet.rowCount, observed: seen };
   }
 

@@ -6,12 +6,12 @@ import { BadObjectError, LoadError, WarehouseSchemaError } from "../errors.js";
 import { noun } from "../plural.js";
 import { calendarRange } from "../model/calendar.js";
 import { EXTRACTED_AT } from "../pipeline/extraction-order.js";
+import { DIM_VERSION_COLUMNS, storedVersionColumn } from "../pipeline/dim-versions.js";
 import { processedColumns } from "../pipeline/processed-columns.js";
 import {
   STAGE,
   dimDropStale,
   dimDropUnchanged,
-  dimFirstInsert,
   dimMerge,
   dimVersionMerge,
   factCorrect,
@@ -79,6 +79,18 @@ const FIRST_LOAD = "totes_first_load";
 /** `permission denied` / `must be owner of …` (SQLSTATE 42501, Postgres and Redshift alike). */
 const isPrivilegeError = (error: unknown): boolean => (error as { code?: unknown } | null)?.code === "42501";
 
+/**
+ * A column `copyObject` fills: from the object's column of the same name, from another
+ * (`from`), or with one value for every row (`fixed`).
+ */
+export type CopyColumn =
+  | string
+  | { readonly into: string; readonly from: string }
+  | { readonly into: string; readonly fixed: string };
+
+export const copyColumnName = (column: CopyColumn): string =>
+  typeof column === "string" ? column : column.into;
+
 /** What copying an object saw: its rows, and the distinct values of the column observed. */
 export interface CopiedRows {
   readonly rows: number;
@@ -140,14 +152,15 @@ export abstract class Warehouse<Tx extends SqlSession = SqlSession> {
   protected abstract transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
   /**
    * Copies the object's rows into `into` (the stage, or a table the load writes straight
-   * into): the `columns` named, in that order, each of which the object must have (else
-   * `BadObjectError`); also reports the distinct values of the `observe` column.
+   * into): the `columns` given, in that order, each from an object column (which it must
+   * have, else `BadObjectError`) or one fixed value; also reports the distinct values of
+   * the object's `observe` column.
    */
   protected abstract copyObject(
     tx: Tx,
     object: ProcessedObject,
     into: string,
-    columns: readonly string[],
+    columns: readonly CopyColumn[],
     observe?: string,
   ): Promise<CopiedRows>;
   /** Adds rows the pipeline made itself (calendar days) to the stage table. */
@@ -309,7 +322,11 @@ export abstract class Warehouse<Tx extends SqlSession = SqlSession> {
         // Loads of one table serialise; different tables load in parallel.
         await tx.query(this.dialect.lockTable(target));
         const { rowsIn, rowsWritten } =
-          (table.kind === "fact" ? await this.firstFactLoad(tx, object) : undefined) ??
+          (table.kind === "fact"
+            ? await this.firstFactLoad(tx, object)
+            : table.kind === "dim"
+              ? await this.firstDimLoad(tx, object)
+              : undefined) ??
           (await this.stagedLoad(tx, object));
         await tx.query(
           `MERGE INTO ${this.ledger()} l
@@ -368,6 +385,32 @@ export abstract class Warehouse<Tx extends SqlSession = SqlSession> {
     return { rowsIn: copied.rows, rowsWritten: copied.rows };
   }
 
+  /**
+   * A dim's first load (no row, no version recorded, under the load lock): nothing to
+   * compare or merge with, so the rows are copied straight into the dim and their versions
+   * into `dim_version` (a second read of the object, of those columns only). An object with
+   * one id twice fails on the dim's key, as the merge would. Undefined when the dim has
+   * anything.
+   */
+  private async firstDimLoad(tx: Tx, object: ProcessedObject): Promise<LoadCounts | undefined> {
+    const { table } = object;
+    const { rows } = await tx.query<{ empty: boolean }>(nothingLoadedYet(table, this.schemas), [table.name]);
+    if (!rows[0]?.empty) return undefined;
+    const target = qualified(this.schemas.stars, table.name);
+    const copied = await this.copyObject(
+      tx,
+      object,
+      target,
+      loadedColumns(table).map((c) => c.name),
+    );
+    await this.copyObject(tx, object, qualified(this.schemas.meta, "dim_version"), [
+      { into: "table_name", fixed: table.name },
+      { into: "natural_id", from: table.naturalKey },
+      ...DIM_VERSION_COLUMNS.map((c) => ({ into: storedVersionColumn(c), from: c })),
+    ]);
+    return { rowsIn: copied.rows, rowsWritten: copied.rows };
+  }
+
   /** Moves the staged rows into the table by its kind's rule; returns rows written. */
   private async apply(tx: Tx, table: TargetTable): Promise<number> {
     switch (table.kind) {
@@ -384,13 +427,6 @@ export abstract class Warehouse<Tx extends SqlSession = SqlSession> {
         await this.stageCalendarGaps(tx, table);
         return (await tx.query(insertMissing(table, this.schemas))).rowCount;
       case "dim": {
-        const { rows } = await tx.query<{ empty: boolean }>(nothingLoadedYet(table, this.schemas), [table.name]);
-        if (rows[0]?.empty) {
-          // The first load: no version to compare with, nothing to merge into.
-          const [versions, dim] = dimFirstInsert(table, this.schemas);
-          await tx.query(versions!, [table.name]);
-          return (await tx.query(dim!)).rowCount;
-        }
         await tx.query(this.dialect.analyzeStage(STAGE));
         await tx.query(dimDropStale(table, this.schemas), [table.name]);
         // Every newer version is recorded; only the rows whose values change are written.
