@@ -14,10 +14,11 @@ import { freshPool } from "./helpers/databases.js";
 import { startObjectStore } from "./helpers/object-store.js";
 
 /**
- * A table's first load (empty, nothing recorded for it) skips the stage and the version
- * guards: a fact is copied straight into its table, a dim inserted without merging. What
- * it writes must be exactly what the general path writes, versions included, so that every
- * later load is guarded as before.
+ * When the warehouse holds none of an object's versions (a first load; for facts, every load
+ * but a correction or re-read), the load copies it straight into its table, with no stage and
+ * no version guards, and lets the table's keys refuse it otherwise (then the general path
+ * runs). What it writes must be exactly what the general path writes, versions included, so
+ * that every later load is guarded as before.
  */
 
 const SALES_ORDER =
@@ -27,12 +28,13 @@ const T0 = "2022-11-03 14:20:49.962";
 const UPDATED = "2024-11-15 09:00:00.123";
 /** Each test its own hour of 2026-11-27 (the CSVs share one bucket); run n at minute n. */
 let hour = 0;
-const stamp = (run: number) => `20261127T${String(hour).padStart(2, "0")}${String(run).padStart(2, "0")}00000Z`;
+const stamp = (run: number) =>
+  `20261127T${String(hour).padStart(2, "0")}${String(run).padStart(2, "0")}00000Z`;
 const at = (run: number) => `2026-11-27 ${String(hour).padStart(2, "0")}:${String(run).padStart(2, "0")}:00`;
 const order = (id: number, units: number, updated = UPDATED) =>
   `${id},${T0},${updated},5,1,1,${units},3.94,1,2024-11-20,2024-11-21,1`;
 
-describe("a table's first load", () => {
+describe("loading straight into the table", () => {
   let buckets: Awaited<ReturnType<typeof startObjectStore>>;
   let dir: string;
   let duck: DuckSession;
@@ -68,14 +70,17 @@ describe("a table's first load", () => {
     return outputs[0]!.objectKey;
   }
   const load = (pool: Pool, key: string) =>
-    loadObject({ store: buckets.store, bucket: buckets.processedBucket, warehouse: postgresWarehouse(pool) }, key);
+    loadObject(
+      { store: buckets.store, bucket: buckets.processedBucket, warehouse: postgresWarehouse(pool) },
+      key,
+    );
   const facts = async (pool: Pool) =>
     (
       await pool.query(
         `SELECT f.sales_record_id, f.sales_order_id, f.units_sold, v.extracted_at::text AS extracted_at
            FROM fact_sales_order f LEFT JOIN totes_meta.fact_version v
              ON v.table_name = 'fact_sales_order' AND v.record_id = f.sales_record_id
-          ORDER BY f.sales_order_id`,
+          ORDER BY f.sales_order_id, f.sales_record_id`,
       )
     ).rows;
 
@@ -110,6 +115,31 @@ describe("a table's first load", () => {
     expect((await facts(fresh)).map((r) => [r.sales_record_id, r.units_sold])).toEqual([
       [1, 11],
       [2, 20],
+    ]);
+  });
+
+  it("a later object of new versions goes straight in too, its rows' extraction recorded, the older rows' kept", async () => {
+    // Prepare
+    const pool = await warehouse();
+    await load(pool, await extracted("sales_order", 1, [order(1, 10)], "fact_sales_order"));
+
+    // Act: a new version of order 1 (an edit that moved last_updated) and a new order.
+    const later = await extracted(
+      "sales_order",
+      2,
+      [order(1, 11, "2024-11-16 10:00:00"), order(2, 20)],
+      "fact_sales_order",
+    );
+    const result = await load(pool, later);
+
+    // Assess
+    expect(result.rowsWritten).toBe(2);
+    expect(
+      (await facts(pool)).map((r) => [r.sales_record_id, r.sales_order_id, r.units_sold, r.extracted_at]),
+    ).toEqual([
+      [1, 1, 10, at(1)],
+      [2, 1, 11, at(2)],
+      [3, 2, 20, at(2)],
     ]);
   });
 
@@ -193,17 +223,16 @@ describe("a table's first load", () => {
     const newer = await extracted("currency", 3, [`1,USD,${T0},2024-12-01 00:00:00`], "dim_currency");
 
     // Act
-    const written = [
-      (await load(pool, current)).rowsWritten,
-      (await load(pool, older)).rowsWritten,
-    ];
+    const written = [(await load(pool, current)).rowsWritten, (await load(pool, older)).rowsWritten];
     const afterOlder = (await pool.query("SELECT currency_code FROM dim_currency")).rows;
     written.push((await load(pool, newer)).rowsWritten);
 
     // Assess
     expect(written).toEqual([1, 0, 1]);
     expect(afterOlder).toEqual([{ currency_code: "GBP" }]);
-    expect((await pool.query("SELECT currency_code FROM dim_currency")).rows).toEqual([{ currency_code: "USD" }]);
+    expect((await pool.query("SELECT currency_code FROM dim_currency")).rows).toEqual([
+      { currency_code: "USD" },
+    ]);
     const versions = await pool.query(
       "SELECT version_hi::text AS hi, version_hi_extracted_at::text AS at FROM totes_meta.dim_version WHERE table_name = 'dim_currency'",
     );

@@ -23,15 +23,19 @@ export async function loadObject(options: LoadOptions, key: string): Promise<Loa
   const { store, bucket } = options;
   const head = await store.head(bucket, key);
   if (!head) throw new LoadError(table.name, key, "object not found");
+  // Fetched once: a load may read the object more than once (a dim's versions, a fallback).
+  let body: Promise<Uint8Array> | undefined;
   return options.warehouse.loadObject({
     table,
     bucket,
     key,
     ...(head.etag ? { etag: head.etag } : {}),
-    async read() {
-      const object = await store.getBytes(bucket, key);
-      if (!object) throw new LoadError(table.name, key, "object not found");
-      return object.body;
+    read() {
+      body ??= store.getBytes(bucket, key).then((object) => {
+        if (!object) throw new LoadError(table.name, key, "object not found");
+        return object.body;
+      });
+      return body;
     },
   });
 }

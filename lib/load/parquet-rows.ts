@@ -32,7 +32,11 @@ function civilDate(days: number): string {
   const era = Math.floor(z / 146_097);
   const dayOfEra = z - era * 146_097;
   const yearOfEra = Math.floor(
-    (dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36_524) - Math.floor(dayOfEra / 146_096)) / 365,
+    (dayOfEra -
+      Math.floor(dayOfEra / 1460) +
+      Math.floor(dayOfEra / 36_524) -
+      Math.floor(dayOfEra / 146_096)) /
+      365,
   );
   const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
   const shiftedMonth = Math.floor((5 * dayOfYear + 2) / 153);
@@ -93,7 +97,7 @@ type Converter = (value: unknown) => CopyValue;
  * booleans): COPY's CSV takes their text unquoted, with no per-value check.
  */
 const isPlain = (element: SchemaElement): boolean =>
-  element.type !== "BYTE_ARRAY" && element.type !== "FIXED_LEN_BYTE_ARRAY" ||
+  (element.type !== "BYTE_ARRAY" && element.type !== "FIXED_LEN_BYTE_ARRAY") ||
   element.converted_type === "DECIMAL" ||
   element.logical_type?.type === "DECIMAL";
 

@@ -101,14 +101,19 @@ export function factVersionMerge(table: TargetTable, schemas: WarehouseSchemas):
     WHEN NOT MATCHED THEN INSERT (table_name, record_id, extracted_at) VALUES ($1, n.record_id, n.extracted_at)`;
 }
 
-/** Facts, first load: forgets the versions recorded for an (emptied) table's rows. */
+/** Facts, copied straight into an empty table: forgets the versions recorded for its old rows. */
 export const factVersionsForget = (schemas: WarehouseSchemas): string =>
   `DELETE FROM ${qualified(schemas.meta, "fact_version")} WHERE table_name = $1`;
 
-/** Facts, first load: every row of the table was extracted at $2 (the object's one time). */
-export function factVersionsOfAll(table: TargetTable, schemas: WarehouseSchemas): string {
+/** Facts: the highest record id the table holds (NULL when empty), by the primary key. */
+export const factTopRecord = (table: TargetTable, schemas: WarehouseSchemas): string =>
+  `SELECT max(${recordId(table)}) AS top FROM ${qualified(schemas.stars, table.name)}`;
+
+/** Facts, copied straight in: every row above record id $3 was extracted at $2. */
+export function factVersionsAbove(table: TargetTable, schemas: WarehouseSchemas): string {
   return `INSERT INTO ${qualified(schemas.meta, "fact_version")} (table_name, record_id, extracted_at)
-    SELECT CAST($1 AS text), ${recordId(table)}, CAST($2 AS timestamp) FROM ${qualified(schemas.stars, table.name)}`;
+    SELECT CAST($1 AS text), ${recordId(table)}, CAST($2 AS timestamp) FROM ${qualified(schemas.stars, table.name)}
+     WHERE ${recordId(table)} > $3`;
 }
 
 /**

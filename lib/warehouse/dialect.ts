@@ -6,6 +6,12 @@ import type { StagedColumn } from "./warehouse.js";
  * both take.
  */
 export interface SqlDialect {
+  /**
+   * Whether PRIMARY KEY / UNIQUE constraints refuse duplicates (Postgres) or are only
+   * declared (Redshift): a load may copy straight into a table and let its keys say whether
+   * the warehouse held any of the rows only where they are enforced.
+   */
+  readonly enforcesUniqueKeys: boolean;
   /** Makes loads of one table wait for each other, without blocking readers. */
   lockTable(qualifiedTable: string): string;
   /** A session-private stage table that disappears with the transaction. */

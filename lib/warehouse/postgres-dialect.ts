@@ -2,6 +2,7 @@ import { quoteIdent } from "../db/identifiers.js";
 import type { SqlDialect } from "./dialect.js";
 
 export const postgresDialect: SqlDialect = {
+  enforcesUniqueKeys: true,
   // SHARE ROW EXCLUSIVE conflicts with itself (one load per table at a time) but not with SELECT.
   lockTable: (table) => `LOCK TABLE ${table} IN SHARE ROW EXCLUSIVE MODE`,
   createStage: (name, columns) =>

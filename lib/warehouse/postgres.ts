@@ -117,7 +117,12 @@ export class PostgresWarehouse extends Warehouse<PgTransaction> {
     }
   }
 
-  private async copy(tx: PgTransaction, into: string, columns: readonly string[], text: AsyncIterable<string>) {
+  private async copy(
+    tx: PgTransaction,
+    into: string,
+    columns: readonly string[],
+    text: AsyncIterable<string>,
+  ) {
     const sql = `COPY ${into} (${columns.map(quoteIdent).join(", ")}) FROM STDIN WITH (FORMAT csv)`;
     // One chunk (row group) waiting at a time: memory follows the row group, not the object.
     await pipeline(Readable.from(text, { highWaterMark: 1 }), tx.client.query(copyFrom(sql)));

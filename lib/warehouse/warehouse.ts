@@ -19,7 +19,8 @@ import {
   factInsert,
   factVersionMerge,
   factVersionsForget,
-  factVersionsOfAll,
+  factTopRecord,
+  factVersionsAbove,
   insertMissing,
   nothingLoadedYet,
 } from "./apply-sql.js";
@@ -74,7 +75,10 @@ interface LoadCounts {
   readonly rowsWritten: number;
 }
 
-const FIRST_LOAD = "totes_first_load";
+const DIRECT = "totes_direct_load";
+
+/** SQLSTATE 23505: a unique key refused a row. */
+const isUniqueViolation = (error: unknown): boolean => (error as { code?: unknown } | null)?.code === "23505";
 
 /** `permission denied` / `must be owner of …` (SQLSTATE 42501, Postgres and Redshift alike). */
 const isPrivilegeError = (error: unknown): boolean => (error as { code?: unknown } | null)?.code === "42501";
@@ -323,11 +327,10 @@ export abstract class Warehouse<Tx extends SqlSession = SqlSession> {
         await tx.query(this.dialect.lockTable(target));
         const { rowsIn, rowsWritten } =
           (table.kind === "fact"
-            ? await this.firstFactLoad(tx, object)
+            ? await this.directFactLoad(tx, object)
             : table.kind === "dim"
-              ? await this.firstDimLoad(tx, object)
-              : undefined) ??
-          (await this.stagedLoad(tx, object));
+              ? await this.directDimLoad(tx, object)
+              : undefined) ?? (await this.stagedLoad(tx, object));
         await tx.query(
           `MERGE INTO ${this.ledger()} l
             USING (SELECT $1::text AS object_key) n ON l.object_key = n.object_key
@@ -359,55 +362,87 @@ export abstract class Warehouse<Tx extends SqlSession = SqlSession> {
   }
 
   /**
-   * A fact's first load (its table empty, under the load lock): the warehouse can hold no
-   * version of any row, so the rows are copied straight into the table, with no stage, no
-   * stale-version or correction pass and no probe of the unique key, and each row's
-   * extraction is recorded from the object's one extraction time. An object whose rows carry
-   * more than one extraction time (the transform writes one per object) is rolled back and
-   * takes the general path. Undefined when the table is not empty.
+   * Runs `copy` under a savepoint; undefined (and rolled back) when a unique key refused a
+   * row, i.e. the warehouse already holds one of the object's versions.
    */
-  private async firstFactLoad(tx: Tx, object: ProcessedObject): Promise<LoadCounts | undefined> {
+  private async attemptDirect<T>(tx: Tx, copy: () => Promise<T>): Promise<T | undefined> {
+    await tx.query(`SAVEPOINT ${DIRECT}`);
+    try {
+      return await copy();
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      await tx.query(`ROLLBACK TO SAVEPOINT ${DIRECT}`);
+      return undefined;
+    }
+  }
+
+  /**
+   * Facts, straight into the table, when the warehouse holds none of the object's versions:
+   * every load but a correction or a re-read (a repeat of the same object stops at the
+   * ledger). Then there is nothing to guard against, so the rows are copied into the fact
+   * with no stage, no stale-version or correction pass and no probe, and each new row's
+   * extraction is recorded from the object's one extraction time. Whether a version is held
+   * is the fact's unique `(id, version)` key's to say: on a refusal, or rows with more than one
+   * extraction time (the transform writes one per object), the copy is rolled back and the
+   * general path runs. Only where the dialect enforces unique keys (Postgres; not Redshift:
+   * there a table's first load only would qualify). Undefined when it did not apply.
+   */
+  private async directFactLoad(tx: Tx, object: ProcessedObject): Promise<LoadCounts | undefined> {
+    if (!this.dialect.enforcesUniqueKeys) return undefined;
     const { table } = object;
     const target = qualified(this.schemas.stars, table.name);
-    if ((await tx.query(`SELECT 1 FROM ${target} LIMIT 1`)).rows.length) return undefined;
-    await tx.query(`SAVEPOINT ${FIRST_LOAD}`);
+    const { rows } = await tx.query<{ top: number | null }>(factTopRecord(table, this.schemas));
+    const top = rows[0]?.top ?? null;
     const columns = loadedColumns(table).map((c) => c.name);
-    const copied = await this.copyObject(tx, object, target, columns, EXTRACTED_AT);
+    const copied = await this.attemptDirect(tx, () =>
+      this.copyObject(tx, object, target, columns, EXTRACTED_AT),
+    );
+    if (!copied) return undefined;
     const [extractedAt, ...more] = copied.observed;
     if (copied.rows > 0 && (extractedAt == null || more.length)) {
-      await tx.query(`ROLLBACK TO SAVEPOINT ${FIRST_LOAD}`);
+      await tx.query(`ROLLBACK TO SAVEPOINT ${DIRECT}`);
       return undefined;
     }
     // Versions recorded for the rows of an emptied table point at nothing now.
-    await tx.query(factVersionsForget(this.schemas), [table.name]);
-    if (copied.rows > 0) await tx.query(factVersionsOfAll(table, this.schemas), [table.name, extractedAt]);
-    await tx.query(`RELEASE SAVEPOINT ${FIRST_LOAD}`);
+    if (top === null) await tx.query(factVersionsForget(this.schemas), [table.name]);
+    // Under the load lock the identity only grows: the rows copied are those above `top`.
+    if (copied.rows > 0)
+      await tx.query(factVersionsAbove(table, this.schemas), [table.name, extractedAt, top ?? 0]);
+    await tx.query(`RELEASE SAVEPOINT ${DIRECT}`);
     return { rowsIn: copied.rows, rowsWritten: copied.rows };
   }
 
   /**
-   * A dim's first load (no row, no version recorded, under the load lock): nothing to
-   * compare or merge with, so the rows are copied straight into the dim and their versions
-   * into `dim_version` (a second read of the object, of those columns only). An object with
-   * one id twice fails on the dim's key, as the merge would. Undefined when the dim has
-   * anything.
+   * Dims, straight into the dim, when the warehouse has neither a row nor a recorded version
+   * of any of the object's ids (a first load, or the new ids of a later part): the versions are
+   * copied into `dim_version` (a read of those columns only), then the rows into the dim. A
+   * recorded version or an existing row is refused by the key of either, and the general
+   * path runs; where the dialect does not enforce keys, only a dim with nothing loaded
+   * qualifies. An object with one id twice fails on the keys in the general path too.
    */
-  private async firstDimLoad(tx: Tx, object: ProcessedObject): Promise<LoadCounts | undefined> {
+  private async directDimLoad(tx: Tx, object: ProcessedObject): Promise<LoadCounts | undefined> {
     const { table } = object;
-    const { rows } = await tx.query<{ empty: boolean }>(nothingLoadedYet(table, this.schemas), [table.name]);
-    if (!rows[0]?.empty) return undefined;
-    const target = qualified(this.schemas.stars, table.name);
-    const copied = await this.copyObject(
-      tx,
-      object,
-      target,
-      loadedColumns(table).map((c) => c.name),
-    );
-    await this.copyObject(tx, object, qualified(this.schemas.meta, "dim_version"), [
-      { into: "table_name", fixed: table.name },
-      { into: "natural_id", from: table.naturalKey },
-      ...DIM_VERSION_COLUMNS.map((c) => ({ into: storedVersionColumn(c), from: c })),
-    ]);
+    if (!this.dialect.enforcesUniqueKeys) {
+      const { rows } = await tx.query<{ empty: boolean }>(nothingLoadedYet(table, this.schemas), [
+        table.name,
+      ]);
+      if (!rows[0]?.empty) return undefined;
+    }
+    const copied = await this.attemptDirect(tx, async () => {
+      await this.copyObject(tx, object, qualified(this.schemas.meta, "dim_version"), [
+        { into: "table_name", fixed: table.name },
+        { into: "natural_id", from: table.naturalKey },
+        ...DIM_VERSION_COLUMNS.map((c) => ({ into: storedVersionColumn(c), from: c })),
+      ]);
+      return this.copyObject(
+        tx,
+        object,
+        qualified(this.schemas.stars, table.name),
+        loadedColumns(table).map((c) => c.name),
+      );
+    });
+    if (!copied) return undefined;
+    await tx.query(`RELEASE SAVEPOINT ${DIRECT}`);
     return { rowsIn: copied.rows, rowsWritten: copied.rows };
   }
 
