@@ -137,8 +137,8 @@ export const stagedColumns = (table: TargetTable): StagedColumn[] =>
 /**
  * The warehouse as the pipeline sees it. The public methods orchestrate and hold every
  * guarantee (idempotent, version-guarded, one transaction per object); a backend fills in
- * how to talk to its database (`session`, `transaction`), how an object reaches the stage
- * table (`stageObject`, `stageRows`) and its SQL dialect. Postgres is `PostgresWarehouse`.
+ * how to talk to its database (`session`, `transaction`), how an object's rows reach a
+ * table (`copyObject`, `stageRows`) and its SQL dialect. Postgres is `PostgresWarehouse`.
  */
 export abstract class Warehouse<Tx extends SqlSession = SqlSession> {
   private schemaReady: Promise<SchemaReport> | undefined;
