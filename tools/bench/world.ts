@@ -52,10 +52,10 @@ async function removeObjects(s3: S3Client, bucket: string, prefix?: string): Pro
 const SCALE_SPAN_DAYS = 1100;
 
 /**
- * Scale mode writes its orders on the days after the newest row, up to three years on: from
- * the 2024-11-15 sample that reaches past today, and extract never reads rows stamped after
- * its own clock. So the sample's timestamps are first moved back (a few tens of thousands of
- * rows: cheap), far enough that every simulated row is in the past and extractable.
+ * Scale mode spreads its orders over up to ~1,095 days after the newest row and stamps nothing
+ * after the present: from the 2024-11-15 sample that leaves only the days up to today. So the
+ * sample's timestamps are first moved back (a few tens of thousands of rows: cheap), far
+ * enough that the whole span is in the past and every scale gets the same spread of days.
  */
 async function shiftSampleBack(pool: Pool): Promise<number> {
   const latest = SOURCE_TABLES.map(
