@@ -384,8 +384,8 @@ export abstract class Warehouse<Tx extends SqlSession = SqlSession> {
    * extraction is recorded from the object's one extraction time. Whether a version is held
    * is the fact's unique `(id, version)` key's to say: on a refusal, or rows with more than one
    * extraction time (the transform writes one per object), the copy is rolled back and the
-   * general path runs. Only where the dialect enforces unique keys (Postgres; not Redshift:
-   * there a table's first load only would qualify). Undefined when it did not apply.
+   * general path runs. Only where the dialect enforces unique keys (Postgres; on Redshift,
+   * which only declares them, facts always stage). Undefined when it did not apply.
    */
   private async directFactLoad(tx: Tx, object: ProcessedObject): Promise<LoadCounts | undefined> {
     if (!this.dialect.enforcesUniqueKeys) return undefined;
