@@ -1,7 +1,7 @@
 import path from "node:path";
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "../runtime/local/postgres/embedded.js";
 import { checkDatabaseUrl, type DatabaseRole } from "../lib/db/errors.js";
-import { createPool, redactUrl, type Pool } from "../lib/db/pool.js";
+import { assertReachable, createPool, redactUrl, type Pool } from "../lib/db/pool.js";
 import { stablePort } from "../runtime/local/postgres/stable-port.js";
 
 export const DEFAULT_DATA_DIR = ".totes";
@@ -15,6 +15,13 @@ export const dataDirFrom = (flag?: string): string =>
  * Hands out the databases a command needs: the URLs the user gave (flag, then env var),
  * or databases on the embedded cluster under the data directory, started on demand.
  */
+export interface OpenDatabases {
+  readonly source: Pool;
+  readonly sourceUrl: string;
+  readonly warehouse: Pool;
+  readonly warehouseUrl: string;
+}
+
 export class Databases {
   private embedded?: Promise<EmbeddedPostgresHandle>;
   private readonly pools: Pool[] = [];
@@ -58,6 +65,22 @@ export class Databases {
     const pool = createPool(await this.url(kind, flag));
     this.pools.push(pool);
     return pool;
+  }
+
+  /**
+   * Both ends of a run: a bad --source or --warehouse is refused, naming it, before any
+   * database starts or is reached; then both must answer before anything is extracted.
+   */
+  async openBoth(flags: { source?: string; warehouse?: string }): Promise<OpenDatabases> {
+    this.given("source", flags.source);
+    this.given("warehouse", flags.warehouse);
+    const sourceUrl = await this.url("source", flags.source);
+    const source = await this.pool("source", sourceUrl);
+    const warehouseUrl = await this.url("warehouse", flags.warehouse);
+    const warehouse = await this.pool("warehouse", warehouseUrl);
+    await assertReachable(source, "source", sourceUrl);
+    await assertReachable(warehouse, "warehouse", warehouseUrl);
+    return { source, sourceUrl, warehouse, warehouseUrl };
   }
 
   describe(url: string): string {

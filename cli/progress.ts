@@ -41,3 +41,22 @@ export function drainProgressLine(counts: { transform: number; load: number; fai
     counted(counts.failed, "failed attempt"),
   ].join(" · ");
 }
+
+/**
+ * The progress of one `runOnce`: the extraction's tables, then the drain's messages, on one
+ * line; `done()` clears it before the summary is printed.
+ */
+export function runProgress() {
+  const progress = new Progress();
+  const counts = { transform: 0, load: 0, failed: 0 };
+  return {
+    onExtractTable: (t: { table: string; rows: number }, done: number, total: number) =>
+      progress.update(extractProgressLine(done, total, t.table, t.rows)),
+    onBatch: (batch: { source: string; messages: number; failed: number }) => {
+      counts[batch.source as "transform" | "load"] += batch.messages;
+      counts.failed += batch.failed;
+      progress.update(drainProgressLine(counts));
+    },
+    done: () => progress.done(),
+  };
+}

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { SOURCE_TABLES } from "../../lib/catalog/index.js";
-import { assertReachable } from "../../lib/db/pool.js";
+import { counted } from "../../lib/plural.js";
 import { partBoundFrom } from "../../lib/extract/csv-parts.js";
 import { postgresWarehouse } from "../../lib/warehouse/postgres.js";
 import { deleteMissingDimRows, OpsError } from "../../ops/index.js";
@@ -9,7 +9,8 @@ import { setLogLevel } from "../../runtime/lambda/observability.js";
 import { sourceExists } from "../../tools/source/init.js";
 import { Databases, dataDirFrom, parsePort } from "../databases.js";
 import { formatMissingRows } from "../format-runs.js";
-import { drainProgressLine, extractProgressLine, Progress } from "../progress.js";
+import { interruptOnSignal } from "../interrupt.js";
+import { runProgress } from "../progress.js";
 import { formatSummary } from "../summary.js";
 import { requestSentLine, sendExtractRequest } from "./extract-now.js";
 import { deadLetterAdvice, quarantineAdvice } from "./run.js";
@@ -58,26 +59,10 @@ async function backfillLocal(tables: string[], opts: BackfillOptions): Promise<v
   const dataDir = dataDirFrom(opts.dataDir);
   const dataDirFlag = opts.dataDir ? ` --data-dir ${opts.dataDir}` : "";
   const dbs = new Databases(dataDir, opts.port === undefined ? {} : { port: opts.port });
-  const interrupt = new AbortController();
-  const onSignal = () => {
-    if (interrupt.signal.aborted) process.exit(130);
-    interrupt.abort();
-    console.error(
-      "\nstopping after the batches in hand; local state will be saved (Ctrl-C again to abandon)",
-    );
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  const interrupt = interruptOnSignal();
   let local: LocalPipeline | undefined;
   try {
-    dbs.given("source", opts.source);
-    dbs.given("warehouse", opts.warehouse);
-    const sourceUrl = await dbs.url("source", opts.source);
-    const source = await dbs.pool("source", sourceUrl);
-    const warehouseUrl = await dbs.url("warehouse", opts.warehouse);
-    const warehouse = await dbs.pool("warehouse", warehouseUrl);
-    await assertReachable(source, "source", sourceUrl);
-    await assertReachable(warehouse, "warehouse", warehouseUrl);
+    const { source, sourceUrl, warehouse, warehouseUrl } = await dbs.openBoth(opts);
     if (!(await sourceExists(source)))
       throw new OpsError(
         `no totesys schema at ${dbs.describe(sourceUrl)}: nothing to backfill from (\`totes run\` loads the sample)`,
@@ -86,8 +71,7 @@ async function backfillLocal(tables: string[], opts: BackfillOptions): Promise<v
       `backfill  ${tables.join(", ")} (in full)\nsource    ${dbs.describe(sourceUrl)}\nwarehouse ${dbs.describe(warehouseUrl)}`,
     );
     local = await LocalPipeline.start(dataDir);
-    const progress = new Progress();
-    const counts = { transform: 0, load: 0, failed: 0 };
+    const progress = runProgress();
     const summary = await local.runOnce(
       {
         source,
@@ -95,19 +79,14 @@ async function backfillLocal(tables: string[], opts: BackfillOptions): Promise<v
         backfill: tables,
         parts,
         signal: interrupt.signal,
-        onExtractTable: (t, done, total) =>
-          progress.update(extractProgressLine(done, total, t.table, t.rows)),
+        onExtractTable: progress.onExtractTable,
       },
-      (batch) => {
-        counts[batch.source as "transform" | "load"] += batch.messages;
-        counts.failed += batch.failed;
-        progress.update(drainProgressLine(counts));
-      },
+      progress.onBatch,
     );
     progress.done();
     if (summary.interrupted) {
       console.error(
-        `stopped: local state saved; ${summary.interrupted.waiting} messages left for the next \`totes run\``,
+        `stopped: local state saved; ${counted(summary.interrupted.waiting, "message")} left for the next \`totes run\``,
       );
       process.exitCode = 130;
       return;
@@ -130,8 +109,7 @@ async function backfillLocal(tables: string[], opts: BackfillOptions): Promise<v
     for (const a of advice) console.error(a);
     process.exitCode = advice.length ? 1 : 0;
   } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    interrupt.release();
     await local?.stop();
     await dbs.close();
   }

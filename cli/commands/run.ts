@@ -1,13 +1,13 @@
 import type { Command } from "commander";
 import { setLogLevel } from "../../runtime/lambda/observability.js";
-import { assertReachable } from "../../lib/db/pool.js";
 import { initSource, sourceExists } from "../../tools/source/init.js";
 import { simulate } from "../../tools/source/simulate.js";
 import { counted } from "../../lib/plural.js";
 import { Databases, dataDirFrom, parsePort } from "../databases.js";
 import { LocalPipeline, type RunSummary } from "../../runtime/local/pipeline.js";
 import { partBoundFrom } from "../../lib/extract/csv-parts.js";
-import { drainProgressLine, extractProgressLine, Progress } from "../progress.js";
+import { interruptOnSignal } from "../interrupt.js";
+import { runProgress } from "../progress.js";
 import { formatSummary } from "../summary.js";
 
 interface RunOptions {
@@ -83,33 +83,9 @@ export function registerRun(program: Command): void {
       const dataDirFlag = opts.dataDir ? ` --data-dir ${opts.dataDir}` : "";
       const dbs = new Databases(dataDir, opts.port === undefined ? {} : { port: opts.port });
       let local: LocalPipeline | undefined;
-      // The first Ctrl-C (or SIGTERM) stops at a safe point: between batches, with the local
-      // queues saved. The embedded server runs in its own session, so the terminal's signal
-      // does not take the databases away under the batches in hand.
-      const interrupt = new AbortController();
-      const onSignal = () => {
-        if (interrupt.signal.aborted) {
-          console.error("totes: stopped without saving the local queues of the last seconds");
-          process.exit(130);
-        }
-        interrupt.abort();
-        console.error(
-          "\nstopping after the batches in hand; local state will be saved (Ctrl-C again to abandon)",
-        );
-      };
-      process.on("SIGINT", onSignal);
-      process.on("SIGTERM", onSignal);
+      const interrupt = interruptOnSignal();
       try {
-        // A bad --source or --warehouse is refused, naming it, before any database starts or is
-        // reached; then both must answer before anything is extracted or queued.
-        dbs.given("source", opts.source);
-        dbs.given("warehouse", opts.warehouse);
-        const sourceUrl = await dbs.url("source", opts.source);
-        const source = await dbs.pool("source", sourceUrl);
-        const warehouseUrl = await dbs.url("warehouse", opts.warehouse);
-        const warehouse = await dbs.pool("warehouse", warehouseUrl);
-        await assertReachable(source, "source", sourceUrl);
-        await assertReachable(warehouse, "warehouse", warehouseUrl);
+        const { source, sourceUrl, warehouse, warehouseUrl } = await dbs.openBoth(opts);
         const embeddedSource = !opts.source && !process.env.TOTES_SOURCE_URL;
         if (!(await sourceExists(source))) {
           if (!embeddedSource) throw new Error(`no totesys schema at ${dbs.describe(sourceUrl)}`);
@@ -127,17 +103,10 @@ export function registerRun(program: Command): void {
             const sim = await simulate(source, { days: 1 });
             console.error(`simulated ${counted(sim.days, "day")} of source activity`);
           }
-          const progress = new Progress();
-          const counts = { transform: 0, load: 0, failed: 0 };
-          const onExtractTable = (t: { table: string; rows: number }, done: number, total: number) =>
-            progress.update(extractProgressLine(done, total, t.table, t.rows));
+          const progress = runProgress();
           const summary = await local.runOnce(
-            { source, warehouse, signal: interrupt.signal, onExtractTable, parts },
-            (batch) => {
-              counts[batch.source as "transform" | "load"] += batch.messages;
-              counts.failed += batch.failed;
-              progress.update(drainProgressLine(counts));
-            },
+            { source, warehouse, signal: interrupt.signal, onExtractTable: progress.onExtractTable, parts },
+            progress.onBatch,
           );
           progress.done();
           if (summary.interrupted) {
@@ -166,8 +135,7 @@ export function registerRun(program: Command): void {
         // 130, as a shell reports a process ended by Ctrl-C, whether or not work was left.
         if (interrupt.signal.aborted) process.exitCode = 130;
       } finally {
-        process.off("SIGINT", onSignal);
-        process.off("SIGTERM", onSignal);
+        interrupt.release();
         await local?.stop();
         await dbs.close();
       }
