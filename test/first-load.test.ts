@@ -69,6 +69,24 @@ describe("loading straight into the table", () => {
     expect(outputs).toHaveLength(1);
     return outputs[0]!.objectKey;
   }
+  /**
+   * A processed object rewritten by DuckDB (`select` reads `read_parquet(<the original>)`, given
+   * as `from`), stored under the stamp of run `run` instead of `was`: an object the transform
+   * would never write. Its key.
+   */
+  let rewrites = 0;
+  async function rewritten(key: string, was: number, run: number, select: (from: string) => string) {
+    const original = path.join(dir, `original-${++rewrites}.parquet`);
+    const changed = path.join(dir, `rewritten-${rewrites}.parquet`);
+    await writeFile(original, (await buckets.store.getBytes(buckets.processedBucket, key))!.body);
+    await duck.run(
+      `COPY (${select(`read_parquet(${quoteLiteral(original)})`)}) TO ${quoteLiteral(changed)} (FORMAT parquet)`,
+    );
+    const rewrittenKey = key.replace(stamp(was), stamp(run));
+    await buckets.store.putBytes(buckets.processedBucket, rewrittenKey, await readFile(changed));
+    return rewrittenKey;
+  }
+  const doubled = (from: string) => `SELECT * FROM ${from} UNION ALL SELECT * FROM ${from}`;
   const load = (pool: Pool, key: string) =>
     loadObject(
       { store: buckets.store, bucket: buckets.processedBucket, warehouse: postgresWarehouse(pool) },
@@ -146,16 +164,13 @@ describe("loading straight into the table", () => {
   it("an object whose rows carry two extraction times takes the general path, each row keeping its own", async () => {
     // Prepare: a transform output rewritten so that order 2 says it was extracted an hour earlier.
     const key = await extracted("sales_order", 3, [order(1, 10), order(2, 20)], "fact_sales_order");
-    const original = path.join(dir, "in.parquet");
-    const mixed = path.join(dir, "mixed.parquet");
-    await writeFile(original, (await buckets.store.getBytes(buckets.processedBucket, key))!.body);
-    await duck.run(
-      `COPY (SELECT * REPLACE (CASE WHEN sales_order_id = 2 THEN _extracted_at - INTERVAL 1 HOUR ELSE _extracted_at END AS _extracted_at)
-               FROM read_parquet(${quoteLiteral(original)}))
-         TO ${quoteLiteral(mixed)} (FORMAT parquet)`,
+    const mixedKey = await rewritten(
+      key,
+      3,
+      53,
+      (from) =>
+        `SELECT * REPLACE (CASE WHEN sales_order_id = 2 THEN _extracted_at - INTERVAL 1 HOUR ELSE _extracted_at END AS _extracted_at) FROM ${from}`,
     );
-    const mixedKey = key.replace(stamp(3), stamp(53));
-    await buckets.store.putBytes(buckets.processedBucket, mixedKey, await readFile(mixed));
     const pool = await warehouse();
 
     // Act
@@ -193,15 +208,7 @@ describe("loading straight into the table", () => {
   it("refuses an object holding one version twice, writing nothing, naming the table and object", async () => {
     // Prepare: a Parquet object with order 1's version twice (the transform never writes one).
     const key = await extracted("sales_order", 5, [order(1, 10)], "fact_sales_order");
-    const original = path.join(dir, "one.parquet");
-    const doubled = path.join(dir, "doubled.parquet");
-    await writeFile(original, (await buckets.store.getBytes(buckets.processedBucket, key))!.body);
-    await duck.run(
-      `COPY (SELECT * FROM read_parquet(${quoteLiteral(original)}) UNION ALL SELECT * FROM read_parquet(${quoteLiteral(original)}))
-         TO ${quoteLiteral(doubled)} (FORMAT parquet)`,
-    );
-    const doubledKey = key.replace(stamp(5), stamp(55));
-    await buckets.store.putBytes(buckets.processedBucket, doubledKey, await readFile(doubled));
+    const doubledKey = await rewritten(key, 5, 55, doubled);
     const pool = await warehouse();
 
     // Act
@@ -242,15 +249,7 @@ describe("loading straight into the table", () => {
   it("refuses a dim object holding one id twice, writing neither rows nor versions", async () => {
     // Prepare
     const key = await extracted("currency", 6, [`3,GBP,${T0},${UPDATED}`], "dim_currency");
-    const original = path.join(dir, "currency.parquet");
-    const doubled = path.join(dir, "currency-doubled.parquet");
-    await writeFile(original, (await buckets.store.getBytes(buckets.processedBucket, key))!.body);
-    await duck.run(
-      `COPY (SELECT * FROM read_parquet(${quoteLiteral(original)}) UNION ALL SELECT * FROM read_parquet(${quoteLiteral(original)}))
-         TO ${quoteLiteral(doubled)} (FORMAT parquet)`,
-    );
-    const doubledKey = key.replace(stamp(6), stamp(56));
-    await buckets.store.putBytes(buckets.processedBucket, doubledKey, await readFile(doubled));
+    const doubledKey = await rewritten(key, 6, 56, doubled);
     const pool = await warehouse();
 
     // Act
