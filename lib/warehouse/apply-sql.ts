@@ -165,12 +165,6 @@ export function dimVersionMerge(table: TargetTable, schemas: WarehouseSchemas): 
       VALUES ($1, n.${key}, ${staged.join(", ")})`;
 }
 
-/** True when the table has no row and `totes_meta.dim_version` no version for it ($1). */
-export function nothingLoadedYet(table: TargetTable, schemas: WarehouseSchemas): string {
-  return `SELECT NOT EXISTS (SELECT 1 FROM ${qualified(schemas.stars, table.name)})
-             AND NOT EXISTS (SELECT 1 FROM ${qualified(schemas.meta, "dim_version")} WHERE table_name = $1) AS empty`;
-}
-
 /** Immutable rows (calendar days): insert the missing ones, never update. */
 export function insertMissing(table: TargetTable, schemas: WarehouseSchemas): string {
   const columns = loadedColumns(table).map((c) => c.name);

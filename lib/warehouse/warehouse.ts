@@ -22,7 +22,6 @@ import {
   factTopRecord,
   factVersionsAbove,
   insertMissing,
-  nothingLoadedYet,
 } from "./apply-sql.js";
 import type { SqlDialect } from "./dialect.js";
 import { DEFAULT_SCHEMAS, presentationDdl, tablesDdl, type WarehouseSchemas } from "./schema.js";
@@ -417,17 +416,12 @@ export abstract class Warehouse<Tx extends SqlSession = SqlSession> {
    * of any of the object's ids (a first load, or the new ids of a later part): the versions are
    * copied into `dim_version` (a read of those columns only), then the rows into the dim. A
    * recorded version or an existing row is refused by the key of either, and the general
-   * path runs; where the dialect does not enforce keys, only a dim with nothing loaded
-   * qualifies. An object with one id twice fails on the keys in the general path too.
+   * path runs (always, where the dialect does not enforce keys). An object with one id twice
+   * fails on the keys in the general path too.
    */
   private async directDimLoad(tx: Tx, object: ProcessedObject): Promise<LoadCounts | undefined> {
+    if (!this.dialect.enforcesUniqueKeys) return undefined;
     const { table } = object;
-    if (!this.dialect.enforcesUniqueKeys) {
-      const { rows } = await tx.query<{ empty: boolean }>(nothingLoadedYet(table, this.schemas), [
-        table.name,
-      ]);
-      if (!rows[0]?.empty) return undefined;
-    }
     const copied = await this.attemptDirect(tx, async () => {
       await this.copyObject(tx, object, qualified(this.schemas.meta, "dim_version"), [
         { into: "table_name", fixed: table.name },
