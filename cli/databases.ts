@@ -2,6 +2,7 @@ import path from "node:path";
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "../runtime/local/postgres/embedded.js";
 import { checkDatabaseUrl, type DatabaseRole } from "../lib/db/errors.js";
 import { assertReachable, createPool, redactUrl, type Pool } from "../lib/db/pool.js";
+import { sourceSchemaFrom } from "../lib/db/session-settings.js";
 import { stablePort } from "../runtime/local/postgres/stable-port.js";
 
 export const DEFAULT_DATA_DIR = ".totes";
@@ -61,8 +62,14 @@ export class Databases {
     return (await this.cluster()).url(kind === "source" ? SOURCE_DATABASE : WAREHOUSE_DATABASE);
   }
 
+  /** The schema the source tables are read from (env TOTES_SOURCE_SCHEMA, else `public`). */
+  readonly sourceSchema = sourceSchemaFrom(process.env);
+
   async pool(kind: DatabaseRole, flag?: string): Promise<Pool> {
-    const pool = createPool(await this.url(kind, flag));
+    const pool = createPool(
+      await this.url(kind, flag),
+      kind === "source" ? { schema: this.sourceSchema } : {},
+    );
     this.pools.push(pool);
     return pool;
   }

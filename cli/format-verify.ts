@@ -1,5 +1,5 @@
 import { counted } from "../lib/plural.js";
-import type { TableReport, VerifyReport } from "../lib/verify/index.js";
+import { repairCommand, type TableReport, type VerifyReport } from "../lib/verify/index.js";
 
 const bytes = (n: number) =>
   n >= 1_000_000 ? `${(n / 1_000_000).toFixed(1)} MB` : n >= 1000 ? `${(n / 1000).toFixed(1)} kB` : `${n} B`;
@@ -23,7 +23,10 @@ function tableBlock(t: TableReport): string[] {
     );
   if (t.extra.count)
     lines.push(
-      `      extra      ${t.extra.count} (in the warehouse, deleted at the source): ${ids(t.extra)}`,
+      `      extra      ${t.extra.count} (in the warehouse, deleted at the source): ${ids(t.extra)}` +
+        (t.kind === "fact"
+          ? " (a fact keeps the history of rows deleted at the source; no repair removes it)"
+          : ""),
     );
   if (t.differing.count) {
     const shown = t.differing.rows.map((r) => r.id);
@@ -57,5 +60,7 @@ export function formatVerifyReport(report: VerifyReport, where?: string): string
       ? `verify: the warehouse equals the source (${counted(report.tables.length, "table")}; ${report.seconds.toFixed(1)} s, ${counted(queries, "query", "queries")}, ${bytes(moved)} moved)`
       : `verify: ${counted(report.mismatches, "mismatch", "mismatches")} in ${differing.join(", ")} (${report.seconds.toFixed(1)} s, ${counted(queries, "query", "queries")}, ${bytes(moved)} moved)`,
   ];
+  const repair = repairCommand(report.tables);
+  if (repair) lines.push(`repair: ${repair}`);
   return lines.join("\n");
 }

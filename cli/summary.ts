@@ -14,6 +14,18 @@ function objectsOf(t: TableExtract): string {
 /** The per-table report of one run: rows extracted, rows written per star table, dead letters, quarantine, time. */
 export function formatSummary(summary: RunSummary): string {
   const lines: string[] = [];
+  const caught = summary.caughtUp;
+  if (caught)
+    lines.push(
+      `catch-up: the warehouse lacked ${counted(caught.missing.length, "object")} this pipeline had loaded (restored from a backup?): loaded again, ${counted(caught.rowsWritten, "row")} written` +
+        (caught.failed.length
+          ? `; ${counted(caught.failed.length, "object")} failed, the first: ${caught.failed[0]!.objectKey}: ${caught.failed[0]!.error}`
+          : ""),
+    );
+  if (summary.viewsDeferred)
+    lines.push(
+      "views: the current-version views and comments were not re-applied (a reader held them past the lock timeout); loads went on, the next run tries again",
+    );
   const extracted = summary.extract.tables.filter((t) => t.rows > 0);
   lines.push(`extract  ${summary.extract.runAt}`);
   if (extracted.length === 0) lines.push("  no changes since the last run");

@@ -1,6 +1,7 @@
 import { SOURCE_TABLES, TARGET_TABLES, type TargetTable } from "../lib/catalog/index.js";
 import type { Pool } from "../lib/db/pool.js";
-import { quoteIdent } from "../lib/db/identifiers.js";
+import { qualified, quoteIdent } from "../lib/db/identifiers.js";
+import { DEFAULT_SOURCE_SCHEMA } from "../lib/db/session-settings.js";
 import type { Warehouse } from "../lib/warehouse/warehouse.js";
 
 export interface MissingRows {
@@ -28,14 +29,14 @@ export async function deleteMissingDimRows(
   source: Pool,
   warehouse: Warehouse,
   tables: readonly string[],
-  options: { dryRun?: boolean } = {},
+  options: { dryRun?: boolean; sourceSchema?: string } = {},
 ): Promise<MissingRows[]> {
   const report: MissingRows[] = [];
   for (const dim of dimsKeyedBy(tables)) {
     const table = SOURCE_TABLES.find((t) => t.name === dim.sources[0])!;
     const held = await warehouse.dimNaturalIds(dim);
     const { rows } = await source.query<{ id: number }>(
-      `SELECT ${quoteIdent(table.primaryKey)} AS id FROM ${quoteIdent(table.name)}`,
+      `SELECT ${quoteIdent(table.primaryKey)} AS id FROM ${qualified(options.sourceSchema ?? DEFAULT_SOURCE_SCHEMA, table.name)}`,
     );
     const present = new Set(rows.map((r) => Number(r.id)));
     const ids = held.filter((id) => !present.has(id)).sort((a, b) => a - b);

@@ -16,6 +16,7 @@ import { sqsEventFor } from "./helpers/events.js";
 import { expectDimsEqualSourceJoin } from "./helpers/source-join.js";
 import { prng } from "./helpers/prng.js";
 import { startObjectStore, type TestObjectStore } from "./helpers/object-store.js";
+import { TEST_PIPELINE } from "./helpers/pipeline.js";
 
 /** Every warehouse table as sorted rows, record ids left out (they depend on load order by design). */
 async function snapshot(warehouse: Pool): Promise<Record<string, unknown[]>> {
@@ -47,7 +48,7 @@ describe("convergence: any delivery order, with duplicates, gives the warehouse 
     lastWarehouse = warehouse;
     handlers = {
       transform: createTransformHandler({ buckets }),
-      load: createLoadHandler({ buckets, warehouse: postgresWarehouse(warehouse) }),
+      load: createLoadHandler({ buckets, warehouse: postgresWarehouse(warehouse), pipeline: TEST_PIPELINE }),
     };
   }
 

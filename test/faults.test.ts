@@ -16,6 +16,7 @@ import { transformObject } from "../lib/transform/transform.js";
 import { freshDatabaseUrl, freshPool } from "./helpers/databases.js";
 import { sqsEventFor } from "./helpers/events.js";
 import { startObjectStore, type TestObjectStore } from "./helpers/object-store.js";
+import { TEST_PIPELINE } from "./helpers/pipeline.js";
 
 const count = async (pool: Pool, table: string) =>
   Number((await pool.query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n);
@@ -100,7 +101,11 @@ describe("faults: nothing lost, nothing duplicated", () => {
     const warehouseUrl = await freshDatabaseUrl("fault_poison_wh");
     const warehouse = createPool(warehouseUrl);
     const transformHandler = createTransformHandler({ buckets: objects });
-    const loadHandler = createLoadHandler({ buckets: objects, warehouse: postgresWarehouse(warehouse) });
+    const loadHandler = createLoadHandler({
+      buckets: objects,
+      warehouse: postgresWarehouse(warehouse),
+      pipeline: TEST_PIPELINE,
+    });
     const event = sqsEventFor(objects.ingestionBucket, keys);
     const response = (await transformHandler(event, localContext("transform"))) as SQSBatchResponse;
     // The unreadable objects fail; the bad rows (unknown code, bad timestamp) are set aside, their

@@ -54,13 +54,15 @@ describe("late and repeated objects never make a dim regress", () => {
   });
 
   it("a newer version loaded first is not overwritten by an older one arriving late", async () => {
+    // Newer and older by the reads' commit order (the `_read_order` extract writes), which
+    // here agrees with last_updated; test/commit-order.test.ts has them disagree.
     const newer = await transformed(
       "department",
-      `${DEPARTMENT}\n6,Dispatch,Liverpool,Mo,${T0},2024-11-20 16:25:45.036\n`,
+      `${DEPARTMENT},_read_order\n6,Dispatch,Liverpool,Mo,${T0},2024-11-20 16:25:45.036,2000\n`,
     );
     const older = await transformed(
       "department",
-      `${DEPARTMENT}\n6,Dispatch,Leeds,Mo,${T0},2024-11-01 00:00:00\n`,
+      `${DEPARTMENT},_read_order\n6,Dispatch,Leeds,Mo,${T0},2024-11-01 00:00:00,1000\n`,
     );
     await load(newer[0]!);
     const result = await load(older[0]!);

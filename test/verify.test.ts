@@ -23,6 +23,7 @@ import { initSource } from "../tools/source/init.js";
 import { freshDatabaseUrl } from "./helpers/databases.js";
 import { startObjectStore } from "./helpers/object-store.js";
 import { runStages } from "./helpers/run-stages.js";
+import { TEST_PIPELINE } from "./helpers/pipeline.js";
 
 // `totes verify` against real Postgres: a warehouse loaded from the 2024-11-15 sample, then
 // broken on both sides in the four ways the issue names.
@@ -249,6 +250,7 @@ describe("totes verify", () => {
       processedBucket: buckets.processedBucket,
       source,
       warehouse: postgresWarehouse(warehouse),
+      pipeline: TEST_PIPELINE,
     });
 
     // Act

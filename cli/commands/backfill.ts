@@ -76,6 +76,7 @@ async function backfillLocal(tables: string[], opts: BackfillOptions): Promise<v
       {
         source,
         warehouse,
+        sourceSchema: dbs.sourceSchema,
         backfill: tables,
         parts,
         signal: interrupt.signal,
@@ -103,7 +104,11 @@ async function backfillLocal(tables: string[], opts: BackfillOptions): Promise<v
         );
       else
         console.log(
-          formatMissingRows(await deleteMissingDimRows(source, postgresWarehouse(warehouse), tables)),
+          formatMissingRows(
+            await deleteMissingDimRows(source, postgresWarehouse(warehouse), tables, {
+              sourceSchema: dbs.sourceSchema,
+            }),
+          ),
         );
     }
     for (const a of advice) console.error(a);

@@ -105,7 +105,14 @@ export function registerRun(program: Command): void {
           }
           const progress = runProgress();
           const summary = await local.runOnce(
-            { source, warehouse, signal: interrupt.signal, onExtractTable: progress.onExtractTable, parts },
+            {
+              source,
+              warehouse,
+              sourceSchema: dbs.sourceSchema,
+              signal: interrupt.signal,
+              onExtractTable: progress.onExtractTable,
+              parts,
+            },
             progress.onBatch,
           );
           progress.done();

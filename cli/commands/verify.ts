@@ -39,6 +39,7 @@ async function verifyHere(opts: VerifyCommandOptions): Promise<{ report: VerifyR
     const report = await verify({
       source,
       warehouse: postgresWarehouse(warehousePool, warehouseUrl),
+      sourceSchema: dbs.sourceSchema,
       tables: opts.table,
     });
     return { report, where: `source ${dbs.describe(sourceUrl)}, warehouse ${dbs.describe(warehouseUrl)}` };

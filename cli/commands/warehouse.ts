@@ -11,7 +11,9 @@ import {
   DICTIONARY_PATH,
   warehouseDictionary,
 } from "../../tools/docs/warehouse-dictionary.js";
+import { deployedPipeline } from "../../lib/warehouse/ownership.js";
 import { postgresWarehouse } from "../../lib/warehouse/postgres.js";
+import { localPipelineIdentity } from "../../runtime/local/pipeline-identity.js";
 import { warehouseDdl } from "../../lib/warehouse/schema.js";
 import { currentViewName, factsWithCurrentView } from "../../lib/warehouse/views.js";
 import { Databases, WAREHOUSE_DATABASE, dataDirFrom, parsePort } from "../databases.js";
@@ -147,6 +149,33 @@ export function registerWarehouse(program: Command): void {
         for (const table of report.found) console.log(`found    ${table}`);
         const views = factsWithCurrentView().map(currentViewName).join(", ");
         console.log(`warehouse schema ready at ${dbs.describe(url)} (current-version views: ${views})`);
+      });
+    });
+
+  warehouse
+    .command("claim")
+    .description(
+      "hand the warehouse over to this pipeline on purpose: from then on only its loads are taken (the first load claims an unowned warehouse by itself)",
+    )
+    .option(urlOption, urlHelp)
+    .option("--data-dir <dir>", dirHelp)
+    .option(
+      "--deployed <processed-bucket>",
+      "claim it for a deployed stage instead, named by its processed bucket (`totes status --stage S` shows it)",
+    )
+    .action(async (opts: WarehouseOptions & { deployed?: string }) => {
+      const pipeline = opts.deployed
+        ? deployedPipeline(opts.deployed)
+        : await localPipelineIdentity(dataDirFrom(opts.dataDir));
+      await withWarehouse(opts, async (dbs, url) => {
+        const target = postgresWarehouse(await dbs.pool("warehouse", url));
+        const before = await target.owner();
+        const owner = await target.claim(pipeline, { takeOver: true });
+        console.log(
+          before && before.id !== owner.id
+            ? `warehouse ${dbs.describe(url)} handed over from ${before.description} to ${owner.description}`
+            : `warehouse ${dbs.describe(url)} is loaded by ${owner.description} (since ${owner.claimedAt})`,
+        );
       });
     });
 

@@ -44,6 +44,18 @@ export function calendarTable(tables: readonly TargetTable[] = TARGET_TABLES): T
   return calendars[0]!;
 }
 
+/** The days the calendar may hold (the catalog's `span` of the calendar table). */
+export function calendarSpan(): { readonly first: string; readonly last: string } {
+  const calendar = calendarTable();
+  if (!calendar.span)
+    throw new CatalogError(
+      "calendar table",
+      calendar.name,
+      `the calendar table ${calendar.name} declares no span`,
+    );
+  return calendar.span;
+}
+
 /** A target's columns that refer to a calendar day (a fact's dates). */
 export const calendarColumns = (table: TargetTable): Column[] => {
   const calendar = calendarTable().name;

@@ -6,6 +6,8 @@ export function sqlType(type: ColumnType): string {
   switch (type.kind) {
     case "int":
       return "integer";
+    case "bigint":
+      return "bigint";
     case "decimal":
       return `numeric(${type.precision},${type.scale})`;
     case "text":

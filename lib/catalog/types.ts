@@ -5,6 +5,8 @@
 
 export type ColumnType =
   | { readonly kind: "int" }
+  /** 64-bit: the pipeline's read orders (lib/pipeline/read-order.ts), never a source column. */
+  | { readonly kind: "bigint" }
   | { readonly kind: "decimal"; readonly precision: number; readonly scale: number }
   | { readonly kind: "text"; readonly maxLength?: number }
   | { readonly kind: "timestamp" }
@@ -68,4 +70,10 @@ export interface TargetTable {
   readonly columns: readonly Column[];
   /** Source tables whose rows this table is built from. */
   readonly sources: readonly string[];
+  /**
+   * The calendar only: the days it may hold, both included (yyyy-mm-dd). A fact source row
+   * with a date outside them is quarantined: one mistyped year (0001, 9999) must not make
+   * the calendar millions of days long.
+   */
+  readonly span?: { readonly first: string; readonly last: string };
 }

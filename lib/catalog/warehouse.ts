@@ -43,6 +43,7 @@ export const TARGET_TABLES = [
       col("quarter", int),
     ],
     sources: ["sales_order", "purchase_order", "payment"],
+    span: { first: "1900-01-01", last: "2100-12-31" },
   },
   {
     name: "dim_staff",

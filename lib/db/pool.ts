@@ -1,5 +1,6 @@
 import pg from "pg";
 import { DatabaseUnreachableError, type DatabaseRole } from "./errors.js";
+import { DEFAULT_SOURCE_SCHEMA, isSchemaName, pinnedStartupOptions } from "./session-settings.js";
 
 export { redactUrl } from "./errors.js";
 
@@ -21,9 +22,24 @@ const rawTypes = {
 export type Pool = pg.Pool;
 export type PoolClient = pg.PoolClient;
 
-export function createPool(url: string, options: { max?: number; applicationName?: string } = {}): pg.Pool {
+export interface PoolOptions {
+  readonly max?: number;
+  readonly applicationName?: string;
+  /** The schema of the data this pool reads or writes, first in the pinned `search_path` (default `public`). */
+  readonly schema?: string;
+}
+
+/**
+ * A pool whose every session has the pinned settings (session-settings.ts): what a value
+ * prints as and which relation a name finds never depend on the server's defaults.
+ */
+export function createPool(url: string, options: PoolOptions = {}): pg.Pool {
+  const schema = options.schema ?? DEFAULT_SOURCE_SCHEMA;
+  if (!isSchemaName(schema))
+    throw new RangeError(`schema "${schema}" is not a plain SQL name (letters, digits, _ and $)`);
   const pool = new pg.Pool({
     connectionString: url,
+    options: pinnedStartupOptions(schema),
     max: options.max ?? 4,
     types: rawTypes,
     application_name: options.applicationName ?? "totes-etl",

@@ -1,9 +1,11 @@
 import { to as copyTo } from "pg-copy-streams";
 import { SOURCE_TABLES, columnNames } from "../catalog/index.js";
 import type { Pool, PoolClient } from "../db/pool.js";
-import { quoteIdent } from "../db/identifiers.js";
+import { DEFAULT_SOURCE_SCHEMA } from "../db/session-settings.js";
+import { qualified, quoteIdent } from "../db/identifiers.js";
 import { ExtractError } from "../errors.js";
 import { ingestionKey, runStamp } from "../pipeline/keys.js";
+import { READ_ORDER, snapshotReadOrder } from "../pipeline/read-order.js";
 import type { ObjectStore } from "../store/object-store.js";
 import { DEFAULT_PART_BOUND, putCsvParts, type PartBound } from "./csv-parts.js";
 import { parseXid8, xminCondition, xminTest } from "./cursor.js";
@@ -26,6 +28,8 @@ export interface ExtractOptions {
   readonly fullTables?: readonly string[];
   /** The most one CSV holds before a window is written in parts (default DEFAULT_PART_BOUND). */
   readonly parts?: PartBound;
+  /** The schema the source tables are read from (default `public`). */
+  readonly schema?: string;
   /** What started the run, for its run record (default "schedule"). */
   readonly trigger?: ExtractTrigger;
 }
@@ -58,25 +62,43 @@ export interface ExtractResult {
 const XMIN_LO = "totes.xmin_lo";
 const XMIN_HI = "totes.xmin_hi";
 
-function rowsQuery(table: (typeof SOURCE_TABLES)[number], condition: string): string {
-  return `SELECT ${columnNames(table).map(quoteIdent).join(", ")} FROM ${quoteIdent(table.name)} WHERE ${condition}`;
+/**
+ * A table's changed rows, each ending with the snapshot's read order (lib/pipeline/read-order.ts):
+ * the CSV itself says which commit order its rows belong to, wherever it is copied or replayed.
+ */
+function rowsQuery(
+  table: (typeof SOURCE_TABLES)[number],
+  schema: string,
+  condition: string,
+  readOrder: bigint,
+): string {
+  const columns = columnNames(table).map(quoteIdent).join(", ");
+  return `SELECT ${columns}, CAST(${readOrder} AS bigint) AS ${READ_ORDER} FROM ${qualified(schema, table.name)} WHERE ${condition}`;
 }
 
 interface Snapshot {
   readonly runAt: Date;
   readonly xmin: bigint;
   readonly xmax: bigint;
+  readonly readOrder: bigint;
 }
 
 async function takeSnapshot(client: PoolClient): Promise<Snapshot> {
   // The first statement of the transaction: its snapshot is the one every table is read in.
-  const { rows } = await client.query<{ run_at: string; xmin: string; xmax: string }>(
+  const { rows } = await client.query<{ run_at: string; xmin: string; xmax: string; running: string }>(
     `SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS run_at,
             pg_snapshot_xmin(pg_current_snapshot())::text AS xmin,
-            pg_snapshot_xmax(pg_current_snapshot())::text AS xmax`,
+            pg_snapshot_xmax(pg_current_snapshot())::text AS xmax,
+            (SELECT count(*) FROM pg_snapshot_xip(pg_current_snapshot()))::text AS running`,
   );
   const row = rows[0]!;
-  return { runAt: new Date(row.run_at), xmin: parseXid8(row.xmin), xmax: parseXid8(row.xmax) };
+  const xmax = parseXid8(row.xmax);
+  return {
+    runAt: new Date(row.run_at),
+    xmin: parseXid8(row.xmin),
+    xmax,
+    readOrder: snapshotReadOrder(xmax, Number(row.running)),
+  };
 }
 
 /**
@@ -89,6 +111,7 @@ async function takeSnapshot(client: PoolClient): Promise<Snapshot> {
  */
 export async function extract(options: ExtractOptions): Promise<ExtractResult> {
   const { source, store, bucket } = options;
+  const schema = options.schema ?? DEFAULT_SOURCE_SCHEMA;
   const started = new Date();
   const startedAt = performance.now();
   const fullTables = new Set(options.fullTables ?? []);
@@ -105,7 +128,7 @@ export async function extract(options: ExtractOptions): Promise<ExtractResult> {
   try {
     await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
     snapshot = await takeSnapshot(client);
-    identity = await readSourceIdentity(client);
+    identity = await readSourceIdentity(client, schema);
     if (state.source) {
       const before = state.snapshot ? parseXid8(state.snapshot.xmax) : undefined;
       const changes = identityChanges(state.source, identity, before, snapshot.xmax);
@@ -127,7 +150,12 @@ export async function extract(options: ExtractOptions): Promise<ExtractResult> {
           XMIN_HI,
           String(bounds.hi),
         ]);
-        const sql = rowsQuery(table, xminCondition(test, { lo: XMIN_LO, hi: XMIN_HI }));
+        const sql = rowsQuery(
+          table,
+          schema,
+          xminCondition(test, { lo: XMIN_LO, hi: XMIN_HI }),
+          snapshot.readOrder,
+        );
         const copy = client.query(copyTo(`COPY (${sql}) TO STDOUT WITH (FORMAT csv, HEADER true)`));
         const parts = await putCsvParts(
           store,

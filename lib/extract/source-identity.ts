@@ -1,5 +1,6 @@
 import { SOURCE_TABLES } from "../catalog/index.js";
 import type { PoolClient } from "../db/pool.js";
+import { DEFAULT_SOURCE_SCHEMA } from "../db/session-settings.js";
 import { PipelineError } from "../errors.js";
 import type { SourceIdentity } from "./state.js";
 
@@ -15,17 +16,23 @@ export class SourceChangedError extends PipelineError {
   }
 }
 
-/** Who the source is, read inside the extraction's snapshot. Works for a SELECT-only login. */
-export async function readSourceIdentity(client: PoolClient): Promise<SourceIdentity> {
+/**
+ * Who the source is, read inside the extraction's snapshot. Works for a SELECT-only login.
+ * The tables are exactly the relations the run reads (`schema.table`), whatever their kind
+ * (a table, a partitioned table, a view, a materialized view): a relation replaced by
+ * another of the same name has another oid.
+ */
+export async function readSourceIdentity(client: PoolClient, schema: string): Promise<SourceIdentity> {
   const { rows } = await client.query<{ database: string; oid: number }>(
     "SELECT current_database() AS database, oid::int AS oid FROM pg_database WHERE datname = current_database()",
   );
   const tables: Record<string, number> = {};
   const names = SOURCE_TABLES.map((t) => t.name);
   const found = await client.query<{ name: string; oid: number }>(
-    `SELECT c.relname AS name, c.oid::int AS oid FROM pg_class c
-      WHERE c.relkind IN ('r', 'p') AND c.relname = ANY($1) AND pg_table_is_visible(c.oid)`,
-    [names],
+    `SELECT c.relname AS name, c.oid::int AS oid
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = $1 AND c.relname = ANY($2)`,
+    [schema, names],
   );
   for (const row of found.rows) tables[row.name] = row.oid;
   let systemIdentifier: string | undefined;
@@ -42,6 +49,7 @@ export async function readSourceIdentity(client: PoolClient): Promise<SourceIden
   }
   return {
     ...(systemIdentifier ? { systemIdentifier } : {}),
+    schema,
     database: rows[0]!.database,
     databaseOid: rows[0]!.oid,
     tables,
@@ -64,9 +72,15 @@ export function identityChanges(
     changes.push(
       `another database (${before.database}, oid ${before.databaseOid} → ${now.database}, oid ${now.databaseOid})`,
     );
-  for (const [table, oid] of Object.entries(before.tables))
-    if (now.tables[table] !== undefined && now.tables[table] !== oid)
-      changes.push(`table ${table} was dropped and made again (oid ${oid} → ${now.tables[table]})`);
+  // Cursors from another schema say nothing about this one's tables (state from before the
+  // schema was recorded read `public`, the only schema the pipeline read then).
+  const beforeSchema = before.schema ?? DEFAULT_SOURCE_SCHEMA;
+  if (beforeSchema !== now.schema)
+    changes.push(`another schema (${beforeSchema} → ${now.schema ?? DEFAULT_SOURCE_SCHEMA})`);
+  else
+    for (const [table, oid] of Object.entries(before.tables))
+      if (now.tables[table] !== undefined && now.tables[table] !== oid)
+        changes.push(`table ${table} was dropped and made again (oid ${oid} → ${now.tables[table]})`);
   if (cursorXmax !== undefined && nowXmax < cursorXmax)
     changes.push(`its transaction counter went back (${cursorXmax} → ${nowXmax}): restored from a backup?`);
   return changes;

@@ -8,6 +8,8 @@ export const EXTRACT_STATE_KEY = `${STATE_PREFIX}extract.json`;
 export interface SourceIdentity {
   /** `pg_control_system()`'s system identifier, where the login may read it. */
   readonly systemIdentifier?: string;
+  /** The schema the tables were read from; absent in state written before it was configurable (`public`). */
+  readonly schema?: string;
   readonly database: string;
   readonly databaseOid: number;
   /** Each table's oid: a table dropped and made again (`source init --reset`) gets a new one. */
@@ -50,7 +52,11 @@ const isTableMark = (v: unknown): v is TableMark =>
   typeof v.lastExtractedAt === "string";
 
 const isIdentity = (v: unknown): v is SourceIdentity =>
-  isRecord(v) && typeof v.database === "string" && typeof v.databaseOid === "number" && isRecord(v.tables);
+  isRecord(v) &&
+  (v.schema === undefined || typeof v.schema === "string") &&
+  typeof v.database === "string" &&
+  typeof v.databaseOid === "number" &&
+  isRecord(v.tables);
 
 export function isExtractState(v: unknown): v is ExtractState {
   return (

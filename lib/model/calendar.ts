@@ -58,8 +58,22 @@ export function calendarDay(iso: string): CalendarDay {
 
 /** Every day from `first` to `last`, both included, in order. */
 export function calendarRange(first: string, last: string): CalendarDay[] {
-  const days: CalendarDay[] = [];
-  for (let t = parseDay(first); t <= parseDay(last); t += DAY_MS)
+  return [...calendarDays(first, last, Number.MAX_SAFE_INTEGER)].flat();
+}
+
+/**
+ * The same days in chunks of at most `chunk`, made as they are asked for: a long span (two
+ * centuries is 73,000 days) never sits in memory whole.
+ */
+export function* calendarDays(first: string, last: string, chunk = 10_000): Generator<CalendarDay[]> {
+  const end = parseDay(last);
+  let days: CalendarDay[] = [];
+  for (let t = parseDay(first); t <= end; t += DAY_MS) {
     days.push(calendarDay(new Date(t).toISOString().slice(0, 10)));
-  return days;
+    if (days.length >= chunk) {
+      yield days;
+      days = [];
+    }
+  }
+  if (days.length) yield days;
 }

@@ -29,6 +29,11 @@ export interface QuarantinedRow {
   readonly id: string | null;
   /** The row's `last_updated` as text, when that cell is a valid timestamp. */
   readonly version: string | null;
+  /**
+   * The read order of the row (lib/pipeline/read-order.ts) as text, when that cell is valid;
+   * absent in records written before read orders (then its object's run stamp gives it).
+   */
+  readonly readOrder?: string | null;
   readonly column: string;
   /** The whole message: `{table} ({object key}): row {n}, column {c}: {excerpt} {problem}`. */
   readonly error: string;
@@ -77,6 +82,7 @@ const isRow = (v: unknown): v is QuarantinedRow =>
   typeof v.row === "number" &&
   (v.id === null || typeof v.id === "string") &&
   (v.version === null || typeof v.version === "string") &&
+  (v.readOrder === undefined || v.readOrder === null || typeof v.readOrder === "string") &&
   typeof v.column === "string" &&
   typeof v.error === "string" &&
   (v.excerpt === null || typeof v.excerpt === "string");

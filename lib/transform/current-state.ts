@@ -2,7 +2,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { TARGET_TABLES, sourceTable } from "../catalog/index.js";
 import { quoteIdent, quoteLiteral } from "../db/identifiers.js";
-import { EPOCH_EXTRACTION, EXTRACTED_AT } from "../pipeline/extraction-order.js";
+import { LEGACY_BASE, READ_ORDER, legacyReadOrderSql } from "../pipeline/read-order.js";
 import { STATE_PREFIX } from "../pipeline/keys.js";
 import { PreconditionFailedError, type ObjectStore } from "../store/object-store.js";
 import type { DuckSession } from "./duckdb-session.js";
@@ -22,20 +22,31 @@ export const STATEFUL_SOURCES: ReadonlySet<string> = new Set(
 
 export const currentStateKey = (table: string) => `${STATE_PREFIX}current/${table}.parquet`;
 
+/** What a state written before read orders ordered its rows by: when each was extracted. */
+const LEGACY_EXTRACTED_AT = "_extracted_at";
+
 const MAX_ATTEMPTS = 8;
 
 /**
- * Gives `name` the extraction time of its rows if it lacks one: a state stored before rows
- * carried it (or none at all) counts as older than every extraction.
+ * Gives `name` the read order of its rows if it lacks one (a state stored by an earlier
+ * version): from the extraction time each row carried then, below every snapshot's read
+ * order (read-order.ts); a state older still, with neither, counts as read before anything.
+ * The upgrade happens in place: the next merge writes the state back with read orders.
  */
-async function withExtractedAt(duck: DuckSession, name: string): Promise<void> {
-  const present = await duck.rows<{ n: number }>(
-    `SELECT count(*)::INTEGER AS n FROM (DESCRIBE ${name}) WHERE column_name = ${quoteLiteral(EXTRACTED_AT)}`,
+async function withReadOrder(duck: DuckSession, name: string): Promise<void> {
+  const columns = new Set(
+    (await duck.rows<{ column_name: string }>(`SELECT column_name FROM (DESCRIBE ${name})`)).map(
+      (c) => c.column_name,
+    ),
   );
-  if (Number(present[0]?.n ?? 0) > 0) return;
-  await duck.run(
-    `ALTER TABLE ${name} ADD COLUMN ${EXTRACTED_AT} TIMESTAMP DEFAULT CAST(${quoteLiteral(EPOCH_EXTRACTION)} AS TIMESTAMP)`,
-  );
+  if (columns.has(READ_ORDER)) return;
+  const legacy = columns.has(LEGACY_EXTRACTED_AT)
+    ? legacyReadOrderSql(LEGACY_EXTRACTED_AT)
+    : `CAST(${LEGACY_BASE} AS BIGINT)`;
+  await duck.run(`ALTER TABLE ${name} ADD COLUMN ${READ_ORDER} BIGINT`);
+  await duck.run(`UPDATE ${name} SET ${READ_ORDER} = ${legacy}`);
+  if (columns.has(LEGACY_EXTRACTED_AT))
+    await duck.run(`ALTER TABLE ${name} DROP COLUMN ${LEGACY_EXTRACTED_AT}`);
 }
 
 /** Loads a table's stored state into DuckDB as `name`; returns the ETag it was read at. */
@@ -51,23 +62,22 @@ export async function readCurrentState(
   await duck.run(`DROP TABLE IF EXISTS ${name}`);
   if (!found) {
     await duck.run(emptyTypedTable(sourceTable(table), name));
-    await withExtractedAt(duck, name);
+    await withReadOrder(duck, name);
     return undefined;
   }
   const file = path.join(workDir, `state-${table}-${name}.parquet`);
   await writeFile(file, found.body);
   await duck.run(`CREATE TABLE ${name} AS SELECT * FROM read_parquet(${quoteLiteral(file)})`);
-  await withExtractedAt(duck, name);
+  await withReadOrder(duck, name);
   return found.etag;
 }
 
 /**
  * Merges the input's newest versions into the stored state and writes it back,
  * conditionally on the version read; a concurrent writer makes us re-read and retry.
- * Last writer wins per row by `last_updated`, then by when the row was extracted (a later
- * read of the same version is a correction; two reads from one extraction are one CSV's row,
- * so equal), so the merge commutes: any order of inputs gives the same state. Leaves the
- * merged state in DuckDB as `cur_<table>`.
+ * The latest read wins per row (read-order.ts: commit order, never `last_updated`; two rows
+ * of one read are one CSV's row, so equal), so the merge commutes: any order of inputs gives
+ * the same state. Leaves the merged state in DuckDB as `cur_<table>`.
  */
 export async function mergeCurrentState(
   duck: DuckSession,
@@ -86,7 +96,7 @@ export async function mergeCurrentState(
     await duck.run(
       `CREATE TABLE ${current} AS
          SELECT * EXCLUDE (_from_input, _rank) FROM (
-           SELECT *, row_number() OVER (PARTITION BY ${pk} ORDER BY last_updated DESC, ${EXTRACTED_AT} DESC, _from_input) AS _rank
+           SELECT *, row_number() OVER (PARTITION BY ${pk} ORDER BY ${READ_ORDER} DESC, _from_input) AS _rank
              FROM (SELECT *, 0 AS _from_input FROM ${stored} UNION ALL BY NAME SELECT *, 1 AS _from_input FROM ${latest}))
           WHERE _rank = 1`,
     );

@@ -5,6 +5,8 @@ export function duckType(type: ColumnType): string {
   switch (type.kind) {
     case "int":
       return "INTEGER";
+    case "bigint":
+      return "BIGINT";
     case "decimal":
       return `DECIMAL(${type.precision},${type.scale})`;
     case "timestamp":

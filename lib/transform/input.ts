@@ -5,7 +5,8 @@ import { quoteIdent, quoteLiteral } from "../db/identifiers.js";
 import { BadObjectError, BadRowError } from "../errors.js";
 import type { DuckSession } from "./duckdb-session.js";
 import { EXCERPT_CHARS, excerptOf, type QuarantinedRow } from "../pipeline/quarantine.js";
-import { contractChecks, violationsQuery } from "./staging.js";
+import { legacyReadOrder, READ_ORDER } from "../pipeline/read-order.js";
+import { contractChecks, typeChecks, violationsQuery } from "./staging.js";
 
 /*
  * Reading one ingestion CSV into DuckDB, all of it checked against the catalog before any
@@ -27,7 +28,7 @@ async function csvHeader(file: string): Promise<string[]> {
 
 function checkHeader(table: SourceTable, key: string, header: string[]): void {
   const expected = columnNames(table);
-  const unknown = header.filter((c) => !expected.includes(c));
+  const unknown = header.filter((c) => !expected.includes(c) && c !== READ_ORDER);
   const missing = expected.filter((c) => !header.includes(c));
   if (unknown.length || missing.length)
     throw new BadObjectError(
@@ -47,6 +48,9 @@ export async function createLookups(duck: DuckSession): Promise<void> {
   await duck.run(`CREATE TABLE currency_names (currency_code VARCHAR, currency_name VARCHAR)`);
   await duck.append("currency_names", Object.entries(CURRENCY_NAMES));
 }
+
+/** The read order every row ends with (lib/pipeline/read-order.ts), as extract writes it. */
+const READ_ORDER_CHECKS = typeChecks({ name: READ_ORDER, type: { kind: "bigint" } });
 
 /** DuckDB's CSV errors, said the way the rest of the pipeline says them: table, object, row. */
 function csvError(table: SourceTable, key: string, error: unknown): BadObjectError {
@@ -77,10 +81,17 @@ export interface RawInput {
   readonly quarantined: readonly QuarantinedRow[];
 }
 
+interface FoundRow {
+  readonly row: number;
+  readonly id: string | null;
+  readonly version: string | null;
+  readonly read_order: string | null;
+}
+
 function quarantinedRow(
   table: SourceTable,
   key: string,
-  found: { row: number; id: string | null; version: string | null },
+  found: FoundRow,
   column: string,
   value: string | null,
   problem: string,
@@ -88,7 +99,15 @@ function quarantinedRow(
   const excerpt = excerptOf(value);
   const shown = excerpt === null ? "NULL" : JSON.stringify(excerpt);
   const error = new BadRowError(table.name, key, found.row, column, `${shown} ${problem}`).message;
-  return { row: found.row, id: found.id, version: found.version, column, error, excerpt };
+  return {
+    row: found.row,
+    id: found.id,
+    version: found.version,
+    readOrder: found.read_order,
+    column,
+    error,
+    excerpt,
+  };
 }
 
 function refuseWhole(table: SourceTable, key: string, bad: readonly QuarantinedRow[]): void {
@@ -110,6 +129,7 @@ export async function loadRaw(
   duck: DuckSession,
   table: SourceTable,
   key: string,
+  stamp: string,
   file: string,
 ): Promise<RawInput> {
   const header = await csvHeader(file);
@@ -124,19 +144,19 @@ export async function loadRaw(
     throw csvError(table, key, error);
   }
   const rowsIn = await duck.count("raw");
-  const checks = contractChecks(table);
-  const found = await duck.rows<{
-    row: number;
-    failed: number;
-    value: string | null;
-    id: string | null;
-    version: string | null;
-  }>(
+  // A CSV written before extracts carried their read order: every row gets its run's.
+  if (!header.includes(READ_ORDER))
+    await duck.run(
+      `ALTER TABLE raw ADD COLUMN ${READ_ORDER} VARCHAR DEFAULT ${quoteLiteral(String(legacyReadOrder(stamp)))}`,
+    );
+  const checks = [...contractChecks(table), ...READ_ORDER_CHECKS];
+  const found = await duck.rows<FoundRow & { failed: number; value: string | null }>(
     violationsQuery("raw", checks, {
       limit: MAX_QUARANTINED_ROWS + 1,
       excerpt: EXCERPT_CHARS,
       id: table.primaryKey,
       version: "last_updated",
+      order: READ_ORDER,
     }),
   );
   const bad = found.map((v) => {
@@ -182,9 +202,9 @@ async function repeatedVersions(
     `SELECT 1 AS n FROM ${good} GROUP BY ${pk}, last_updated HAVING count(*) > 1 LIMIT 1`,
   );
   if (!any) return [];
-  const repeats = await duck.rows<{ row: number; id: string; version: string }>(
-    `SELECT row, id, version FROM (
-       SELECT rowid + 1 AS row, ${pk} AS id, last_updated AS version,
+  const repeats = await duck.rows<FoundRow>(
+    `SELECT row, id, version, read_order FROM (
+       SELECT rowid + 1 AS row, ${pk} AS id, last_updated AS version, ${READ_ORDER} AS read_order,
               row_number() OVER (PARTITION BY ${pk}, last_updated ORDER BY rowid) AS n
          FROM ${good})
       WHERE n > 1 ORDER BY row LIMIT ${limit}`,
@@ -193,7 +213,7 @@ async function repeatedVersions(
     quarantinedRow(
       table,
       key,
-      { row: Number(r.row), id: r.id, version: r.version },
+      { ...r, row: Number(r.row) },
       table.primaryKey,
       r.id,
       `repeats version ${r.version} of id ${r.id}, already in an earlier row`,

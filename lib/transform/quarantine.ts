@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { SourceTable } from "../catalog/index.js";
 import { quoteIdent } from "../db/identifiers.js";
 import { parseIngestionKey } from "../pipeline/keys.js";
+import { READ_ORDER, legacyReadOrder } from "../pipeline/read-order.js";
 import type { Buckets } from "../pipeline/location.js";
 import {
   quarantineEntries,
@@ -11,6 +12,7 @@ import {
   type QuarantinedRow,
   type ResolutionRecord,
 } from "../pipeline/quarantine.js";
+import { UnrecognisedKeyError } from "../errors.js";
 import type { DuckSession } from "./duckdb-session.js";
 
 /** Tags the outputs of an input some of whose rows were left out: a digest of which ones. */
@@ -21,6 +23,17 @@ export const partialTag = (rows: readonly QuarantinedRow[]): string | undefined 
         .update(rows.map((r) => r.row).join(","))
         .digest("hex")
         .slice(0, 8);
+
+/**
+ * When a quarantined row was read: its own read order, else (a record from before read
+ * orders, or a row whose read order cell was the bad one) its object's run.
+ */
+function quarantinedReadOrder(row: Pick<QuarantinedRow, "readOrder"> & { objectKey: string }): bigint {
+  if (row.readOrder != null && /^-?\d{1,19}$/.test(row.readOrder)) return BigInt(row.readOrder);
+  const input = parseIngestionKey(row.objectKey);
+  if (!input) throw new UnrecognisedKeyError(row.objectKey, "ingestion");
+  return legacyReadOrder(input.stamp);
+}
 
 /**
  * The transform's side of the quarantine for one input: `record` (before any output is
@@ -73,41 +86,30 @@ export class InputQuarantine {
   }
 
   /**
-   * Rows other inputs quarantined, unsettled, whose id this input carries in a row that
-   * passed, with a greater `last_updated`, or the same one from a later input (fixed in place),
-   * or, when the quarantined row's version was unreadable, from a later input: each is settled by a resolution this input owns.
-   * `raw` holds only the rows that passed. Returns how many it settled.
+   * Rows other inputs quarantined, unsettled, whose id this input carries in a row that passed
+   * and was read later (a greater read order, read-order.ts: commit order, whatever its
+   * `last_updated`): the source has since written that row again, or fixed it in place, and
+   * the later read is the truth. Each is settled by a resolution this input owns. `raw` holds
+   * only the rows that passed. Returns how many it settled.
    */
   async settle(duck: DuckSession): Promise<number> {
-    const stamp = parseIngestionKey(this.objectKey)?.stamp ?? "";
     const open = quarantineEntries(this.state).filter(
       (e) => !e.resolved && e.id !== null && e.objectKey !== this.objectKey,
     );
     if (open.length === 0) return 0;
-    await duck.run(
-      `CREATE TABLE open_rows (object_key VARCHAR, row BIGINT, id VARCHAR, version VARCHAR, earlier BOOLEAN)`,
-    );
+    await duck.run(`CREATE TABLE open_rows (object_key VARCHAR, row BIGINT, id VARCHAR, read_order BIGINT)`);
     for (let start = 0; start < open.length; start += 200) {
       const chunk = open.slice(start, start + 200);
       await duck.run(
-        `INSERT INTO open_rows VALUES ${chunk.map((_, i) => `(${[1, 2, 3, 4, 5].map((c) => `$${i * 5 + c}`).join(", ")})`).join(", ")}`,
-        chunk.flatMap((e) => [
-          e.objectKey,
-          e.row,
-          e.id,
-          e.version,
-          (parseIngestionKey(e.objectKey)?.stamp ?? "") < stamp,
-        ]),
+        `INSERT INTO open_rows VALUES ${chunk.map((_, i) => `(${[1, 2, 3, 4].map((c) => `$${i * 4 + c}`).join(", ")})`).join(", ")}`,
+        chunk.flatMap((e) => [e.objectKey, e.row, e.id, String(quarantinedReadOrder(e))]),
       );
     }
     const pk = quoteIdent(this.table.primaryKey);
     const settled = await duck.rows<{ object_key: string; row: number; new_version: string }>(
       `SELECT o.object_key, o.row, max(r.last_updated) AS new_version
          FROM open_rows o JOIN raw r ON TRY_CAST(r.${pk} AS BIGINT) = TRY_CAST(o.id AS BIGINT)
-        WHERE (o.version IS NOT NULL AND CAST(r.last_updated AS TIMESTAMP) > CAST(o.version AS TIMESTAMP))
-           -- A later read of the same version that now passes: the source fixed it in place.
-           OR (o.version IS NOT NULL AND o.earlier AND CAST(r.last_updated AS TIMESTAMP) = CAST(o.version AS TIMESTAMP))
-           OR (o.version IS NULL AND o.earlier)
+        WHERE CAST(r.${READ_ORDER} AS BIGINT) > o.read_order
         GROUP BY o.object_key, o.row ORDER BY o.object_key, o.row`,
     );
     if (settled.length === 0) return 0;

@@ -1,4 +1,10 @@
-import { COLUMN_CHECKS, type Column, type SourceTable } from "../catalog/index.js";
+import {
+  COLUMN_CHECKS,
+  calendarSpan,
+  calendarTable,
+  type Column,
+  type SourceTable,
+} from "../catalog/index.js";
 import { quoteIdent, quoteLiteral } from "../db/identifiers.js";
 import { duckType } from "./duck-types.js";
 
@@ -11,7 +17,8 @@ export interface Check {
 
 const matches = (v: string, pattern: string) => `NOT regexp_full_match(${v}, ${quoteLiteral(pattern)})`;
 
-function typeChecks(column: Column): Check[] {
+/** The checks of one column's type (and NULL-ness) on its raw text. */
+export function typeChecks(column: Column): Check[] {
   const v = quoteIdent(column.name);
   const checks: Check[] = [];
   if (!column.nullable) checks.push({ column: column.name, condition: `${v} IS NULL`, problem: "is NULL" });
@@ -21,6 +28,9 @@ function typeChecks(column: Column): Check[] {
   switch (t.kind) {
     case "int":
       add(`${matches(v, "-?[0-9]{1,10}")} OR TRY_CAST(${v} AS INTEGER) IS NULL`, "is not a 32-bit integer");
+      break;
+    case "bigint":
+      add(`${matches(v, "-?[0-9]{1,19}")} OR TRY_CAST(${v} AS BIGINT) IS NULL`, "is not a 64-bit integer");
       break;
     case "decimal":
       add(
@@ -71,10 +81,28 @@ function valueChecks(column: Column): Check[] {
   ];
 }
 
+/**
+ * A fact source's dates and timestamps become calendar days: each must fall in the calendar's
+ * span (catalog), checked on text already known to be a valid date or timestamp (yyyy-mm-dd…,
+ * so text order is date order).
+ */
+function spanChecks(table: SourceTable): Check[] {
+  if (!calendarTable().sources.includes(table.name)) return [];
+  const { first, last } = calendarSpan();
+  return table.columns
+    .filter((c) => c.type.kind === "timestamp" || c.type.kind === "textDate" || c.type.kind === "date")
+    .map((c) => ({
+      column: c.name,
+      condition: `${quoteIdent(c.name)} IS NOT NULL AND left(${quoteIdent(c.name)}, 10) NOT BETWEEN ${quoteLiteral(first)} AND ${quoteLiteral(last)}`,
+      problem: `is outside the calendar's span (${first} to ${last}, the span of ${calendarTable().name} in the catalog)`,
+    }));
+}
+
 /** Every check of the table's columns: the types of all of them first, then their value checks. */
 export const contractChecks = (table: SourceTable): Check[] => [
   ...table.columns.flatMap(typeChecks),
   ...table.columns.flatMap(valueChecks),
+  ...spanChecks(table),
 ];
 
 /** A cell's raw text when every type check of its column passes, else NULL. */
@@ -94,15 +122,16 @@ function validOrNull(column: string | undefined, checks: readonly Check[]): stri
 export function violationsQuery(
   raw: string,
   checks: readonly Check[],
-  options: { limit: number; excerpt: number; id?: string; version?: string },
+  options: { limit: number; excerpt: number; id?: string; version?: string; order?: string },
 ): string {
   const cases = checks.map((c, i) => `WHEN ${c.condition} THEN ${i}`).join(" ");
   const values = checks.map(
     (c, i) => `WHEN ${i} THEN left(${quoteIdent(c.column)}::VARCHAR, ${options.excerpt + 1})`,
   );
-  return `SELECT row, failed, CASE failed ${values.join(" ")} END AS value, id, version
+  return `SELECT row, failed, CASE failed ${values.join(" ")} END AS value, id, version, read_order
             FROM (SELECT rowid + 1 AS row, CASE ${cases} END AS failed,
-                         ${validOrNull(options.id, checks)} AS id, ${validOrNull(options.version, checks)} AS version, *
+                         ${validOrNull(options.id, checks)} AS id, ${validOrNull(options.version, checks)} AS version,
+                         ${validOrNull(options.order, checks)} AS read_order, *
                     FROM ${raw})
            WHERE failed IS NOT NULL ORDER BY row LIMIT ${options.limit}`;
 }
@@ -118,9 +147,9 @@ function typed(column: Column): string {
   return `CAST(${v} AS ${duckType(column.type)}) AS ${v}`;
 }
 
-/** The source table's columns, typed, in catalog order. */
-export const typedSelect = (table: SourceTable, from: string): string =>
-  `SELECT ${table.columns.map(typed).join(", ")} FROM ${from}`;
+/** The source table's columns, typed, in catalog order, then any `extra` select expressions. */
+export const typedSelect = (table: SourceTable, from: string, extra: readonly string[] = []): string =>
+  `SELECT ${[...table.columns.map(typed), ...extra].join(", ")} FROM ${from}`;
 
 /** An empty table with the source table's typed columns (a state that does not exist yet). */
 export const emptyTypedTable = (table: SourceTable, name: string): string =>

@@ -10,8 +10,8 @@ import {
 import type { SourceTable, TargetTable } from "../catalog/index.js";
 import { quoteIdent, quoteLiteral } from "../db/identifiers.js";
 import { PipelineError, TransformError, UnrecognisedKeyError } from "../errors.js";
-import { calendarRange } from "../model/calendar.js";
-import { EXTRACTED_AT, extractedAt } from "../pipeline/extraction-order.js";
+import { calendarDays } from "../model/calendar.js";
+import { READ_ORDER } from "../pipeline/read-order.js";
 import { parseIngestionKey, processedKey, type IngestionKey } from "../pipeline/keys.js";
 import { processedColumns } from "../pipeline/processed-columns.js";
 import type { Buckets } from "../pipeline/location.js";
@@ -49,14 +49,13 @@ export interface TransformResult {
 const ROW_GROUP_ROWS = 4_096;
 
 /** Views every model may read; see models/model.ts. */
-async function prepareViews(duck: DuckSession, table: SourceTable, input: IngestionKey): Promise<void> {
+async function prepareViews(duck: DuckSession, table: SourceTable): Promise<void> {
   const pk = quoteIdent(table.primaryKey);
   // Views, not tables: each is computed only if a model reads it (a fact input never needs
   // the latest version per id), and only as part of the query that does. Every row carries
-  // when it was extracted: the order of two reads of one version (extraction-order.ts).
+  // the read order of the snapshot that read it (read-order.ts), which orders versions.
   await duck.run(
-    `CREATE VIEW stg AS SELECT *, CAST(${quoteLiteral(extractedAt(input.stamp))} AS TIMESTAMP) AS ${EXTRACTED_AT}
-       FROM (${typedSelect(table, "raw")})`,
+    `CREATE VIEW stg AS ${typedSelect(table, "raw", [`CAST(${READ_ORDER} AS BIGINT) AS ${READ_ORDER}`])}`,
   );
   await duck.run(
     `CREATE VIEW versions_${table.name} AS
@@ -65,9 +64,11 @@ async function prepareViews(duck: DuckSession, table: SourceTable, input: Ingest
               CAST(last_updated AS DATE) AS last_updated_date, CAST(last_updated AS TIME) AS last_updated_time
          FROM stg`,
   );
+  // One read holds one version of a row; a file holding several (made by hand) takes the
+  // greatest last_updated among those of its latest read.
   await duck.run(
     `CREATE VIEW latest_${table.name} AS SELECT * FROM stg
-       QUALIFY row_number() OVER (PARTITION BY ${pk} ORDER BY last_updated DESC) = 1`,
+       QUALIFY row_number() OVER (PARTITION BY ${pk} ORDER BY ${READ_ORDER} DESC, last_updated DESC) = 1`,
   );
   for (const other of SOURCE_TABLES) {
     const otherPk = quoteIdent(other.primaryKey);
@@ -99,11 +100,11 @@ async function buildCalendar(duck: DuckSession, dim: TargetTable, facts: TargetT
     `CREATE TABLE out_${dim.name} (${dim.columns.map((c) => `${quoteIdent(c.name)} ${duckType(c.type)}`).join(", ")})`,
   );
   if (!span?.first || !span.last) return;
-  const days = calendarRange(span.first, span.last);
-  await duck.append(
-    `out_${dim.name}`,
-    days.map((day) => dim.columns.map((c) => day[c.name as keyof typeof day])),
-  );
+  for (const days of calendarDays(span.first, span.last))
+    await duck.append(
+      `out_${dim.name}`,
+      days.map((day) => dim.columns.map((c) => day[c.name as keyof typeof day])),
+    );
 }
 
 /**
@@ -126,10 +127,10 @@ export async function transformObject(buckets: Buckets, key: string): Promise<Tr
     const csv = path.join(workDir, "input.csv");
     await buckets.store.getFile(buckets.ingestionBucket, key, csv);
     await createLookups(duck);
-    const { rowsIn, quarantined } = await loadRaw(duck, table, key, csv);
+    const { rowsIn, quarantined } = await loadRaw(duck, table, key, input.stamp, csv);
     const quarantine = await InputQuarantine.open(buckets, table, key);
     const recorded = await quarantine.record(rowsIn, quarantined);
-    await prepareViews(duck, table, input);
+    await prepareViews(duck, table);
     const targets = targetsFedBy(table.name);
     await prepareCurrentState(duck, buckets, table, targets, workDir);
 

@@ -7,8 +7,8 @@ import {
   type SourceTable,
   type TargetTable,
 } from "../catalog/index.js";
-import { quoteIdent, quoteLiteral } from "../db/identifiers.js";
-import { EXTRACTED_AT } from "../pipeline/extraction-order.js";
+import { qualified, quoteIdent, quoteLiteral } from "../db/identifiers.js";
+import { READ_ORDER } from "../pipeline/read-order.js";
 import { MODELS } from "../transform/models/index.js";
 import { VerifyError } from "./errors.js";
 
@@ -16,8 +16,8 @@ import { VerifyError } from "./errors.js";
  * What the warehouse should hold, computed on the source: the table's transform model
  * (lib/transform/models/) run in Postgres over the whole source, with the views a model reads
  * (models/model.ts) made from the source tables the way the transform makes them from a CSV:
- *   cur_<t>       every row of t, enums as text, with a NULL `_extracted_at` (it orders reads;
- *                 verify reads once);
+ *   cur_<t>       every row of `schema`.t, enums as text, with a NULL `_read_order` (it orders
+ *                 reads; verify reads once);
  *   versions_<t>  the same with created_at and last_updated split into *_date and *_time;
  *   changed_<t>   every id of t (verify rebuilds everything, so every row counts as changed);
  *   currency_names the ISO 4217 list of lib/catalog/currencies.ts, as a VALUES list.
@@ -28,14 +28,14 @@ import { VerifyError } from "./errors.js";
  * impossible date shows as missing instead of stopping verify, and no regular expression runs
  * on a million rows.
  */
-export function expectedRowsSql(target: TargetTable): string {
+export function expectedRowsSql(target: TargetTable, schema: string): string {
   const model = MODELS.get(target.name);
   if (!model)
     throw new VerifyError(
       target.name,
       `"${target.name}" has no transform model to compute it from the source`,
     );
-  const views = modelViews(model.sql);
+  const views = modelViews(model.sql, schema);
   const columns = loadedColumns(target).map(
     (c) =>
       `CAST(m.${quoteIdent(c.name)} AS ${c.type.kind === "date" ? "varchar" : sqlType(c.type)}) AS ${quoteIdent(c.name)}`,
@@ -64,21 +64,22 @@ function typed(column: Column): string {
   return v;
 }
 
-function sourceViews(table: SourceTable): View[] {
-  const names = [...table.columns.map((c) => c.name), EXTRACTED_AT];
-  const row = [...table.columns.map(typed), `CAST(NULL AS timestamp(3)) AS ${EXTRACTED_AT}`];
-  const cur = `SELECT ${row.join(", ")} FROM ${quoteIdent(table.name)}`;
+function sourceViews(table: SourceTable, schema: string): View[] {
+  const names = [...table.columns.map((c) => c.name), READ_ORDER];
+  const row = [...table.columns.map(typed), `CAST(NULL AS bigint) AS ${READ_ORDER}`];
+  const relation = qualified(schema, table.name);
+  const cur = `SELECT ${row.join(", ")} FROM ${relation}`;
   const splits = SPLITS.map(([name, from, type]) => `CAST(${quoteIdent(from)} AS ${type}) AS ${name}`);
   return [
     { name: `cur_${table.name}`, sql: cur, columns: names },
     {
       name: `versions_${table.name}`,
-      sql: `SELECT ${[...row, ...splits].join(", ")} FROM ${quoteIdent(table.name)}`,
+      sql: `SELECT ${[...row, ...splits].join(", ")} FROM ${relation}`,
       columns: [...names, ...SPLITS.map(([name]) => name)],
     },
     {
       name: `changed_${table.name}`,
-      sql: `SELECT ${quoteIdent(table.primaryKey)} FROM ${quoteIdent(table.name)}`,
+      sql: `SELECT ${quoteIdent(table.primaryKey)} FROM ${relation}`,
       columns: [table.primaryKey],
     },
   ];
@@ -92,12 +93,12 @@ const currencyNames = (): View => ({
   columns: ["currency_code", "currency_name"],
 });
 
-const ALL_VIEWS: readonly View[] = [...SOURCE_TABLES.flatMap(sourceViews), currencyNames()];
-
-/** The views a model's SQL names. */
-function modelViews(sql: string): View[] {
+/** The views a model's SQL names, over the source tables of `schema`. */
+function modelViews(sql: string, schema: string): View[] {
   const words = new Set(sql.match(/\w+/g));
-  return ALL_VIEWS.filter((v) => words.has(v.name));
+  return [...SOURCE_TABLES.flatMap((t) => sourceViews(t, schema)), currencyNames()].filter((v) =>
+    words.has(v.name),
+  );
 }
 
 /**

@@ -7,5 +7,6 @@ export type { DataTest, DataTestResult } from "./data-tests.js";
 export { portableRowText, postgresVerifyDialect } from "./dialect.js";
 export type { RenderedColumn, VerifyDialect } from "./dialect.js";
 export { expectedRowsSql } from "./expected.js";
+export { repairCommand, repairOf, type Repair } from "./repair.js";
 export { VerifyError } from "./errors.js";
 export { VERIFY_REPORT_KEY, readVerifyReport, verifyHistoryKey, writeVerifyReport } from "./report-store.js";

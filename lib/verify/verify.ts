@@ -12,6 +12,8 @@ import { runDataTests, type DataTestResult } from "./data-tests.js";
 import { postgresVerifyDialect, type VerifyDialect } from "./dialect.js";
 import { VerifyError } from "./errors.js";
 import { sourceSide, warehouseSide, type Side } from "./sides.js";
+import { DEFAULT_SOURCE_SCHEMA } from "../db/session-settings.js";
+import type { WarehouseSchemas } from "../warehouse/schema.js";
 
 /** A cell as a report quotes it: the first 80 characters, as every error about a row does. */
 const EXCERPT = 80;
@@ -66,6 +68,8 @@ export interface VerifyReport {
 export interface VerifyOptions {
   readonly source: Pool;
   readonly warehouse: Warehouse;
+  /** The schema the source tables are read from (default `public`). */
+  readonly sourceSchema?: string;
   /** Warehouse tables to verify; every one by default. */
   readonly tables?: readonly string[];
   readonly bisect?: BisectOptions;
@@ -98,9 +102,10 @@ export async function verify(options: VerifyOptions): Promise<VerifyReport> {
         for (const statement of dialect.sessionSettings) await db.query(statement);
         const done: TableReport[] = [];
         for (const table of tables) {
-          const report = await verifyTable(table, sessionOf(source), db, warehouse.schemas.stars, dialect, {
+          const report = await verifyTable(table, sessionOf(source), db, warehouse.schemas, dialect, {
             bisect: options.bisect ?? DEFAULT_BISECT,
             dangling,
+            sourceSchema: options.sourceSchema ?? DEFAULT_SOURCE_SCHEMA,
           });
           options.onTable?.(report);
           done.push(report);
@@ -133,13 +138,17 @@ async function verifyTable(
   table: TargetTable,
   source: SqlSession,
   db: SqlSession,
-  stars: string,
+  schemas: WarehouseSchemas,
   dialect: VerifyDialect,
-  context: { bisect: BisectOptions; dangling: Awaited<ReturnType<Warehouse["checkReferences"]>> },
+  context: {
+    bisect: BisectOptions;
+    dangling: Awaited<ReturnType<Warehouse["checkReferences"]>>;
+    sourceSchema: string;
+  },
 ): Promise<TableReport> {
   const started = Date.now();
   try {
-    const tests = await runDataTests(db, table, stars, dialect, context.dangling);
+    const tests = await runDataTests(db, table, schemas.stars, dialect, context.dangling);
     const testFailures = tests.reduce((n, t) => n + t.failures, 0);
     const base = { table: table.name, kind: table.kind, tests };
     if (table.kind === "calendar")
@@ -157,8 +166,8 @@ async function verifyTable(
         bytes: 0,
         seconds: (Date.now() - started) / 1000,
       };
-    const s = sourceSide(source, table, dialect);
-    const w = warehouseSide(db, table, stars, dialect);
+    const s = sourceSide(source, table, context.sourceSchema, dialect);
+    const w = warehouseSide(db, table, schemas, dialect);
     const diff = await bisect(s, w, context.bisect);
     const rows = await differingColumns(table, s, w, diff.differing.ids);
     return {

@@ -2,13 +2,13 @@ import { loadedColumns } from "../catalog/index.js";
 import type { TargetTable } from "../catalog/index.js";
 import { qualified, quoteIdent } from "../db/identifiers.js";
 import { DIM_VERSION_COLUMNS, storedVersionColumn } from "../pipeline/dim-versions.js";
-import { EXTRACTED_AT } from "../pipeline/extraction-order.js";
+import { READ_ORDER } from "../pipeline/read-order.js";
 import type { WarehouseSchemas } from "./schema.js";
 
 /**
  * The SQL that moves a staged object into its warehouse table, generated from the
  * catalog for every table (no per-table hand-written SQL). Plain MERGE / INSERT …
- * SELECT / DELETE … USING: statements Postgres and Redshift both take.
+ * SELECT / DELETE … USING.
  */
 export const STAGE = "_totes_stage";
 
@@ -67,16 +67,16 @@ export function factInsert(table: TargetTable, schemas: WarehouseSchemas): strin
 
 /**
  * Facts: drops the staged rows whose version the warehouse holds from the same or a later
- * extraction (`totes_meta.fact_version`, one row per fact row). What is left is new, or a
- * later read of a version it holds: a correction. A fact row with no extraction recorded
- * (loaded before they were kept) counts as older than every extraction.
+ * read (`totes_meta.fact_read`, one row per fact row). What is left is new, or a later read of
+ * a version it holds: a correction. A fact row with no read recorded (loaded before they were
+ * kept) counts as read before everything.
  */
 export function factDropStale(table: TargetTable, schemas: WarehouseSchemas): string {
   return `DELETE FROM ${STAGE}
-      USING ${qualified(schemas.stars, table.name)} f, ${qualified(schemas.meta, "fact_version")} v
+      USING ${qualified(schemas.stars, table.name)} f, ${qualified(schemas.meta, "fact_read")} v
       WHERE ${sameVersion(table, "f", STAGE)}
         AND v.table_name = $1 AND v.record_id = f.${recordId(table)}
-        AND v.extracted_at >= ${STAGE}.${EXTRACTED_AT}`;
+        AND v.read_order >= ${STAGE}.${READ_ORDER}`;
 }
 
 /**
@@ -91,28 +91,28 @@ export function factCorrect(table: TargetTable, schemas: WarehouseSchemas): stri
       WHERE ${sameVersion(table, "f", "s")} AND NOT (${sameValues(columns, "f", "s")})`;
 }
 
-/** Records, per fact row the stage holds a version of, the extraction its values are from. */
+/** Records, per fact row the stage holds a version of, the read its values are from. */
 export function factVersionMerge(table: TargetTable, schemas: WarehouseSchemas): string {
-  return `MERGE INTO ${qualified(schemas.meta, "fact_version")} v
-      USING (SELECT f.${recordId(table)} AS record_id, s.${EXTRACTED_AT} AS extracted_at
+  return `MERGE INTO ${qualified(schemas.meta, "fact_read")} v
+      USING (SELECT f.${recordId(table)} AS record_id, s.${READ_ORDER} AS read_order
                FROM ${STAGE} s JOIN ${qualified(schemas.stars, table.name)} f ON ${sameVersion(table, "f", "s")}) n
          ON v.table_name = $1 AND v.record_id = n.record_id
-    WHEN MATCHED THEN UPDATE SET extracted_at = n.extracted_at
-    WHEN NOT MATCHED THEN INSERT (table_name, record_id, extracted_at) VALUES ($1, n.record_id, n.extracted_at)`;
+    WHEN MATCHED THEN UPDATE SET read_order = n.read_order
+    WHEN NOT MATCHED THEN INSERT (table_name, record_id, read_order) VALUES ($1, n.record_id, n.read_order)`;
 }
 
-/** Facts, copied straight into an empty table: forgets the versions recorded for its old rows. */
+/** Facts, copied straight into an empty table: forgets the reads recorded for its old rows. */
 export const factVersionsForget = (schemas: WarehouseSchemas): string =>
-  `DELETE FROM ${qualified(schemas.meta, "fact_version")} WHERE table_name = $1`;
+  `DELETE FROM ${qualified(schemas.meta, "fact_read")} WHERE table_name = $1`;
 
 /** Facts: the highest record id the table holds (NULL when empty), by the primary key. */
 export const factTopRecord = (table: TargetTable, schemas: WarehouseSchemas): string =>
   `SELECT max(${recordId(table)}) AS top FROM ${qualified(schemas.stars, table.name)}`;
 
-/** Facts, copied straight in: every row above record id $3 was extracted at $2. */
+/** Facts, copied straight in: every row above record id $3 was read at read order $2. */
 export function factVersionsAbove(table: TargetTable, schemas: WarehouseSchemas): string {
-  return `INSERT INTO ${qualified(schemas.meta, "fact_version")} (table_name, record_id, extracted_at)
-    SELECT CAST($1 AS text), ${recordId(table)}, CAST($2 AS timestamp) FROM ${qualified(schemas.stars, table.name)}
+  return `INSERT INTO ${qualified(schemas.meta, "fact_read")} (table_name, record_id, read_order)
+    SELECT CAST($1 AS text), ${recordId(table)}, CAST($2 AS bigint) FROM ${qualified(schemas.stars, table.name)}
      WHERE ${recordId(table)} > $3`;
 }
 
@@ -124,7 +124,7 @@ export function factVersionsAbove(table: TargetTable, schemas: WarehouseSchemas)
 export function dimDropStale(table: TargetTable, schemas: WarehouseSchemas): string {
   const key = quoteIdent(table.naturalKey);
   const versions = DIM_VERSION_COLUMNS.map((c) => [`v.${storedVersionColumn(c)}`, `${STAGE}.${c}`] as const);
-  return `DELETE FROM ${STAGE} USING ${qualified(schemas.meta, "dim_version")} v
+  return `DELETE FROM ${STAGE} USING ${qualified(schemas.meta, "dim_read")} v
       WHERE v.table_name = $1 AND v.natural_id = ${STAGE}.${key}
         AND ${notOlder(versions)}`;
 }
@@ -158,7 +158,7 @@ export function dimVersionMerge(table: TargetTable, schemas: WarehouseSchemas): 
   const key = quoteIdent(table.naturalKey);
   const stored = DIM_VERSION_COLUMNS.map(storedVersionColumn);
   const staged = DIM_VERSION_COLUMNS.map((c) => `n.${c}`);
-  return `MERGE INTO ${qualified(schemas.meta, "dim_version")} v USING ${STAGE} n
+  return `MERGE INTO ${qualified(schemas.meta, "dim_read")} v USING ${STAGE} n
       ON v.table_name = $1 AND v.natural_id = n.${key}
     WHEN MATCHED THEN UPDATE SET ${stored.map((c, i) => `${c} = ${staged[i]}`).join(", ")}
     WHEN NOT MATCHED THEN INSERT (table_name, natural_id, ${stored.join(", ")})

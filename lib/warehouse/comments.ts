@@ -22,7 +22,7 @@ export const REFERENCES_NOT_ENFORCED =
 /** The grain of a fact's current view: "one row per sales order: its newest version …". */
 export function currentViewGrain(fact: TargetTable): string {
   const { entity } = tableDescription(fact.name);
-  return `one row per ${entity ?? fact.naturalKey}: its current version, the one with the newest ${(fact.versionKey ?? []).join(", ")} in ${fact.name}`;
+  return `one row per ${entity ?? fact.naturalKey}: its current version, the one read from the source last (the latest commit, whatever its last_updated) in ${fact.name}`;
 }
 
 function starLine(table: TargetTable): string {

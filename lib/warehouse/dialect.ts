@@ -21,6 +21,11 @@ export interface SqlDialect {
    * staged rows with a large table probes its indexes instead of scanning it.
    */
   analyzeStage(name: string): string;
+  /**
+   * Bounds how long the transaction's next statements wait for a lock (SQLSTATE 55P03 when
+   * exceeded); undefined where the database has no such setting.
+   */
+  lockTimeout(seconds: number): string | undefined;
   /** Serialises concurrent schema creation; undefined where DDL is already serialised. */
   ddlLock(): string | undefined;
   /** A query taking a schema-qualified name as $1 and answering one row `{ present: boolean }`. */

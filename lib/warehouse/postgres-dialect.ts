@@ -8,6 +8,7 @@ export const postgresDialect: SqlDialect = {
   createStage: (name, columns) =>
     `CREATE TEMP TABLE ${quoteIdent(name)} (${columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(", ")}) ON COMMIT DROP`,
   analyzeStage: (name) => `ANALYZE ${quoteIdent(name)}`,
+  lockTimeout: (seconds) => `SET LOCAL lock_timeout = '${Math.max(1, Math.round(seconds * 1000))}ms'`,
   ddlLock: () => "SELECT pg_advisory_xact_lock(hashtext('totes-etl warehouse ddl'))",
   tableExists: () => "SELECT to_regclass($1) IS NOT NULL AS present",
   // information_schema lists what this login has some privilege on: the loader's grants cover every table.

@@ -18,11 +18,6 @@ export interface ExpectedColumn {
   readonly nullable: boolean;
   /** The warehouse fills it (a fact's record id): an identity column, or at least a default. */
   readonly identity?: boolean;
-  /**
-   * Added to a table made before it existed by `tablesDdl()` (`ADD COLUMN IF NOT EXISTS`):
-   * its absence makes the table one the DDL must complete, not a conflict.
-   */
-  readonly added?: boolean;
 }
 
 export interface ExpectedTable {
@@ -52,7 +47,7 @@ export interface FoundColumn {
 export interface SchemaComparison {
   /** Schema-qualified tables that exist (and may still conflict). */
   readonly present: readonly string[];
-  /** Schema-qualified tables that do not exist (or this login cannot see), or lack an `added` column. */
+  /** Schema-qualified tables that do not exist (or this login cannot see). */
   readonly missing: readonly string[];
   readonly conflicts: readonly SchemaConflict[];
 }
@@ -78,24 +73,25 @@ export function expectedTables(schemas: WarehouseSchemas): ExpectedTable[] {
     ...stars,
     {
       schema: schemas.meta,
-      name: "dim_version",
+      name: "dim_read",
       columns: [
         column("table_name", "text"),
         column("natural_id", "integer"),
-        ...DIM_VERSION_COLUMNS.map((c) => ({
-          ...column(storedVersionColumn(c), "timestamp(3)"),
-          // The extraction components came with corrections (extraction-order.ts).
-          ...(c.endsWith("_extracted_at") ? { added: true } : {}),
-        })),
+        ...DIM_VERSION_COLUMNS.map((c) => column(storedVersionColumn(c), "bigint")),
       ],
     },
     {
       schema: schemas.meta,
-      name: "fact_version",
+      name: "fact_read",
+      columns: [column("table_name", "text"), column("record_id", "integer"), column("read_order", "bigint")],
+    },
+    {
+      schema: schemas.meta,
+      name: "owner",
       columns: [
-        column("table_name", "text"),
-        column("record_id", "integer"),
-        column("extracted_at", "timestamp(3)"),
+        column("pipeline_id", "text"),
+        column("description", "text"),
+        column("claimed_at", "timestamptz"),
       ],
     },
     {
@@ -172,10 +168,6 @@ export function compareSchema(
     const key = `${table.schema}.${table.name}`;
     const columns = byTable.get(key);
     if (!columns) {
-      missing.push(key);
-      continue;
-    }
-    if (table.columns.some((want) => want.added && !columns.some((c) => c.column_name === want.name))) {
       missing.push(key);
       continue;
     }

@@ -1,8 +1,7 @@
 import { TARGET_TABLES, sqlType } from "../catalog/index.js";
 import type { TargetTable } from "../catalog/index.js";
-import { qualified, quoteIdent, quoteLiteral } from "../db/identifiers.js";
+import { qualified, quoteIdent } from "../db/identifiers.js";
 import { DIM_VERSION_COLUMNS, storedVersionColumn } from "../pipeline/dim-versions.js";
-import { EPOCH_EXTRACTION } from "../pipeline/extraction-order.js";
 import { commentsDdl } from "./comments.js";
 import { currentViewsDdl } from "./views.js";
 
@@ -38,23 +37,20 @@ export function tablesDdl(schemas: WarehouseSchemas = DEFAULT_SCHEMAS): string[]
     `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schemas.stars)}`,
     `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(meta)}`,
     ...TARGET_TABLES.map((t) => tableDdl(schemas.stars, t)),
-    // The version each dim row was built from (lib/pipeline/dim-versions.ts), in compare order.
-    `CREATE TABLE IF NOT EXISTS ${qualified(meta, "dim_version")} (
+    // The read orders each dim row was built from (lib/pipeline/dim-versions.ts), in compare order.
+    `CREATE TABLE IF NOT EXISTS ${qualified(meta, "dim_read")} (
        table_name text NOT NULL, natural_id integer NOT NULL,
-       ${DIM_VERSION_COLUMNS.map((c) => `${storedVersionColumn(c)} timestamp(3) NOT NULL`).join(", ")},
+       ${DIM_VERSION_COLUMNS.map((c) => `${storedVersionColumn(c)} bigint NOT NULL`).join(", ")},
        PRIMARY KEY (table_name, natural_id))`,
-    // A dim_version made before versions held extraction times: its rows count as extracted
-    // before any run. (Postgres syntax: a Redshift dialect would check the catalog instead.)
-    ...DIM_VERSION_COLUMNS.filter((c) => c.endsWith("_extracted_at")).map(
-      (c) =>
-        `ALTER TABLE ${qualified(meta, "dim_version")} ADD COLUMN IF NOT EXISTS ${storedVersionColumn(c)} timestamp(3) NOT NULL DEFAULT ${quoteLiteral(EPOCH_EXTRACTION)}`,
-    ),
-    // When the values of each fact row were extracted: a later read of the same version
-    // corrects the row, an earlier one arriving late does not. A fact row without one
-    // counts as extracted before any run.
-    `CREATE TABLE IF NOT EXISTS ${qualified(meta, "fact_version")} (
-       table_name text NOT NULL, record_id integer NOT NULL, extracted_at timestamp(3) NOT NULL,
+    // The read order of each fact row's values: the latest read is the current version, a
+    // later read of the same version corrects the row, an earlier one arriving late does not.
+    // A fact row without one counts as read before everything.
+    `CREATE TABLE IF NOT EXISTS ${qualified(meta, "fact_read")} (
+       table_name text NOT NULL, record_id integer NOT NULL, read_order bigint NOT NULL,
        PRIMARY KEY (table_name, record_id))`,
+    // The one pipeline that loads this warehouse (lib/warehouse/ownership.ts).
+    `CREATE TABLE IF NOT EXISTS ${qualified(meta, "owner")} (
+       pipeline_id text PRIMARY KEY, description text NOT NULL, claimed_at timestamptz NOT NULL DEFAULT now())`,
     `CREATE TABLE IF NOT EXISTS ${qualified(meta, "loaded_object")} (
        object_key text PRIMARY KEY, etag text, table_name text NOT NULL,
        rows_in integer NOT NULL, rows_written integer NOT NULL, loaded_at timestamptz NOT NULL DEFAULT now())`,
@@ -69,7 +65,7 @@ export function tablesDdl(schemas: WarehouseSchemas = DEFAULT_SCHEMAS): string[]
  * `Warehouse.ensureSchema` runs it only when it differs from what the warehouse last applied.
  */
 export const presentationDdl = (schemas: WarehouseSchemas = DEFAULT_SCHEMAS): string[] => [
-  ...currentViewsDdl(schemas.stars),
+  ...currentViewsDdl(schemas),
   ...commentsDdl(schemas.stars),
 ];
 

@@ -1,5 +1,6 @@
 import { TARGET_TABLES, type TargetTable } from "../catalog/index.js";
-import { qualified, quoteIdent } from "../db/identifiers.js";
+import { qualified, quoteIdent, quoteLiteral } from "../db/identifiers.js";
+import type { WarehouseSchemas } from "./schema.js";
 
 /** The view of a fact's current versions: `fact_payment` → `fact_payment_current`. */
 export const currentViewName = (fact: TargetTable): string => `${fact.name}_current`;
@@ -8,23 +9,38 @@ export const currentViewName = (fact: TargetTable): string => `${fact.name}_curr
 export const factsWithCurrentView = (): TargetTable[] => TARGET_TABLES.filter((t) => t.kind === "fact");
 
 /**
- * One row per natural id: its newest version. Facts keep every version of a source row, so
- * a plain sum over a fact counts an order once per amendment; sums and counts "as things
- * stand" go over this view. ROW_NUMBER rather than DISTINCT ON, which Redshift lacks;
- * (natural id, version) is unique, so exactly one row per id ranks first.
+ * The current versions of a fact, one row per natural id: its current version, the one read last (the latest commit, by the
+ * read order `totes_meta.fact_read` keeps for every fact row; lib/pipeline/read-order.ts),
+ * whatever `last_updated` it carries. Facts keep every version of a source row, so a plain sum
+ * over a fact counts an order once per amendment; sums and counts "as things stand" go over
+ * this view. A row with no read recorded (loaded before reads were kept) ranks below every
+ * read; among those, and between versions of one read (a file made by hand), the newest
+ * `last_updated`, then the newest record. ROW_NUMBER rather than DISTINCT ON, which Redshift
+ * lacks. The view reads the bookkeeping schema with its owner's rights: analysts need none.
  */
-export function currentViewDdl(stars: string, fact: TargetTable): string {
-  if (fact.kind !== "fact" || !fact.versionKey?.length)
+export function currentVersionsSql(schemas: WarehouseSchemas, fact: TargetTable): string {
+  if (fact.kind !== "fact" || !fact.versionKey?.length || !fact.recordId)
     throw new Error(`"${fact.name}" is not a versioned fact: it has no current-version view`);
-  const columns = fact.columns.map((c) => quoteIdent(c.name)).join(", ");
-  const newestFirst = fact.versionKey.map((c) => `${quoteIdent(c)} DESC`).join(", ");
-  return `CREATE OR REPLACE VIEW ${qualified(stars, currentViewName(fact))} AS
-  SELECT ${columns}
-    FROM (SELECT ${columns},
-                 ROW_NUMBER() OVER (PARTITION BY ${quoteIdent(fact.naturalKey)} ORDER BY ${newestFirst}) AS version_rank
-            FROM ${qualified(stars, fact.name)}) versions
+  const columns = fact.columns.map((c) => quoteIdent(c.name));
+  const record = quoteIdent(fact.recordId);
+  const newestFirst = [
+    "r.read_order DESC NULLS LAST",
+    ...fact.versionKey.map((c) => `f.${quoteIdent(c)} DESC`),
+    `f.${record} DESC`,
+  ].join(", ");
+  return `SELECT ${columns.join(", ")}
+    FROM (SELECT ${columns.map((c) => `f.${c}`).join(", ")},
+                 ROW_NUMBER() OVER (PARTITION BY f.${quoteIdent(fact.naturalKey)} ORDER BY ${newestFirst}) AS version_rank
+            FROM ${qualified(schemas.stars, fact.name)} f
+            LEFT JOIN ${qualified(schemas.meta, "fact_read")} r
+              ON r.table_name = ${quoteLiteral(fact.name)} AND r.record_id = f.${record}) versions
    WHERE version_rank = 1`;
 }
 
-export const currentViewsDdl = (stars: string): string[] =>
-  factsWithCurrentView().map((fact) => currentViewDdl(stars, fact));
+/** The current-version view of a fact: `currentVersionsSql`, for analysts. */
+export const currentViewDdl = (schemas: WarehouseSchemas, fact: TargetTable): string =>
+  `CREATE OR REPLACE VIEW ${qualified(schemas.stars, currentViewName(fact))} AS
+  ${currentVersionsSql(schemas, fact)}`;
+
+export const currentViewsDdl = (schemas: WarehouseSchemas): string[] =>
+  factsWithCurrentView().map((fact) => currentViewDdl(schemas, fact));

@@ -4,8 +4,8 @@ import type { CopyField } from "../db/copy-csv.js";
 import { qualified, quoteIdent } from "../db/identifiers.js";
 import { BadObjectError, LoadError, WarehouseSchemaError } from "../errors.js";
 import { noun } from "../plural.js";
-import { calendarRange } from "../model/calendar.js";
-import { EXTRACTED_AT } from "../pipeline/extraction-order.js";
+import { calendarDays } from "../model/calendar.js";
+import { READ_ORDER } from "../pipeline/read-order.js";
 import { DIM_VERSION_COLUMNS, storedVersionColumn } from "../pipeline/dim-versions.js";
 import { processedColumns } from "../pipeline/processed-columns.js";
 import {
@@ -25,6 +25,8 @@ import {
 } from "./apply-sql.js";
 import type { SqlDialect } from "./dialect.js";
 import { DEFAULT_SCHEMAS, presentationDdl, tablesDdl, type WarehouseSchemas } from "./schema.js";
+import { upgradeStatements } from "./upgrade.js";
+import { WarehouseOwnedError, type PipelineIdentity, type WarehouseOwner } from "./ownership.js";
 import {
   compareSchema,
   conflictName,
@@ -65,9 +67,22 @@ export interface LoadResult {
 export interface SchemaReport {
   readonly created: readonly string[];
   readonly found: readonly string[];
-  /** `stale`: they differ from the catalog's and this login may not replace them. */
-  readonly presentation: "applied" | "current" | "stale";
+  /**
+   * `stale`: they differ from the catalog's and this login may not replace them; `deferred`:
+   * they differ and a reader held them past the lock timeout, so loads went on without them
+   * and the next process tries again.
+   */
+  readonly presentation: "applied" | "current" | "stale" | "deferred";
 }
+
+/**
+ * How long schema work waits for a lock before giving up: DDL must never queue behind an
+ * analyst's open transaction (every later reader of the table would queue behind the DDL).
+ */
+export const DDL_LOCK_TIMEOUT_SECONDS = 5;
+
+/** SQLSTATE 55P03: a lock was not granted within the lock timeout. */
+const isLockTimeout = (error: unknown): boolean => (error as { code?: unknown } | null)?.code === "55P03";
 
 interface LoadCounts {
   readonly rowsIn: number;
@@ -197,12 +212,12 @@ export abstract class Warehouse<Tx extends SqlSession = SqlSession> {
     return this.schemaReady;
   }
 
-  private async inspectSchema(db: SqlSession): Promise<SchemaComparison> {
+  private async inspectSchema(db: SqlSession): Promise<SchemaComparison & { found: FoundColumn[] }> {
     const { rows } = await db.query<FoundColumn>(this.dialect.inspectColumns(), [
       this.schemas.stars,
       this.schemas.meta,
     ]);
-    const comparison = compareSchema(expectedTables(this.schemas), rows);
+    const comparison = { ...compareSchema(expectedTables(this.schemas), rows), found: rows };
     if (comparison.conflicts.length)
       throw new WarehouseSchemaError(
         comparison.conflicts,
@@ -231,6 +246,8 @@ export abstract class Warehouse<Tx extends SqlSession = SqlSession> {
         const now = await this.inspectSchema(tx);
         if (!refresh && !now.missing.length) return now;
         for (const statement of tablesDdl(this.schemas)) await tx.query(statement);
+        // Bookkeeping of an earlier version moves into today's tables (upgrade.ts).
+        for (const statement of upgradeStatements(this.schemas, now.found)) await tx.query(statement);
         const after = await this.inspectSchema(tx);
         if (after.missing.length)
           throw new WarehouseSchemaError(
@@ -241,6 +258,13 @@ export abstract class Warehouse<Tx extends SqlSession = SqlSession> {
         return now;
       });
     } catch (error) {
+      if (isLockTimeout(error))
+        throw new WarehouseSchemaError(
+          [],
+          before.missing,
+          `the schema DDL waited ${DDL_LOCK_TIMEOUT_SECONDS} s for a lock another session holds (an open transaction reading the warehouse?) and gave up; nothing was changed. Run again when that session ends`,
+          { cause: error },
+        );
       if (!isPrivilegeError(error)) throw error;
       const reason = error instanceof Error ? error.message : String(error);
       throw new WarehouseSchemaError(
@@ -259,13 +283,23 @@ export abstract class Warehouse<Tx extends SqlSession = SqlSession> {
         return (await this.applyPresentation(tx, refresh)) ? "applied" : "current";
       });
     } catch (error) {
-      if (refresh || !isPrivilegeError(error)) throw error;
-      presentation = "stale";
+      if (isLockTimeout(error) && !refresh) presentation = "deferred";
+      else if (isLockTimeout(error))
+        throw new WarehouseSchemaError(
+          [],
+          [],
+          `the views and comments could not be replaced: a session reading them held its lock past ${DDL_LOCK_TIMEOUT_SECONDS} s (an open transaction?). Run again when it ends`,
+          { cause: error },
+        );
+      else if (refresh || !isPrivilegeError(error)) throw error;
+      else presentation = "stale";
     }
     return { created: [...tables.missing], found: [...tables.present], presentation };
   }
 
   private async lockDdl(tx: Tx): Promise<void> {
+    const timeout = this.dialect.lockTimeout(DDL_LOCK_TIMEOUT_SECONDS);
+    if (timeout) await tx.query(timeout);
     const lock = this.dialect.ddlLock();
     if (lock) await tx.query(lock);
   }
@@ -300,6 +334,60 @@ export abstract class Warehouse<Tx extends SqlSession = SqlSession> {
     return qualified(this.schemas.meta, "loaded_object");
   }
 
+  private ownerTable(): string {
+    return qualified(this.schemas.meta, "owner");
+  }
+
+  private async readOwner(db: SqlSession): Promise<WarehouseOwner | undefined> {
+    const { rows } = await db.query<{ id: string; description: string; at: string }>(
+      `SELECT pipeline_id AS id, description,
+              to_char(claimed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at
+         FROM ${this.ownerTable()} ORDER BY claimed_at DESC`,
+    );
+    const row = rows[0];
+    return row ? { id: row.id, description: row.description, claimedAt: row.at } : undefined;
+  }
+
+  /** The pipeline that loads this warehouse; undefined before its first load. */
+  async owner(): Promise<WarehouseOwner | undefined> {
+    await this.ensureSchema();
+    return this.readOwner(this.session());
+  }
+
+  /**
+   * Makes `pipeline` the one that loads this warehouse, in `tx`: claims an unowned warehouse;
+   * passes for its owner; refuses any other (`WarehouseOwnedError`) unless `takeOver` (a
+   * deliberate hand-over). Under the owner table's lock, so two first loads cannot both claim.
+   */
+  private async claimIn(
+    tx: SqlSession,
+    pipeline: PipelineIdentity,
+    takeOver: boolean,
+  ): Promise<WarehouseOwner> {
+    const owner = await this.readOwner(tx);
+    if (owner?.id === pipeline.id) return owner;
+    if (owner && !takeOver) throw new WarehouseOwnedError(this.description, owner, pipeline);
+    await tx.query(this.dialect.lockTable(this.ownerTable()));
+    const now = await this.readOwner(tx);
+    if (now?.id === pipeline.id) return now;
+    if (now && !takeOver) throw new WarehouseOwnedError(this.description, now, pipeline);
+    await tx.query(`DELETE FROM ${this.ownerTable()}`);
+    await tx.query(`INSERT INTO ${this.ownerTable()} (pipeline_id, description) VALUES ($1, $2)`, [
+      pipeline.id,
+      pipeline.description,
+    ]);
+    return (await this.readOwner(tx))!;
+  }
+
+  /**
+   * `claimIn` in a transaction of its own: what a run checks before it extracts anything, and
+   * what `totes warehouse claim` does with `takeOver`.
+   */
+  async claim(pipeline: PipelineIdentity, options: { takeOver?: boolean } = {}): Promise<WarehouseOwner> {
+    await this.ensureSchema();
+    return this.transaction((tx) => this.claimIn(tx, pipeline, options.takeOver === true));
+  }
+
   private async alreadyLoaded(object: ProcessedObject): Promise<boolean> {
     const { rows } = await this.session().query<{ etag: string | null }>(
       `SELECT etag FROM ${this.ledger()} WHERE object_key = $1`,
@@ -309,12 +397,16 @@ export abstract class Warehouse<Tx extends SqlSession = SqlSession> {
   }
 
   /**
-   * Loads one processed object into its table, in one transaction: ledger check, table lock,
-   * stage, apply, ledger. Idempotent and order-insensitive: facts add each source version
+   * Loads one processed object into its table, in one transaction: ledger check, owner check
+   * (with `pipeline`: a warehouse another pipeline owns refuses the load), table lock, stage,
+   * apply, ledger. Idempotent and order-insensitive: facts add each source version
    * once, and a later read of it corrects it in place; dims take a row only if it is newer
    * than the version the warehouse holds.
    */
-  async loadObject(object: ProcessedObject): Promise<LoadResult> {
+  async loadObject(
+    object: ProcessedObject,
+    options: { pipeline?: PipelineIdentity } = {},
+  ): Promise<LoadResult> {
     const { table, key } = object;
     await this.ensureSchema();
     if (await this.alreadyLoaded(object))
@@ -322,6 +414,8 @@ export abstract class Warehouse<Tx extends SqlSession = SqlSession> {
     const target = qualified(this.schemas.stars, table.name);
     try {
       return await this.transaction(async (tx) => {
+        // Only the pipeline that owns the warehouse loads it (ownership.ts).
+        if (options.pipeline) await this.claimIn(tx, options.pipeline, false);
         // Loads of one table serialise; different tables load in parallel.
         await tx.query(this.dialect.lockTable(target));
         const { rowsIn, rowsWritten } =
@@ -340,7 +434,7 @@ export abstract class Warehouse<Tx extends SqlSession = SqlSession> {
         return { table: table.name, objectKey: key, rowsIn, rowsWritten, alreadyLoaded: false };
       });
     } catch (error) {
-      if (error instanceof BadObjectError) throw error;
+      if (error instanceof BadObjectError || error instanceof WarehouseOwnedError) throw error;
       throw new LoadError(table.name, key, error instanceof Error ? error.message : String(error), {
         cause: error,
       });
@@ -380,9 +474,9 @@ export abstract class Warehouse<Tx extends SqlSession = SqlSession> {
    * every load but a correction or a re-read (a repeat of the same object stops at the
    * ledger). Then there is nothing to guard against, so the rows are copied into the fact
    * with no stage, no stale-version or correction pass and no probe, and each new row's
-   * extraction is recorded from the object's one extraction time. Whether a version is held
-   * is the fact's unique `(id, version)` key's to say: on a refusal, or rows with more than one
-   * extraction time (the transform writes one per object), the copy is rolled back and the
+   * read is recorded from the object's one read order. Whether a version is held is the
+   * fact's unique `(id, version)` key's to say: on a refusal, or rows with more than one read
+   * order (an extract writes one per object), the copy is rolled back and the
    * general path runs. Only where the dialect enforces unique keys (Postgres; on Redshift,
    * which only declares them, facts always stage). Undefined when it did not apply.
    */
@@ -394,11 +488,11 @@ export abstract class Warehouse<Tx extends SqlSession = SqlSession> {
     const top = rows[0]?.top ?? null;
     const columns = loadedColumns(table).map((c) => c.name);
     const copied = await this.attemptDirect(tx, () =>
-      this.copyObject(tx, object, target, columns, EXTRACTED_AT),
+      this.copyObject(tx, object, target, columns, READ_ORDER),
     );
     if (!copied) return undefined;
-    const [extractedAt, ...more] = copied.observed;
-    if (copied.rows > 0 && (extractedAt == null || more.length)) {
+    const [readOrder, ...more] = copied.observed;
+    if (copied.rows > 0 && (readOrder == null || more.length)) {
       await tx.query(`ROLLBACK TO SAVEPOINT ${DIRECT}`);
       return undefined;
     }
@@ -406,7 +500,7 @@ export abstract class Warehouse<Tx extends SqlSession = SqlSession> {
     if (top === null) await tx.query(factVersionsForget(this.schemas), [table.name]);
     // Under the load lock the identity only grows: the rows copied are those above `top`.
     if (copied.rows > 0)
-      await tx.query(factVersionsAbove(table, this.schemas), [table.name, extractedAt, top ?? 0]);
+      await tx.query(factVersionsAbove(table, this.schemas), [table.name, readOrder, top ?? 0]);
     await tx.query(`RELEASE SAVEPOINT ${DIRECT}`);
     return { rowsIn: copied.rows, rowsWritten: copied.rows };
   }
@@ -414,7 +508,7 @@ export abstract class Warehouse<Tx extends SqlSession = SqlSession> {
   /**
    * Dims, straight into the dim, when the warehouse has neither a row nor a recorded version
    * of any of the object's ids (a first load, or the new ids of a later part): the versions are
-   * copied into `dim_version` (a read of those columns only), then the rows into the dim. A
+   * copied into `dim_read` (a read of those columns only), then the rows into the dim. A
    * recorded version or an existing row is refused by the key of either, and the general
    * path runs (always, where the dialect does not enforce keys). An object with one id twice
    * fails on the keys in the general path too.
@@ -423,7 +517,7 @@ export abstract class Warehouse<Tx extends SqlSession = SqlSession> {
     if (!this.dialect.enforcesUniqueKeys) return undefined;
     const { table } = object;
     const copied = await this.attemptDirect(tx, async () => {
-      await this.copyObject(tx, object, qualified(this.schemas.meta, "dim_version"), [
+      await this.copyObject(tx, object, qualified(this.schemas.meta, "dim_read"), [
         { into: "table_name", fixed: table.name },
         { into: "natural_id", from: table.naturalKey },
         ...DIM_VERSION_COLUMNS.map((c) => ({ into: storedVersionColumn(c), from: c })),
@@ -476,10 +570,12 @@ export abstract class Warehouse<Tx extends SqlSession = SqlSession> {
     const span = rows[0];
     if (!span?.first || !span.last) return;
     const names = loadedColumns(table).map((c) => c.name);
-    const days = calendarRange(span.first, span.last).map((day) =>
-      names.map((n) => String(day[n as keyof typeof day])),
-    );
-    await this.stageRows(tx, names, days);
+    for (const days of calendarDays(span.first, span.last))
+      await this.stageRows(
+        tx,
+        names,
+        days.map((day) => names.map((n) => String(day[n as keyof typeof day]))),
+      );
   }
 
   /** Row counts per star table and the ledger's totals, for `totes status`. */

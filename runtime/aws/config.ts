@@ -5,6 +5,8 @@ import { createPool, type Pool } from "../../lib/db/pool.js";
 import type { Buckets } from "../../lib/pipeline/location.js";
 import { ObjectStore } from "../../lib/store/object-store.js";
 import { PipelineError } from "../../lib/errors.js";
+import { sourceSchemaFrom } from "../../lib/db/session-settings.js";
+import { deployedPipeline, type PipelineIdentity } from "../../lib/warehouse/ownership.js";
 
 /**
  * The one place the deployed handlers get configuration and secrets: SST's linked resources,
@@ -85,6 +87,24 @@ export function buckets(config: FunctionConfig = functionConfig()): Buckets {
   };
 }
 
+/** The schema the source tables live in: TOTES_SOURCE_SCHEMA, else `public`. */
+export const sourceSchema = (): string => sourceSchemaFrom(process.env);
+
+/**
+ * The deployed pipeline, for the warehouse's owner record (lib/warehouse/ownership.ts): its
+ * processed bucket, unique to the stage, names it.
+ */
+export function awsPipeline(): PipelineIdentity {
+  const bucket = processedBucketName();
+  let stage: string | undefined;
+  try {
+    stage = (Resource as unknown as { App?: { name?: string; stage?: string } }).App?.stage;
+  } catch {
+    stage = undefined;
+  }
+  return deployedPipeline(bucket, stage);
+}
+
 const pools = new Map<string, Pool>();
 
 /** A pool per database, kept across warm invocations; a cold start simply makes a new one. */
@@ -101,7 +121,11 @@ export function database(kind: DatabaseRole): Pool {
   );
   let pool = pools.get(resolved);
   if (!pool) {
-    pool = createPool(resolved, { max: 2, applicationName: `totes-etl ${kind}` });
+    pool = createPool(resolved, {
+      max: 2,
+      applicationName: `totes-etl ${kind}`,
+      ...(kind === "source" ? { schema: sourceSchema() } : {}),
+    });
     pools.set(resolved, pool);
   }
   return pool;

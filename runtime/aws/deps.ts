@@ -2,7 +2,7 @@ import { partBoundFrom } from "../../lib/extract/csv-parts.js";
 import { postgresWarehouse } from "../../lib/warehouse/postgres.js";
 import type { ExtractDeps, LoadDeps, RetryDeps, TransformDeps, VerifyDeps } from "../lambda/deps.js";
 import { sqsClient } from "./clients.js";
-import { buckets, database, functionConfig, processedBucket } from "./config.js";
+import { awsPipeline, buckets, database, functionConfig, processedBucket, sourceSchema } from "./config.js";
 
 /** The queue the function is mapped to, for the retry backoff (the role may ChangeMessageVisibility). */
 const retry = (): RetryDeps => ({ sqs: sqsClient(functionConfig().aws) });
@@ -11,6 +11,7 @@ const retry = (): RetryDeps => ({ sqs: sqsClient(functionConfig().aws) });
 export const awsExtractDeps = (): ExtractDeps => ({
   buckets: buckets(),
   source: database("source"),
+  sourceSchema: sourceSchema(),
   // Set by stacks/functions.ts from EXTRACT_PARTS (stacks/settings.ts).
   parts: partBoundFrom(process.env),
 });
@@ -18,6 +19,7 @@ export const awsTransformDeps = (): TransformDeps => ({ buckets: buckets(), retr
 export const awsLoadDeps = (): LoadDeps => ({
   buckets: buckets(),
   warehouse: postgresWarehouse(database("warehouse")),
+  pipeline: awsPipeline(),
   retry: retry(),
 });
 export const awsVerifyDeps = (): VerifyDeps => {
@@ -26,6 +28,8 @@ export const awsVerifyDeps = (): VerifyDeps => {
     store,
     processedBucket: bucket,
     source: database("source"),
+    sourceSchema: sourceSchema(),
     warehouse: postgresWarehouse(database("warehouse")),
+    pipeline: awsPipeline(),
   };
 };

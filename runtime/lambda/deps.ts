@@ -2,6 +2,7 @@ import type { Pool } from "../../lib/db/pool.js";
 import type { PartBound } from "../../lib/extract/csv-parts.js";
 import type { Buckets } from "../../lib/pipeline/location.js";
 import type { ObjectStore } from "../../lib/store/object-store.js";
+import type { PipelineIdentity } from "../../lib/warehouse/ownership.js";
 import type { Warehouse } from "../../lib/warehouse/warehouse.js";
 import type { RetryDeps } from "./retry-backoff.js";
 
@@ -14,6 +15,8 @@ export type { RetryDeps } from "./retry-backoff.js";
 export interface ExtractDeps {
   readonly buckets: Buckets;
   readonly source: Pool;
+  /** The schema the source tables are read from (default `public`). */
+  readonly sourceSchema?: string;
   /** The most one CSV holds before a window is written in parts (default DEFAULT_PART_BOUND). */
   readonly parts?: PartBound;
 }
@@ -30,13 +33,20 @@ export interface TransformDeps {
 export interface LoadDeps {
   readonly buckets: Buckets;
   readonly warehouse: Warehouse;
+  /** The pipeline these loads are from: a warehouse another pipeline owns refuses them. */
+  readonly pipeline: PipelineIdentity;
   readonly retry?: RetryDeps;
 }
 
-/** Verify reads both databases and writes its report to the processed bucket (`_state/verify/`). */
+/**
+ * Verify reads both databases and writes its report to the processed bucket (`_state/verify/`);
+ * first it catches the warehouse up with what the pipeline recorded as loaded (a restore).
+ */
 export interface VerifyDeps {
   readonly store: ObjectStore;
   readonly processedBucket: string;
   readonly source: Pool;
+  readonly sourceSchema?: string;
   readonly warehouse: Warehouse;
+  readonly pipeline: PipelineIdentity;
 }

@@ -29,6 +29,7 @@ export function createExtractHandler(deps: ExtractDeps, onTable?: (table: TableE
         fullTables: request.fullTables,
         trigger: request.trigger,
         ...(deps.parts ? { parts: deps.parts } : {}),
+        ...(deps.sourceSchema ? { schema: deps.sourceSchema } : {}),
         onTable: (t) => {
           onTable?.(t);
           if (t.rows === 0) return;

@@ -20,6 +20,7 @@ export function createLoadHandler(deps: LoadDeps) {
     store: deps.buckets.store,
     bucket: deps.buckets.processedBucket,
     warehouse: deps.warehouse,
+    pipeline: deps.pipeline,
   };
   return sqsStageHandler({
     stage: "load",

@@ -3,6 +3,7 @@ import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import { METRICS } from "../../lib/pipeline/topology.js";
+import { catchUpWarehouse } from "../../lib/load/catch-up.js";
 import { verify, writeVerifyReport } from "../../lib/verify/index.js";
 import type { VerifyDeps } from "./deps.js";
 import { observability } from "./observability.js";
@@ -42,9 +43,27 @@ export function createVerifyHandler(deps: VerifyDeps) {
     .use(logMetrics(metrics))
     .handler(async (event) => {
       const tables = tablesOf(event);
+      // A warehouse restored from a backup lacks loads this pipeline recorded: load them again
+      // first, so the report speaks of what is still wrong after that.
+      const caughtUp = await catchUpWarehouse({
+        store: deps.store,
+        bucket: deps.processedBucket,
+        warehouse: deps.warehouse,
+        pipeline: deps.pipeline,
+      });
+      if (caughtUp.missing.length)
+        logger.warn(
+          "warehouse lacked objects this pipeline had loaded (restored from a backup?): loaded again",
+          {
+            objects: caughtUp.missing.length,
+            rowsWritten: caughtUp.rowsWritten,
+            failed: caughtUp.failed,
+          },
+        );
       const report = await verify({
         source: deps.source,
         warehouse: deps.warehouse,
+        ...(deps.sourceSchema ? { sourceSchema: deps.sourceSchema } : {}),
         ...(tables?.length ? { tables } : {}),
         onTable: (t) =>
           logger[t.mismatches ? "warn" : "info"]("verified", {

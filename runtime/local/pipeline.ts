@@ -24,7 +24,10 @@ import { scaledBackoff, TOPOLOGY } from "../../lib/pipeline/topology.js";
 import { ObjectStore } from "../../lib/store/object-store.js";
 import { postgresWarehouse } from "../../lib/warehouse/postgres.js";
 import type { Warehouse } from "../../lib/warehouse/warehouse.js";
+import { catchUpWarehouse, type CatchUpReport } from "../../lib/load/catch-up.js";
+import type { PipelineIdentity } from "../../lib/warehouse/ownership.js";
 import { createExtractHandler } from "../lambda/extract-handler.js";
+import { localPipelineIdentity } from "./pipeline-identity.js";
 import { createLoadHandler } from "../lambda/load-handler.js";
 import { createTransformHandler } from "../lambda/transform-handler.js";
 import { localContext } from "./lambda/context.js";
@@ -33,6 +36,8 @@ import { localContext } from "./lambda/context.js";
 export interface LocalDatabases {
   readonly source: Pool;
   readonly warehouse: Pool;
+  /** The schema the source tables are read from (default `public`). */
+  readonly sourceSchema?: string;
 }
 
 /** `drain()` before any `runOnce()` told the pipeline which databases to use. */
@@ -55,6 +60,13 @@ export interface QuarantineCounts {
 }
 
 export interface RunSummary {
+  /** Set when the warehouse lacked loads this pipeline had recorded (restored from a backup): caught up first. */
+  readonly caughtUp?: CatchUpReport;
+  /**
+   * Set when the current-version views and comments differ from the catalog's and a reader
+   * held them past the lock timeout: loads went on without them; the next run tries again.
+   */
+  readonly viewsDeferred?: boolean;
   readonly extract: ExtractResult;
   readonly loaded: readonly LoadedTable[];
   readonly deadLetters: { readonly transform: number; readonly load: number };
@@ -89,6 +101,8 @@ export class LocalPipeline {
   private constructor(
     private readonly aws: LocalAws,
     readonly pipeline: ProvisionedPipeline,
+    /** Who this pipeline is to the warehouse it loads (lib/warehouse/ownership.ts). */
+    readonly identity: PipelineIdentity,
     private readonly backoffScale: number,
   ) {
     // One client for the run, as a warm Lambda keeps one.
@@ -110,7 +124,8 @@ export class LocalPipeline {
       const pipeline = await provisionPipeline(aws.endpoint, DEFAULT_PIPELINE_RESOURCES, {
         visibilityTimeoutSeconds: VISIBILITY_SECONDS,
       });
-      return new LocalPipeline(aws, pipeline, options.backoffScale ?? LOCAL_BACKOFF_SCALE);
+      const identity = await localPipelineIdentity(dataDir);
+      return new LocalPipeline(aws, pipeline, identity, options.backoffScale ?? LOCAL_BACKOFF_SCALE);
     } catch (error) {
       await aws.stop();
       throw error;
@@ -131,7 +146,12 @@ export class LocalPipeline {
     const handler =
       queue === "transform"
         ? createTransformHandler({ buckets: this.buckets, retry })
-        : createLoadHandler({ buckets: this.buckets, warehouse: databases.warehouse, retry });
+        : createLoadHandler({
+            buckets: this.buckets,
+            warehouse: databases.warehouse,
+            pipeline: this.identity,
+            retry,
+          });
     return new SqsEventSource({
       sqs,
       queueUrl: ref.url,
@@ -206,12 +226,41 @@ export class LocalPipeline {
     // extract and transform: its load messages dead-letter, for `totes dlq replay` later. One
     // whose tables conflict with the catalog (or lack tables this login cannot create) stops
     // the run before anything is extracted: no load could succeed until it is fixed.
-    await warehouse.ensureSchema().catch((error: unknown) => {
+    const schema = await warehouse.ensureSchema().catch((error: unknown) => {
       if (error instanceof WarehouseSchemaError) throw error;
+      return undefined;
     });
+    // A warehouse another pipeline loads refuses this one before anything is extracted; one
+    // restored from a backup is caught up with what this pipeline had loaded into it.
+    let caughtUp: CatchUpReport | undefined;
+    if (schema) {
+      await warehouse.claim(this.identity);
+      const report = await catchUpWarehouse({
+        store: this.buckets.store,
+        bucket: this.buckets.processedBucket,
+        warehouse,
+        pipeline: this.identity,
+      });
+      if (report.missing.length) caughtUp = report;
+    }
+    // Stopped (Ctrl-C) while waiting on the warehouse: nothing extracted, nothing to save.
+    if (options.signal?.aborted)
+      return {
+        interrupted: { waiting: await this.waiting() },
+        extract: { runAt: started.toISOString(), tables: [], runKey: "" },
+        loaded: [],
+        deadLetters: await this.deadLetters(),
+        quarantine: await this.quarantine(started),
+        seconds: (Date.now() - started.getTime()) / 1000,
+      };
     let done = 0;
     const extractHandler = createExtractHandler(
-      { buckets: this.buckets, source: options.source, ...(options.parts ? { parts: options.parts } : {}) },
+      {
+        buckets: this.buckets,
+        source: options.source,
+        ...(options.sourceSchema ? { sourceSchema: options.sourceSchema } : {}),
+        ...(options.parts ? { parts: options.parts } : {}),
+      },
       options.onExtractTable &&
         ((t: TableExtract) => options.onExtractTable?.(t, ++done, SOURCE_TABLES.length)),
     );
@@ -224,6 +273,8 @@ export class LocalPipeline {
     const interrupted = options.signal?.aborted ? { waiting: await this.waiting() } : undefined;
     return {
       ...(interrupted ? { interrupted } : {}),
+      ...(caughtUp ? { caughtUp } : {}),
+      ...(schema?.presentation === "deferred" ? { viewsDeferred: true } : {}),
       extract,
       loaded: await warehouse.loadedSince(started).catch(() => []),
       deadLetters: await this.deadLetters(),

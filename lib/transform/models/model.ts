@@ -6,14 +6,13 @@
  *   changed_<source>   the ids the input touches (empty for other sources);
  *   cur_<source>       the current state of a source table the model needs;
  *   currency_names     ISO 4217 code → name.
- * Every source row, in versions_ and cur_, carries `_extracted_at`: when the run whose CSV it
- * came from extracted it (lib/pipeline/extraction-order.ts).
+ * Every source row, in versions_ and cur_, carries `_read_order`: the commit order of the
+ * snapshot that read it (lib/pipeline/read-order.ts).
  * It may return columns in any order and extra ones: the transform selects the table's
  * catalog columns, in catalog order and catalog types. Dims also return their version
- * (`versionColumns`: their own source row's last_updated and extraction, then the joined
- * parent's, compared in that order, lib/pipeline/dim-versions.ts), so the load can refuse an
- * older version arriving late; facts return `_extracted_at`, which orders two reads of one
- * version.
+ * (`versionColumns`: their own source row's read order, then the joined parent's, compared
+ * in that order, lib/pipeline/dim-versions.ts), so the load can refuse an older read arriving
+ * late; facts return `_read_order`, which orders versions and reads of one version.
  */
 export interface Model {
   readonly target: string;
@@ -25,10 +24,8 @@ const from = (alias: string | undefined, column: string) => (alias ? `${alias}.$
 /** Version columns of a dim built from the row `own` (an alias) joined with the row `parent`. */
 export const versionColumns = (own?: string, parent = own): string =>
   [
-    `${from(own, "last_updated")} AS _version_hi`,
-    `${from(own, "_extracted_at")} AS _version_hi_extracted_at`,
-    `${from(parent, "last_updated")} AS _version_lo`,
-    `${from(parent, "_extracted_at")} AS _version_lo_extracted_at`,
+    `${from(own, "_read_order")} AS _own_read_order`,
+    `${from(parent, "_read_order")} AS _parent_read_order`,
   ].join(", ");
 
 /** Version columns of a dim built from one source row. */
