@@ -37,11 +37,29 @@ export function expectedRowsSql(target: TargetTable, schema: string): string {
     );
   const views = modelViews(model.sql, schema);
   const columns = loadedColumns(target).map(
-    (c) =>
-      `CAST(m.${quoteIdent(c.name)} AS ${c.type.kind === "date" ? "varchar" : sqlType(c.type)}) AS ${quoteIdent(c.name)}`,
+    (c) => `${castInto(`m.${quoteIdent(c.name)}`, c.type)} AS ${quoteIdent(c.name)}`,
   );
   return `WITH ${views.map((v) => `${v.name} AS (${v.sql})`).join(",\n     ")}
 SELECT ${columns.join(", ")} FROM (${portable(target, model.sql, views)}) m`;
+}
+
+/**
+ * A source value in the warehouse's type. A value that does not fit (a source column widened
+ * past the catalog: 3,000,000,000 in an integer, 10^9 in a numeric(10,2)) becomes NULL instead
+ * of failing the whole query: the transform quarantined that row, so verify reports its id as
+ * missing or differing and goes on to the others.
+ */
+function castInto(expr: string, type: Column["type"]): string {
+  switch (type.kind) {
+    case "date":
+      return `CAST(${expr} AS varchar)`;
+    case "int":
+      return `CASE WHEN ${expr} BETWEEN -2147483648 AND 2147483647 THEN CAST(${expr} AS integer) END`;
+    case "decimal":
+      return `CASE WHEN round(abs(${expr}), ${type.scale}) < 1e${type.precision - type.scale} THEN CAST(${expr} AS ${sqlType(type)}) END`;
+    default:
+      return `CAST(${expr} AS ${sqlType(type)})`;
+  }
 }
 
 interface View {
