@@ -4,13 +4,14 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Pool } from "../lib/db/pool.js";
 import { loadObject } from "../lib/load/load.js";
-import { EPOCH_EXTRACTION } from "../lib/pipeline/extraction-order.js";
 import { ingestionKey } from "../lib/pipeline/keys.js";
+import { LEGACY_BASE, snapshotReadOrder } from "../lib/pipeline/read-order.js";
 import { currentStateKey } from "../lib/transform/current-state.js";
 import { DuckSession } from "../lib/transform/duckdb-session.js";
 import { transformObject } from "../lib/transform/transform.js";
 import { initSource } from "../tools/source/init.js";
 import { postgresWarehouse } from "../lib/warehouse/postgres.js";
+import { tablesDdl } from "../lib/warehouse/schema.js";
 import { freshPool } from "./helpers/databases.js";
 import { startObjectStore } from "./helpers/object-store.js";
 import { runStages } from "./helpers/run-stages.js";
@@ -193,7 +194,7 @@ describe("corrections: the same version read again with other values", () => {
   });
 });
 
-describe("corrections: state and warehouse kept before extraction times were recorded", () => {
+describe("corrections: state and warehouse kept before read orders were recorded", () => {
   let buckets: Awaited<ReturnType<typeof startObjectStore>>;
   let warehouse: Pool;
 
@@ -204,9 +205,14 @@ describe("corrections: state and warehouse kept before extraction times were rec
     await Promise.all([buckets.stop(), warehouse.end()]);
   });
 
-  it("reads a stored state without extraction times as older than every run, and upgrades dim_version", async () => {
-    // Prepare: department 40's state as the transform stored it before (no _extracted_at), and
-    // a warehouse whose dim_version has only the two last_updated components.
+  /** The legacy read order of a naive UTC extraction time, as text (int8 as a JS number loses digits). */
+  const legacy = (ts: string) => String(LEGACY_BASE + BigInt(Date.parse(`${ts.replace(" ", "T")}Z`)));
+  /** When the earlier version extracted staff 99 and sales order 70: after run 5, before run 6. */
+  const EXTRACTED = "2026-11-27 04:05:00.250";
+
+  it("reads a stored state without read orders as older than every run, and upgrades dim_version and fact_version", async () => {
+    // Prepare: the join states as the transform stored them before: department 40 with neither
+    // _read_order nor _extracted_at, staff 99 with the _extracted_at it carried then.
     const workDir = await mkdtemp(path.join(tmpdir(), "corr-"));
     const duck = await DuckSession.open(workDir);
     try {
@@ -219,51 +225,136 @@ describe("corrections: state and warehouse kept before extraction times were rec
         currentStateKey("department"),
         await readFile(file),
       );
+      const staffFile = path.join(workDir, "staff.parquet");
+      await duck.run(`COPY (SELECT 99::INTEGER AS staff_id, 'Bo' AS first_name, 'Ng' AS last_name, 40::INTEGER AS department_id,
+                             'bo@t.com' AS email_address, TIMESTAMP '${T0}' AS created_at, TIMESTAMP '${UPDATED}' AS last_updated,
+                             TIMESTAMP '${EXTRACTED}' AS _extracted_at)
+                        TO '${staffFile}' (FORMAT parquet)`);
+      await buckets.store.putBytes(
+        buckets.processedBucket,
+        currentStateKey("staff"),
+        await readFile(staffFile),
+      );
     } finally {
       duck.close();
       await rm(workDir, { recursive: true, force: true });
     }
-    await warehouse.query(`CREATE SCHEMA totes_meta;
+    // A warehouse as the earlier version left it: its stars, staff 99 and order 70 loaded,
+    // their versions in dim_version and fact_version (the old DDL; the department was read
+    // before extraction times were kept, so at the epoch).
+    for (const statement of tablesDdl()) await warehouse.query(statement);
+    await warehouse.query(`DROP TABLE totes_meta.dim_read, totes_meta.fact_read, totes_meta.owner;
       CREATE TABLE totes_meta.dim_version (table_name text NOT NULL, natural_id integer NOT NULL,
-        version_hi timestamp(3) NOT NULL, version_lo timestamp(3) NOT NULL, PRIMARY KEY (table_name, natural_id));
-      INSERT INTO totes_meta.dim_version VALUES ('dim_staff', 99, '${UPDATED}', '${UPDATED}');`);
+        version_hi timestamp(3) NOT NULL, version_hi_extracted_at timestamp(3) NOT NULL,
+        version_lo timestamp(3) NOT NULL, version_lo_extracted_at timestamp(3) NOT NULL,
+        PRIMARY KEY (table_name, natural_id));
+      CREATE TABLE totes_meta.fact_version (table_name text NOT NULL, record_id integer NOT NULL,
+        extracted_at timestamp(3) NOT NULL, PRIMARY KEY (table_name, record_id));
+      INSERT INTO dim_staff VALUES (99, 'Bo', 'Ng', 'Dispatch', 'Leds', 'bo@t.com');
+      INSERT INTO totes_meta.dim_version VALUES
+        ('dim_staff', 99, '${UPDATED}', '${EXTRACTED}', '${UPDATED}', '1970-01-01 00:00:00');
+      INSERT INTO fact_sales_order (sales_order_id, created_date, created_time, last_updated_date, last_updated_time,
+          sales_staff_id, counterparty_id, units_sold, unit_price, currency_id, design_id, agreed_payment_date,
+          agreed_delivery_date, agreed_delivery_location_id)
+        VALUES (70, '2022-11-03', '14:20:49.962', '2024-11-15', '09:00:00.123', 1, 1, 700, 3.94, 1, 5,
+          '2024-11-21', '2024-11-20', 1);
+      INSERT INTO totes_meta.fact_version
+        SELECT 'fact_sales_order', sales_record_id, '${EXTRACTED}' FROM fact_sales_order;`);
+    /** Extracts `csv` as run `n` (a stamp, or a snapshot read order in the CSV), transforms and loads it: rows written per target. */
     const run = async (table: string, n: number, csv: string) => {
       const key = ingestionKey(table, stamp(n));
       await buckets.store.putBytes(buckets.ingestionBucket, key, csv);
       const { outputs } = await transformObject(buckets, key);
-      const written: number[] = [];
+      const written: Record<string, number> = {};
       for (const o of outputs)
-        written.push(
-          (
-            await loadObject(
-              {
-                store: buckets.store,
-                bucket: buckets.processedBucket,
-                warehouse: postgresWarehouse(warehouse),
-              },
-              o.objectKey,
-            )
-          ).rowsWritten,
-        );
+        written[o.target] = (
+          await loadObject(
+            {
+              store: buckets.store,
+              bucket: buckets.processedBucket,
+              warehouse: postgresWarehouse(warehouse),
+            },
+            o.objectKey,
+          )
+        ).rowsWritten;
       return written;
     };
-    const staff = async () =>
-      (await warehouse.query("SELECT last_name, location FROM dim_staff WHERE staff_id = 30")).rows;
+    const rows = async (sql: string) => (await warehouse.query(sql)).rows;
+    const staff = () => rows("SELECT staff_id, last_name, location FROM dim_staff ORDER BY staff_id");
+    const staffRead = () =>
+      rows(`SELECT own_read_order::text AS own, parent_read_order::text AS parent FROM totes_meta.dim_read
+             WHERE table_name = 'dim_staff' AND natural_id = 99`);
+    const order70 = () =>
+      rows("SELECT sales_record_id, units_sold FROM fact_sales_order WHERE sales_order_id = 70");
+    const [before] = await order70();
 
-    // Act: a staff row joins the old state; then the department is corrected.
+    // Act: a staff row joins the old state (the first load upgrades the warehouse).
     const hired = await run("staff", 1, `${STAFF}\n30,Ann,Lee,40,ann@t.com,${T0},${UPDATED}\n`);
+
+    // Assess: the legacy bookkeeping is in dim_read and fact_read, with the legacy read orders
+    // of its extraction times, and gone.
+    expect(hired).toEqual({ dim_staff: 1 });
+    expect(await staffRead()).toEqual([{ own: legacy(EXTRACTED), parent: String(LEGACY_BASE) }]);
+    expect(legacy(EXTRACTED)).not.toBe(legacy("2026-11-27 04:05:00"));
+    expect(
+      await rows(`SELECT read_order::text AS r FROM totes_meta.fact_read
+                   WHERE table_name = 'fact_sales_order' AND record_id = ${before!.sales_record_id}`),
+    ).toEqual([{ r: legacy(EXTRACTED) }]);
+    expect(
+      await rows(
+        "SELECT to_regclass('totes_meta.dim_version') AS dim, to_regclass('totes_meta.fact_version') AS fact",
+      ),
+    ).toEqual([{ dim: null, fact: null }]);
+
+    // Act: the department corrected (same last_updated as the state's row).
     const moved = await run("department", 2, `${DEPARTMENT}\n40,Dispatch,Leeds,Mo,${T0},${UPDATED}\n`);
 
-    // Assess
-    expect([hired, moved]).toEqual([[1], [1]]);
-    expect(await staff()).toEqual([{ last_name: "Lee", location: "Leeds" }]);
-    const { rows } = await warehouse.query(
-      `SELECT version_hi_extracted_at, version_lo_extracted_at FROM totes_meta.dim_version
-        WHERE table_name = 'dim_staff' AND natural_id = 99`,
-    );
-    expect(rows).toEqual([
-      { version_hi_extracted_at: EPOCH_EXTRACTION, version_lo_extracted_at: EPOCH_EXTRACTION },
+    // Assess: both staff rows re-joined and taken. Staff 99's state row and its upgraded
+    // dim_read row give the same read order to its one legacy read, so the later department
+    // read decides.
+    expect(moved).toEqual({ dim_staff: 2 });
+    expect(await staff()).toEqual([
+      { staff_id: 30, last_name: "Lee", location: "Leeds" },
+      { staff_id: 99, last_name: "Ng", location: "Leeds" },
     ]);
+    expect(await staffRead()).toEqual([{ own: legacy(EXTRACTED), parent: legacy("2026-11-27 04:02:00") }]);
+
+    // Act: reads made before the upgraded ones (run 4, at 04:04), arriving now.
+    const earlierStaff = await run("staff", 4, `${STAFF}\n99,Bo,Early,40,bo@t.com,${T0},${UPDATED}\n`);
+    const earlierOrder = await run(
+      "sales_order",
+      4,
+      `${SALES_ORDER}\n70,${T0},${UPDATED},5,1,1,704,3.94,1,2024-11-20,2024-11-21,1\n`,
+    );
+
+    // Assess: refused.
+    expect(earlierStaff.dim_staff ?? 0).toBe(0);
+    expect(earlierOrder.fact_sales_order).toBe(0);
+    expect(await order70()).toEqual([{ sales_record_id: before!.sales_record_id, units_sold: 700 }]);
+
+    // Act: later reads, by a snapshot (the CSV carries its read order), staff 99's with an
+    // older last_updated than the upgraded version: read order decides, never last_updated.
+    const snapshot = snapshotReadOrder(5_000n, 0);
+    const laterStaff = await run(
+      "staff",
+      7,
+      `${STAFF},_read_order\n99,Bo,Ng-Lee,40,bo@t.com,${T0},2024-01-01 00:00:00,${snapshot}\n`,
+    );
+    const laterOrder = await run(
+      "sales_order",
+      7,
+      `${SALES_ORDER},_read_order\n70,${T0},${UPDATED},5,1,1,701,3.94,1,2024-11-20,2024-11-21,1,${snapshot}\n`,
+    );
+
+    // Assess: taken; the fact row corrected in place.
+    expect(laterStaff).toEqual({ dim_staff: 1 });
+    expect(await staff()).toEqual([
+      { staff_id: 30, last_name: "Lee", location: "Leeds" },
+      { staff_id: 99, last_name: "Ng-Lee", location: "Leeds" },
+    ]);
+    expect(await staffRead()).toEqual([{ own: String(snapshot), parent: legacy("2026-11-27 04:02:00") }]);
+    expect(laterOrder.fact_sales_order).toBe(1);
+    expect(await order70()).toEqual([{ sales_record_id: before!.sales_record_id, units_sold: 701 }]);
   });
 });
 

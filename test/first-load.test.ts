@@ -7,6 +7,7 @@ import { quoteLiteral } from "../lib/db/identifiers.js";
 import { LoadError } from "../lib/errors.js";
 import { loadObject } from "../lib/load/load.js";
 import { ingestionKey } from "../lib/pipeline/keys.js";
+import { legacyReadOrder } from "../lib/pipeline/read-order.js";
 import { DuckSession } from "../lib/transform/duckdb-session.js";
 import { transformObject } from "../lib/transform/transform.js";
 import { postgresWarehouse } from "../lib/warehouse/postgres.js";
@@ -28,9 +29,14 @@ const T0 = "2022-11-03 14:20:49.962";
 const UPDATED = "2024-11-15 09:00:00.123";
 /** Each test its own hour of 2026-11-27 (the CSVs share one bucket); run n at minute n. */
 let hour = 0;
-const stamp = (run: number) =>
-  `20261127T${String(hour).padStart(2, "0")}${String(run).padStart(2, "0")}00000Z`;
-const at = (run: number) => `2026-11-27 ${String(hour).padStart(2, "0")}:${String(run).padStart(2, "0")}:00`;
+const stampAt = (h: number, run: number) =>
+  `20261127T${String(h).padStart(2, "0")}${String(run).padStart(2, "0")}00000Z`;
+const stamp = (run: number) => stampAt(hour, run);
+/**
+ * The read order of run n's rows, as text (int8 as a JS number would lose digits): the CSVs
+ * here carry no `_read_order`, so each row has its run stamp's legacy read order.
+ */
+const at = (run: number) => String(legacyReadOrder(stamp(run)));
 const order = (id: number, units: number, updated = UPDATED) =>
   `${id},${T0},${updated},5,1,1,${units},3.94,1,2024-11-20,2024-11-21,1`;
 
@@ -95,8 +101,8 @@ describe("loading straight into the table", () => {
   const facts = async (pool: Pool) =>
     (
       await pool.query(
-        `SELECT f.sales_record_id, f.sales_order_id, f.units_sold, v.extracted_at::text AS extracted_at
-           FROM fact_sales_order f LEFT JOIN totes_meta.fact_version v
+        `SELECT f.sales_record_id, f.sales_order_id, f.units_sold, v.read_order::text AS read_order
+           FROM fact_sales_order f LEFT JOIN totes_meta.fact_read v
              ON v.table_name = 'fact_sales_order' AND v.record_id = f.sales_record_id
           ORDER BY f.sales_order_id, f.sales_record_id`,
       )
@@ -121,8 +127,8 @@ describe("loading straight into the table", () => {
     const strip = (rows: Record<string, unknown>[]) => rows.map(({ sales_record_id: _, ...r }) => r);
     expect(strip(await facts(fresh))).toEqual(strip(withoutOther));
     expect(await facts(fresh)).toEqual([
-      { sales_record_id: 1, sales_order_id: 1, units_sold: 10, extracted_at: at(2) },
-      { sales_record_id: 2, sales_order_id: 2, units_sold: 20, extracted_at: at(2) },
+      { sales_record_id: 1, sales_order_id: 1, units_sold: 10, read_order: at(2) },
+      { sales_record_id: 2, sales_order_id: 2, units_sold: 20, read_order: at(2) },
     ]);
 
     // A correction (later read, same version) is taken in place; an earlier read is refused.
@@ -136,7 +142,7 @@ describe("loading straight into the table", () => {
     ]);
   });
 
-  it("a later object of new versions goes straight in too, its rows' extraction recorded, the older rows' kept", async () => {
+  it("a later object of new versions goes straight in too, its rows' read order recorded, the older rows' kept", async () => {
     // Prepare
     const pool = await warehouse();
     await load(pool, await extracted("sales_order", 1, [order(1, 10)], "fact_sales_order"));
@@ -153,7 +159,7 @@ describe("loading straight into the table", () => {
     // Assess
     expect(result.rowsWritten).toBe(2);
     expect(
-      (await facts(pool)).map((r) => [r.sales_record_id, r.sales_order_id, r.units_sold, r.extracted_at]),
+      (await facts(pool)).map((r) => [r.sales_record_id, r.sales_order_id, r.units_sold, r.read_order]),
     ).toEqual([
       [1, 1, 10, at(1)],
       [2, 1, 11, at(2)],
@@ -161,15 +167,16 @@ describe("loading straight into the table", () => {
     ]);
   });
 
-  it("an object whose rows carry two extraction times takes the general path, each row keeping its own", async () => {
-    // Prepare: a transform output rewritten so that order 2 says it was extracted an hour earlier.
+  it("an object whose rows carry two read orders takes the general path, each row keeping its own", async () => {
+    // Prepare: a transform output rewritten so that order 2 says it was read an hour earlier
+    // (legacy read orders count milliseconds).
     const key = await extracted("sales_order", 3, [order(1, 10), order(2, 20)], "fact_sales_order");
     const mixedKey = await rewritten(
       key,
       3,
       53,
       (from) =>
-        `SELECT * REPLACE (CASE WHEN sales_order_id = 2 THEN _extracted_at - INTERVAL 1 HOUR ELSE _extracted_at END AS _extracted_at) FROM ${from}`,
+        `SELECT * REPLACE (CASE WHEN sales_order_id = 2 THEN _read_order - 3600000 ELSE _read_order END AS _read_order) FROM ${from}`,
     );
     const pool = await warehouse();
 
@@ -178,14 +185,14 @@ describe("loading straight into the table", () => {
 
     // Assess
     expect(result.rowsWritten).toBe(2);
-    expect((await facts(pool)).map((r) => [r.sales_order_id, r.units_sold, r.extracted_at])).toEqual([
+    expect((await facts(pool)).map((r) => [r.sales_order_id, r.units_sold, r.read_order])).toEqual([
       [1, 10, at(3)],
-      [2, 20, `2026-11-27 ${String(hour - 1).padStart(2, "0")}:03:00`],
+      [2, 20, String(legacyReadOrder(stampAt(hour - 1, 3)))],
     ]);
   });
 
   it("forgets the versions recorded for the rows of an emptied fact", async () => {
-    // Prepare: a loaded fact whose rows were deleted (their fact_version rows left behind).
+    // Prepare: a loaded fact whose rows were deleted (their fact_read rows left behind).
     const pool = await warehouse();
     await load(pool, await extracted("sales_order", 4, [order(1, 10)], "fact_sales_order"));
     await pool.query("DELETE FROM fact_sales_order");
@@ -198,10 +205,10 @@ describe("loading straight into the table", () => {
     // Assess: loaded as new, versions of this object only.
     expect(result.rowsWritten).toBe(2);
     expect(await facts(pool)).toEqual([
-      { sales_record_id: 1, sales_order_id: 1, units_sold: 9, extracted_at: at(1) },
-      { sales_record_id: 2, sales_order_id: 3, units_sold: 30, extracted_at: at(1) },
+      { sales_record_id: 1, sales_order_id: 1, units_sold: 9, read_order: at(1) },
+      { sales_record_id: 2, sales_order_id: 3, units_sold: 30, read_order: at(1) },
     ]);
-    const versions = await pool.query("SELECT count(*)::int AS n FROM totes_meta.fact_version");
+    const versions = await pool.query("SELECT count(*)::int AS n FROM totes_meta.fact_read");
     expect(versions.rows[0].n).toBe(2);
   });
 
@@ -222,31 +229,36 @@ describe("loading straight into the table", () => {
     expect((await pool.query("SELECT count(*)::int AS n FROM totes_meta.loaded_object")).rows[0].n).toBe(0);
   });
 
-  it("inserts a dim and its versions; an older version arriving later is refused, a newer one taken", async () => {
+  it("inserts a dim and its read orders; a later read is taken whatever its last_updated, an earlier read arriving later is refused", async () => {
     // Prepare
     const pool = await warehouse();
     const current = await extracted("currency", 1, [`1,GBP,${T0},${UPDATED}`], "dim_currency");
-    const older = await extracted("currency", 2, [`1,EUR,${T0},2024-01-01 00:00:00`], "dim_currency");
+    const olderStamp = await extracted("currency", 2, [`1,EUR,${T0},2024-01-01 00:00:00`], "dim_currency");
     const newer = await extracted("currency", 3, [`1,USD,${T0},2024-12-01 00:00:00`], "dim_currency");
+    const earlier = await extracted("currency", 0, [`1,JPY,${T0},2024-12-02 00:00:00`], "dim_currency");
 
     // Act
-    const written = [(await load(pool, current)).rowsWritten, (await load(pool, older)).rowsWritten];
-    const afterOlder = (await pool.query("SELECT currency_code FROM dim_currency")).rows;
-    written.push((await load(pool, newer)).rowsWritten);
+    const written = [(await load(pool, current)).rowsWritten, (await load(pool, olderStamp)).rowsWritten];
+    const afterOlderStamp = (await pool.query("SELECT currency_code FROM dim_currency")).rows;
+    written.push((await load(pool, newer)).rowsWritten, (await load(pool, earlier)).rowsWritten);
 
     // Assess
-    expect(written).toEqual([1, 0, 1]);
-    expect(afterOlder).toEqual([{ currency_code: "GBP" }]);
+    // Rule changed (issue 22): run 2's read carries an older last_updated than run 1's, and is
+    // still taken: versions are ordered by read order, never by last_updated (it was refused).
+    expect(written.slice(0, 2)).toEqual([1, 1]);
+    expect(afterOlderStamp).toEqual([{ currency_code: "EUR" }]);
+    // Run 0's read, loaded after run 3's, is refused whatever its (newer) last_updated.
+    expect(written.slice(2)).toEqual([1, 0]);
     expect((await pool.query("SELECT currency_code FROM dim_currency")).rows).toEqual([
       { currency_code: "USD" },
     ]);
     const versions = await pool.query(
-      "SELECT version_hi::text AS hi, version_hi_extracted_at::text AS at FROM totes_meta.dim_version WHERE table_name = 'dim_currency'",
+      "SELECT own_read_order::text AS own, parent_read_order::text AS parent FROM totes_meta.dim_read WHERE table_name = 'dim_currency'",
     );
-    expect(versions.rows).toEqual([{ hi: "2024-12-01 00:00:00", at: at(3) }]);
+    expect(versions.rows).toEqual([{ own: at(3), parent: at(3) }]);
   });
 
-  it("refuses a dim object holding one id twice, writing neither rows nor versions", async () => {
+  it("refuses a dim object holding one id twice, writing neither rows nor read orders", async () => {
     // Prepare
     const key = await extracted("currency", 6, [`3,GBP,${T0},${UPDATED}`], "dim_currency");
     const doubledKey = await rewritten(key, 6, 56, doubled);
@@ -259,16 +271,16 @@ describe("loading straight into the table", () => {
     expect(error).toBeInstanceOf(LoadError);
     expect(String((error as Error).message)).toContain("dim_currency");
     expect((await pool.query("SELECT * FROM dim_currency")).rows).toEqual([]);
-    expect((await pool.query("SELECT * FROM totes_meta.dim_version")).rows).toEqual([]);
+    expect((await pool.query("SELECT * FROM totes_meta.dim_read")).rows).toEqual([]);
   });
 
-  it("a dim emptied by deletes keeps refusing versions older than it recorded", async () => {
-    // Prepare: the dim row deleted (as backfill --delete-missing does), its version kept.
+  it("a dim emptied by deletes keeps refusing reads earlier than it recorded", async () => {
+    // Prepare: the dim row deleted (as backfill --delete-missing does), its read order kept.
     const pool = await warehouse();
     await load(pool, await extracted("currency", 4, [`2,GBP,${T0},${UPDATED}`], "dim_currency"));
     await pool.query("DELETE FROM dim_currency");
 
-    // Act: an older read of the deleted row.
+    // Act: an earlier read of the deleted row.
     const stale = await extracted("currency", 1, [`2,EUR,${T0},2024-01-01 00:00:00`], "dim_currency");
     const result = await load(pool, stale);
 

@@ -4,7 +4,7 @@ import type { TargetTable } from "../../lib/catalog/index.js";
 import { qualified, quoteIdent } from "../../lib/db/identifiers.js";
 import type { Pool, PoolClient } from "../../lib/db/pool.js";
 import { withTransaction } from "../../lib/db/pool.js";
-import { EPOCH_EXTRACTION } from "../../lib/pipeline/extraction-order.js";
+import { LEGACY_BASE, snapshotReadOrder } from "../../lib/pipeline/read-order.js";
 import {
   STAGE,
   dimDropStale,
@@ -25,6 +25,8 @@ import { freshPool } from "../helpers/databases.js";
 /** Reserved words on purpose: every generated name must be quoted to run at all. */
 const schemas: WarehouseSchemas = { stars: "order", meta: "user" };
 const oneLine = (sql: string) => sql.replace(/\s+/g, " ");
+/** The read order of a snapshot (lib/pipeline/read-order.ts), as the text a staged BIGINT takes. */
+const readAt = (xmax: number, inProgress = 0) => String(snapshotReadOrder(BigInt(xmax), inProgress));
 
 const facts = TARGET_TABLES.filter((t) => t.kind === "fact");
 const versionedDims = TARGET_TABLES.filter((t) => t.kind === "dim");
@@ -68,19 +70,12 @@ describe("dimDropStale", () => {
       const sql = oneLine(dimDropStale(table, schemas));
 
       // Assess
-      expect(sql).toContain(`DELETE FROM ${STAGE} USING "user"."dim_version" v`);
+      expect(sql).toContain(`DELETE FROM ${STAGE} USING "user"."dim_read" v`);
       expect(sql).toContain(`v.table_name = $1 AND v.natural_id = ${STAGE}."${table.naturalKey}"`);
-      // Lexicographic: own last_updated, own extraction, parent last_updated, parent extraction.
-      const [hi, hiAt, lo, loAt] = [
-        "version_hi",
-        "version_hi_extracted_at",
-        "version_lo",
-        "version_lo_extracted_at",
-      ];
+      // Lexicographic: own read order, then parent read order.
+      const [own, parent] = ["own_read_order", "parent_read_order"];
       const cmp = (c: string, op: string) => `v.${c} ${op} ${STAGE}._${c}`;
-      expect(sql).toContain(
-        `(${cmp(hi, ">")} OR (${cmp(hi, "=")} AND (${cmp(hiAt, ">")} OR (${cmp(hiAt, "=")} AND (${cmp(lo, ">")} OR (${cmp(lo, "=")} AND ${cmp(loAt, ">=")}))))))`,
-      );
+      expect(sql).toContain(`(${cmp(own, ">")} OR (${cmp(own, "=")} AND ${cmp(parent, ">=")}))`);
     },
   );
 });
@@ -103,7 +98,7 @@ describe("dimMerge", () => {
           .filter((c) => c.name !== key)
           .map((c) => `"${c.name}" = n."${c.name}"`),
       );
-      expect(sql).not.toContain("_version");
+      expect(sql).not.toContain("_read_order");
     },
   );
 });
@@ -140,7 +135,7 @@ describe("quoting", () => {
 
     // Assess
     expect(sql).toContain(`"order"."transaction"`);
-    expect(sql).toContain(`"user"."dim_version"`);
+    expect(sql).toContain(`"user"."dim_read"`);
     expect(sql).toContain(`n."user"`);
     expect(sql).toContain(`"say ""when"""`);
     expect(sql).not.toMatch(/[\s.(]transaction[\s,)]/);
@@ -252,13 +247,14 @@ describe("the generated SQL in Postgres", () => {
       expect(new Set(rows.map((r) => r.sales_record_id)).size).toBe(3);
     });
 
-    it("corrects a version in place from a later extraction, never from an earlier one, and counts only changes", async () => {
-      // Prepare: order 2's version at 10:00, read at T1, then corrected (units 21) and read at T2.
+    it("corrects a version in place from a later read, never from an earlier one, and counts only changes", async () => {
+      // Prepare: order 2's version at 10:00, read at R1, then corrected (units 21) and read at R2
+      // (same xmax, fewer transactions in progress: later), then at R3.
       const read = (units: number, at: string): Row => ({
         ...order(2, "10:00:00", units),
-        _extracted_at: at,
+        _read_order: at,
       });
-      const [t1, t2, t3] = ["2026-11-27 04:00:00.001", "2026-11-27 04:20:00.002", "2026-11-27 04:40:00.003"];
+      const [t1, t2, t3] = [readAt(1000, 3), readAt(1000, 1), readAt(1001)];
       const fact = async () =>
         select(
           `SELECT sales_record_id, units_sold FROM "order".fact_sales_order WHERE sales_order_id = 2 ORDER BY sales_record_id`,
@@ -279,23 +275,23 @@ describe("the generated SQL in Postgres", () => {
       expect(await fact()).toEqual([{ sales_record_id: first!.sales_record_id, units_sold: 21 }]);
       expect(
         await select(
-          `SELECT extracted_at FROM "user".fact_version WHERE table_name = 'fact_sales_order' AND record_id = ${first!.sales_record_id}`,
+          `SELECT read_order::text AS read_order FROM "user".fact_read WHERE table_name = 'fact_sales_order' AND record_id = ${first!.sales_record_id}`,
         ),
-      ).toEqual([{ extracted_at: t3 }]);
+      ).toEqual([{ read_order: t3 }]);
     });
 
     it("an unchanged later read still counts as the latest: an earlier correction arriving after it loses", async () => {
-      // Prepare: reads A (T1), B (T2), A again (T3), delivered T1, T3, T2.
+      // Prepare: reads A (R1), B (R2), A again (R3), delivered R1, R3, R2.
       const read = (units: number, at: string): Row => ({
         ...order(3, "10:00:00", units),
-        _extracted_at: at,
+        _read_order: at,
       });
 
       // Act
       const written = [
-        await loadCorrectable(table, [read(30, "2026-11-27 04:00:00")]),
-        await loadCorrectable(table, [read(30, "2026-11-27 05:00:00")]),
-        await loadCorrectable(table, [read(31, "2026-11-27 04:30:00")]),
+        await loadCorrectable(table, [read(30, readAt(2000))]),
+        await loadCorrectable(table, [read(30, readAt(2002))]),
+        await loadCorrectable(table, [read(31, readAt(2001))]),
       ];
 
       // Assess
@@ -305,14 +301,14 @@ describe("the generated SQL in Postgres", () => {
       ).toEqual([{ units_sold: 30 }]);
     });
 
-    it("corrects a row loaded before extractions were recorded", async () => {
-      // Prepare: a fact row with no fact_version row.
+    it("corrects a row loaded before reads were recorded", async () => {
+      // Prepare: a fact row with no fact_read row.
       await loadFact(table, [order(4, "10:00:00", 40)]);
 
       // Act
       const written = [
-        await loadCorrectable(table, [{ ...order(4, "10:00:00", 40), _extracted_at: "2026-11-27 04:00:00" }]),
-        await loadCorrectable(table, [{ ...order(4, "10:00:00", 41), _extracted_at: "2026-11-27 05:00:00" }]),
+        await loadCorrectable(table, [{ ...order(4, "10:00:00", 40), _read_order: String(LEGACY_BASE) }]),
+        await loadCorrectable(table, [{ ...order(4, "10:00:00", 41), _read_order: readAt(3000) }]),
       ];
 
       // Assess
@@ -325,77 +321,63 @@ describe("the generated SQL in Postgres", () => {
 
   describe("dim_currency (a versioned dim)", () => {
     const table = targetTable("dim_currency");
-    const currency = (
-      id: number,
-      name: string,
-      hi: string,
-      lo = hi,
-      hiAt = EPOCH_EXTRACTION,
-      loAt = hiAt,
-    ): Row => ({
+    const currency = (id: number, name: string, own: string, parent = own): Row => ({
       currency_id: id,
       currency_code: "GBP",
       currency_name: name,
-      _version_hi: hi,
-      _version_hi_extracted_at: hiAt,
-      _version_lo: lo,
-      _version_lo_extracted_at: loAt,
+      _own_read_order: own,
+      _parent_read_order: parent,
     });
     const nameOf = async (id: number) =>
       (await select(`SELECT currency_name FROM "order".dim_currency WHERE currency_id = ${id}`))[0]
         ?.currency_name;
 
-    it("takes a newer version and refuses an older or the same one", async () => {
+    it("takes a later read and refuses an earlier or the same one", async () => {
       // Act
       const written = [
-        await loadDim(table, [currency(1, "v2", "2024-11-15 10:00:00")]),
-        await loadDim(table, [currency(1, "v1 late", "2024-11-15 09:00:00")]),
-        await loadDim(table, [currency(1, "v2 again", "2024-11-15 10:00:00")]),
+        await loadDim(table, [currency(1, "v2", readAt(110, 1))]),
+        await loadDim(table, [currency(1, "v1 late", readAt(109))]),
+        await loadDim(table, [currency(1, "v2 again", readAt(110, 1))]),
       ];
 
       // Assess
       expect(written).toEqual([1, 0, 0]);
       expect(await nameOf(1)).toBe("v2");
 
-      // Act
-      const newer = await loadDim(table, [currency(1, "v3", "2024-11-15 10:00:00.001")]);
+      // Act: the next snapshot with the same xmax, one transaction fewer in progress.
+      const newer = await loadDim(table, [currency(1, "v3", readAt(110, 0))]);
 
       // Assess
       expect(newer).toBe(1);
       expect(await nameOf(1)).toBe("v3");
       expect(
         await select(
-          `SELECT version_hi, version_lo FROM "user".dim_version WHERE table_name = 'dim_currency' AND natural_id = 1`,
+          `SELECT own_read_order::text AS own, parent_read_order::text AS parent FROM "user".dim_read WHERE table_name = 'dim_currency' AND natural_id = 1`,
         ),
-      ).toEqual([{ version_hi: "2024-11-15 10:00:00.001", version_lo: "2024-11-15 10:00:00.001" }]);
+      ).toEqual([{ own: readAt(110, 0), parent: readAt(110, 0) }]);
     });
 
-    it("with the same newest version, takes the row built from a newer older partner", async () => {
-      // Prepare: a joined dim's row versioned (hi, lo) by its two sources' last_updated.
-      await loadDim(table, [currency(2, "old partner", "2024-11-15 10:00:00", "2024-11-01 00:00:00")]);
+    it("with the same read of its own row, takes the row built from a later read of its partner", async () => {
+      // Prepare: a joined dim's row versioned (own, parent) by the read orders of its two sources.
+      await loadDim(table, [currency(2, "old partner", readAt(120), readAt(100))]);
 
       // Act
-      const written = await loadDim(table, [
-        currency(2, "new partner", "2024-11-15 10:00:00", "2024-11-15 09:00:00"),
-      ]);
+      const written = await loadDim(table, [currency(2, "new partner", readAt(120), readAt(115))]);
 
       // Assess
       expect(written).toBe(1);
       expect(await nameOf(2)).toBe("new partner");
     });
 
-    it("judges each row of an object by its own version", async () => {
+    it("judges each row of an object by its own read order", async () => {
       // Prepare
-      await loadDim(table, [
-        currency(3, "three", "2024-11-15 12:00:00"),
-        currency(4, "four", "2024-11-15 08:00:00"),
-      ]);
+      await loadDim(table, [currency(3, "three", readAt(140)), currency(4, "four", readAt(130))]);
 
       // Act
       const written = await loadDim(table, [
-        currency(3, "three, older", "2024-11-15 11:00:00"),
-        currency(4, "four, newer", "2024-11-15 09:00:00"),
-        currency(5, "five, new", "2024-11-15 09:00:00"),
+        currency(3, "three, older", readAt(135)),
+        currency(4, "four, newer", readAt(135)),
+        currency(5, "five, new", readAt(135)),
       ]);
 
       // Assess
@@ -414,24 +396,22 @@ describe("the generated SQL in Postgres", () => {
       currency_id: 10,
       currency_code: "GBP",
       currency_name: name,
-      _version_hi: "2024-11-15 10:00:00",
-      _version_hi_extracted_at: at,
-      _version_lo: "2024-11-15 10:00:00",
-      _version_lo_extracted_at: at,
+      _own_read_order: at,
+      _parent_read_order: at,
     });
     const nameOf = async () =>
       (await select(`SELECT currency_name FROM "order".dim_currency WHERE currency_id = 10`))[0]
         ?.currency_name;
 
-    it("takes the later extraction, refuses the earlier one, and writes nothing for an unchanged read", async () => {
+    it("takes the later read, refuses the earlier one, and writes nothing for an unchanged read", async () => {
       // Act
       const written = [
-        await loadDim(table, [read("first", "2026-11-27 04:00:00")]),
-        await loadDim(table, [read("corrected", "2026-11-27 05:00:00")]),
-        await loadDim(table, [read("first", "2026-11-27 04:00:00")]),
-        await loadDim(table, [read("corrected", "2026-11-27 06:00:00")]),
-        // Written before the unchanged read at 06:00, delivered after it: it must lose.
-        await loadDim(table, [read("stale", "2026-11-27 05:30:00")]),
+        await loadDim(table, [read("first", readAt(400))]),
+        await loadDim(table, [read("corrected", readAt(500))]),
+        await loadDim(table, [read("first", readAt(400))]),
+        await loadDim(table, [read("corrected", readAt(600))]),
+        // Read before the unchanged read at 600, delivered after it: it must lose.
+        await loadDim(table, [read("stale", readAt(550))]),
       ];
 
       // Assess
@@ -439,20 +419,19 @@ describe("the generated SQL in Postgres", () => {
       expect(await nameOf()).toBe("corrected");
     });
 
-    it("with the same parent version, takes the row built from a later read of the parent", async () => {
+    it("with the same read of its own row, takes the row built from a later read of the parent, never back", async () => {
       // Prepare
-      const joined = (name: string, loAt: string): Row => ({
-        ...read(name, "2026-11-27 04:00:00"),
+      const joined = (name: string, parentAt: string): Row => ({
+        ...read(name, readAt(400)),
         currency_id: 11,
-        _version_lo: "2024-11-01 00:00:00",
-        _version_lo_extracted_at: loAt,
+        _parent_read_order: parentAt,
       });
-      await loadDim(table, [joined("parent read first", "2026-11-27 04:00:00")]);
+      await loadDim(table, [joined("parent read first", readAt(300))]);
 
       // Act
       const written = [
-        await loadDim(table, [joined("parent corrected", "2026-11-27 05:00:00")]),
-        await loadDim(table, [joined("parent read first", "2026-11-27 04:00:00")]),
+        await loadDim(table, [joined("parent corrected", readAt(500))]),
+        await loadDim(table, [joined("parent read first", readAt(300))]),
       ];
 
       // Assess
@@ -498,21 +477,19 @@ describe("the generated SQL in Postgres", () => {
   describe("a dim named with reserved words", () => {
     it("runs the whole guarded upsert", async () => {
       // Prepare
-      const row = (user: string, hi: string): Row => ({
+      const row = (user: string, at: string): Row => ({
         order: 1,
         user,
         'say "when"': "now",
-        _version_hi: hi,
-        _version_hi_extracted_at: EPOCH_EXTRACTION,
-        _version_lo: hi,
-        _version_lo_extracted_at: EPOCH_EXTRACTION,
+        _own_read_order: at,
+        _parent_read_order: at,
       });
 
       // Act
       const written = [
-        await loadDim(reservedDim, [row("first", "2024-11-15 10:00:00")]),
-        await loadDim(reservedDim, [row("stale", "2024-11-15 09:00:00")]),
-        await loadDim(reservedDim, [row("second", "2024-11-15 11:00:00")]),
+        await loadDim(reservedDim, [row("first", readAt(10))]),
+        await loadDim(reservedDim, [row("stale", String(LEGACY_BASE))]),
+        await loadDim(reservedDim, [row("second", readAt(11))]),
       ];
 
       // Assess

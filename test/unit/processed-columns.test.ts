@@ -1,14 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { TARGET_TABLES, calendarTable, columnNames, sqlType, targetTable } from "../../lib/catalog/index.js";
 import { DIM_VERSION_COLUMNS } from "../../lib/pipeline/dim-versions.js";
-import { EXTRACTED_AT } from "../../lib/pipeline/extraction-order.js";
 import { processedColumns } from "../../lib/pipeline/processed-columns.js";
+import { READ_ORDER } from "../../lib/pipeline/read-order.js";
 import { stagedColumns } from "../../lib/warehouse/warehouse.js";
 
 const names = (table: Parameters<typeof processedColumns>[0]) => processedColumns(table).map((c) => c.name);
 
 describe("processedColumns", () => {
-  it("gives a dim its columns and then the source versions it was built from", () => {
+  it("gives a dim its columns and then the read orders of the source rows it was built from", () => {
     // Act
     const columns = processedColumns(targetTable("dim_currency"));
     // Assess
@@ -19,16 +19,14 @@ describe("processedColumns", () => {
       ...DIM_VERSION_COLUMNS,
     ]);
     expect(columns.slice(-DIM_VERSION_COLUMNS.length).map((c) => c.type)).toEqual(
-      DIM_VERSION_COLUMNS.map(() => ({ kind: "timestamp" })),
+      DIM_VERSION_COLUMNS.map(() => ({ kind: "bigint" })),
     );
   });
 
-  it("leaves a fact's warehouse-assigned record id out, and adds no versions, only when it was extracted", () => {
+  it("leaves a fact's warehouse-assigned record id out, and adds no versions, only its read order", () => {
     const fact = targetTable("fact_payment");
-    expect(names(fact)).toEqual([
-      ...columnNames(fact).filter((c) => c !== "payment_record_id"),
-      EXTRACTED_AT,
-    ]);
+    expect(names(fact)).toEqual([...columnNames(fact).filter((c) => c !== "payment_record_id"), READ_ORDER]);
+    expect(processedColumns(fact).at(-1)?.type).toEqual({ kind: "bigint" });
   });
 
   it("gives the calendar exactly its columns: a day never changes, so it has no version", () => {
@@ -42,7 +40,7 @@ describe("processedColumns", () => {
         processedColumns(table).map((c) => ({ name: c.name, type: sqlType(c.type) })),
       );
     expect(stagedColumns(targetTable("dim_staff")).slice(-DIM_VERSION_COLUMNS.length)).toEqual(
-      DIM_VERSION_COLUMNS.map((name) => ({ name, type: "timestamp(3)" })),
+      DIM_VERSION_COLUMNS.map((name) => ({ name, type: "bigint" })),
     );
   });
 
