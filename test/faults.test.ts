@@ -140,13 +140,17 @@ describe("faults: nothing lost, nothing duplicated", () => {
     for await (const o of objects.store.list(objects.ingestionBucket))
       if (o.key.endsWith(".csv")) csvs.push(o.key);
     for (const key of csvs) await transformObject(objects, key);
-    // Two versions of department 6, both transformed; loaded below at the same time.
-    const header = "department_id,department_name,location,manager,created_at,last_updated";
-    const versions = ["2024-11-20 00:00:00.001,Liverpool", "2024-11-19 00:00:00.001,Leeds"].map((v, i) => {
-      const [lastUpdated, location] = v.split(",");
+    // Two later reads of department 6, both transformed; loaded below at the same time. Which
+    // is newer is the reads' commit order (`_read_order`, above the extraction's own read).
+    const header = "department_id,department_name,location,manager,created_at,last_updated,_read_order";
+    const versions = [
+      "2024-11-20 00:00:00.001,Liverpool,9000000000000002",
+      "2024-11-19 00:00:00.001,Leeds,9000000000000001",
+    ].map((v, i) => {
+      const [lastUpdated, location, readOrder] = v.split(",");
       return {
         key: ingestionKey("department", `20241120T00000000${i}Z`),
-        csv: `${header}\n6,Facilities,${location},Shelley Levene,2022-11-03 14:20:49.962,${lastUpdated}\n`,
+        csv: `${header}\n6,Facilities,${location},Shelley Levene,2022-11-03 14:20:49.962,${lastUpdated},${readOrder}\n`,
       };
     });
     for (const v of versions) {

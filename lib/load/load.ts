@@ -49,6 +49,6 @@ export async function loadObject(options: LoadOptions, key: string): Promise<Loa
     options.pipeline ? { pipeline: options.pipeline } : {},
   );
   // After the commit: a record here always means the warehouse had it (catch-up.ts).
-  await recordLoaded(store, bucket, key);
+  await recordLoaded(store, bucket, key, result);
   return result;
 }

@@ -150,7 +150,15 @@ export class PostgresWarehouse extends Warehouse<PgTransaction> {
     const needed = [...columns.map(source), observe].filter((c): c is string => c !== undefined);
     const missing = needed.filter((c) => !parquet.columns.includes(c));
     if (missing.length)
-      throw new BadObjectError(object.table.name, object.key, `Parquet lacks columns ${missing.join(", ")}`);
+      throw new BadObjectError(
+        object.table.name,
+        object.key,
+        `Parquet lacks columns ${missing.join(", ")}` +
+          // Written before read orders (lib/pipeline/read-order.ts): its rows carry no commit order.
+          (parquet.columns.some((c) => c === "_extracted_at" || c === "_version_hi_extracted_at")
+            ? `; it was written by a version of the pipeline before read orders: read its source tables again with \`totes backfill --table ${object.table.sources.join(" --table ")}\``
+            : ""),
+      );
     const seen = new Set<CopyValue>();
     const fields = columns.map((c): FieldSource => {
       if (typeof c !== "string" && "fixed" in c) return { fixed: c.fixed };

@@ -25,7 +25,7 @@ import { ObjectStore } from "../../lib/store/object-store.js";
 import { postgresWarehouse } from "../../lib/warehouse/postgres.js";
 import type { Warehouse } from "../../lib/warehouse/warehouse.js";
 import { catchUpWarehouse, type CatchUpReport } from "../../lib/load/catch-up.js";
-import type { PipelineIdentity } from "../../lib/warehouse/ownership.js";
+import { WarehouseOwnedError, type PipelineIdentity } from "../../lib/warehouse/ownership.js";
 import { createExtractHandler } from "../lambda/extract-handler.js";
 import { localPipelineIdentity } from "./pipeline-identity.js";
 import { createLoadHandler } from "../lambda/load-handler.js";
@@ -233,16 +233,21 @@ export class LocalPipeline {
     // A warehouse another pipeline loads refuses this one before anything is extracted; one
     // restored from a backup is caught up with what this pipeline had loaded into it.
     let caughtUp: CatchUpReport | undefined;
-    if (schema) {
-      await warehouse.claim(this.identity);
-      const report = await catchUpWarehouse({
-        store: this.buckets.store,
-        bucket: this.buckets.processedBucket,
-        warehouse,
-        pipeline: this.identity,
-      });
-      if (report.missing.length) caughtUp = report;
-    }
+    if (schema)
+      try {
+        await warehouse.claim(this.identity);
+        const report = await catchUpWarehouse({
+          store: this.buckets.store,
+          bucket: this.buckets.processedBucket,
+          warehouse,
+          pipeline: this.identity,
+        });
+        if (report.missing.length) caughtUp = report;
+      } catch (error) {
+        // Another pipeline's warehouse stops the run; one that went down meanwhile does not
+        // (as above: its loads dead-letter for a replay, and the next run catches up).
+        if (error instanceof WarehouseOwnedError) throw error;
+      }
     // Stopped (Ctrl-C) while waiting on the warehouse: nothing extracted, nothing to save.
     if (options.signal?.aborted)
       return {
