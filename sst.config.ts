@@ -21,6 +21,7 @@ export default $config({
     const events = await import("./stacks/events");
     const alerts = await import("./stacks/alerts");
     const { dashboard } = await import("./stacks/dashboard");
+    const { redshift } = await import("./stacks/warehouse");
 
     return {
       ingestionBucket: storage.ingestionBucket.name,
@@ -36,6 +37,11 @@ export default $config({
       extractRequests: events.extractRequests.name,
       alertsTopic: alerts.alerts.arn,
       dashboard: dashboard.dashboardName,
+      // Redshift stages only: the role to attach to an existing warehouse, the workgroup created.
+      ...(redshift && {
+        redshiftCopyRole: redshift.copyRole.arn,
+        redshiftWorkgroup: redshift.workgroup?.workgroupName,
+      }),
     };
   },
 });

@@ -1,5 +1,5 @@
 import { consumePermission, loadQueue, transformQueue } from "./queues";
-import { sourceDatabaseUrl, warehouseDatabaseUrl } from "./secrets";
+import { sourceDatabaseUrl } from "./secrets";
 import { TOPOLOGY, type StageTopology } from "../lib/pipeline/topology";
 import {
   EXTRACT_PARTS,
@@ -9,6 +9,7 @@ import {
   VERIFY_TIMEOUT,
 } from "./settings";
 import { ingestionBucket, processedBucket, readOnly } from "./storage";
+import { warehouseLink } from "./warehouse";
 
 // SST 4.17.1 lets the account root assume every function role (a need of `sst dev` only, which
 // assumes the role from the laptop). Deployed stages trust Lambda alone.
@@ -64,7 +65,7 @@ export const load = new sst.aws.Function("Load", {
   description: "processed Parquet → warehouse",
   timeout: `${TOPOLOGY.load.timeoutSeconds} seconds`,
   memory: "1024 MB",
-  link: [processedBucket, warehouseDatabaseUrl],
+  link: [processedBucket, warehouseLink],
   permissions: [consumePermission(loadQueue)],
 });
 
@@ -75,7 +76,8 @@ export const schedule = new sst.aws.CronV2("ExtractSchedule", {
 
 /**
  * Compares warehouse and source by segment checksums and writes its report to the processed
- * bucket (`_state/verify/`); reads both databases, so it holds both secrets. One at a time.
+ * bucket (`_state/verify/`); reads both databases, so it is linked to both (on a Redshift stage, the
+ * warehouse through the Data API). One at a time.
  */
 export const verify = new sst.aws.Function("Verify", {
   ...common,
@@ -84,7 +86,7 @@ export const verify = new sst.aws.Function("Verify", {
   timeout: VERIFY_TIMEOUT,
   memory: "1024 MB",
   concurrency: { reserved: 1 },
-  link: [sourceDatabaseUrl, warehouseDatabaseUrl, processedBucket],
+  link: [sourceDatabaseUrl, warehouseLink, processedBucket],
 });
 
 export const verifySchedule = new sst.aws.CronV2("VerifySchedule", {

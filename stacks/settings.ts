@@ -53,3 +53,50 @@ export function alarmSettings(settings: typeof ALARMS = ALARMS) {
       throw new Error(`ALARMS.${name} ${value}: whole seconds, above 0`);
   return settings;
 }
+
+/**
+ * Which warehouse a stage loads. Postgres (the default) takes its URL from the stage's
+ * WarehouseDatabaseUrl secret. Redshift is reached through the Data API with IAM (no VPC, no
+ * password): a stage either creates a Redshift Serverless namespace and private workgroup
+ * (`serverless`) or uses an existing workgroup or provisioned cluster by name.
+ */
+export type WarehouseChoice =
+  | { readonly kind: "postgres" }
+  | {
+      readonly kind: "redshift";
+      /** Create a namespace + workgroup; 8 RPUs is the smallest base capacity Redshift Serverless takes. */
+      readonly serverless: { readonly baseCapacity: number; readonly database: string };
+    }
+  | { readonly kind: "redshift"; readonly workgroup: string; readonly database: string }
+  | { readonly kind: "redshift"; readonly cluster: string; readonly database: string };
+
+export type RedshiftChoice = Extract<WarehouseChoice, { kind: "redshift" }>;
+
+/**
+ * Stages that load Redshift, by name; every other stage loads Postgres. Deploy the preview with
+ * `npx sst deploy --stage redshift-preview` (docs/deploy.md, "Redshift (preview)"). To load an
+ * existing warehouse instead: `{ kind: "redshift", workgroup: "name", database: "dev" }` or
+ * `{ kind: "redshift", cluster: "name", database: "dev" }`.
+ */
+export const WAREHOUSE_BY_STAGE: Readonly<Record<string, WarehouseChoice>> = {
+  "redshift-preview": { kind: "redshift", serverless: { baseCapacity: 8, database: "warehouse" } },
+};
+
+/** The stage's warehouse, checked: a setting Redshift would refuse fails the build, not the deploy. */
+export function warehouseFor(stage: string, byStage = WAREHOUSE_BY_STAGE): WarehouseChoice {
+  const choice = byStage[stage] ?? { kind: "postgres" };
+  if (choice.kind === "postgres") return choice;
+  const name = "serverless" in choice ? "created" : "workgroup" in choice ? choice.workgroup : choice.cluster;
+  const database = "serverless" in choice ? choice.serverless.database : choice.database;
+  if (!/^[a-z_][a-z0-9_$]{0,126}$/.test(database))
+    throw new Error(`WAREHOUSE_BY_STAGE["${stage}"]: database "${database}" is not a Redshift database name`);
+  if (!name) throw new Error(`WAREHOUSE_BY_STAGE["${stage}"]: name the workgroup or cluster`);
+  if ("serverless" in choice) {
+    const { baseCapacity } = choice.serverless;
+    if (!Number.isInteger(baseCapacity) || baseCapacity < 8 || baseCapacity > 1024 || baseCapacity % 8 !== 0)
+      throw new Error(
+        `WAREHOUSE_BY_STAGE["${stage}"]: baseCapacity ${baseCapacity} RPUs, a multiple of 8 from 8 to 1024`,
+      );
+  }
+  return choice;
+}

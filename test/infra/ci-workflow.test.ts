@@ -12,6 +12,7 @@ const CHECKS = [
   ["builds SST's platform code", "node scripts/ensure-sst.mjs"],
   ["type-checks", "npm run typecheck"],
   ["lints", "npm run lint"],
+  ["install sqlfluff for the Redshift grammar gate", "sqlfluff"],
   ["runs the tests", "npm test"],
   ["looks for test secrets in the test output", 'grep -q "totes-test-secret"'],
   ["audits the dependencies", "node scripts/audit.mjs"],

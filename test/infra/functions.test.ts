@@ -182,3 +182,11 @@ describe("environment", () => {
     }
   });
 });
+
+describe("warehouse (a Postgres stage, the default)", () => {
+  it("creates nothing of Redshift's: no namespace, workgroup, COPY role or Redshift link", () => {
+    expect(run.resources.filter((r) => /redshift/i.test(r.type) || /Redshift/.test(r.name))).toEqual([]);
+    for (const build of run.builds.values())
+      expect(build.input.links).not.toHaveProperty("RedshiftWarehouse");
+  });
+});
