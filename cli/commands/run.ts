@@ -45,7 +45,7 @@ export function quarantineAdvice(summary: RunSummary, dataDirFlag: string): stri
   return [
     `${counted(unsettled, "row")} ${unsettled === 1 ? "is" : "are"} quarantined and not settled (the rest of their files went through).`,
     `  see which:          npx totes quarantine list${dataDirFlag}`,
-    `  fix at the source:  correct the row (a new last_updated); the next run takes the new version and settles it`,
+    `  fix at the source:  correct the row; the next run reads it and that later read settles it`,
     `  after a code fix:   npx totes quarantine replay${dataDirFlag} && npx totes run${dataDirFlag}`,
     `  accept the loss:    npx totes quarantine resolve <table> <object> --note "why"${dataDirFlag}`,
   ].join("\n");
