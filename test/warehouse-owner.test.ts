@@ -10,6 +10,10 @@ import { postgresWarehouse } from "../lib/warehouse/postgres.js";
 import { LocalPipeline } from "../runtime/local/pipeline.js";
 import { initSource } from "../tools/source/init.js";
 import { formatSummary } from "../cli/summary.js";
+import { ObjectStore } from "../lib/store/object-store.js";
+import { s3Client } from "../runtime/aws/clients.js";
+import { localContext } from "../runtime/local/lambda/context.js";
+import { createVerifyHandler } from "../runtime/lambda/verify-handler.js";
 import { freshDatabaseUrl } from "./helpers/databases.js";
 
 /*
@@ -136,5 +140,38 @@ describe("one owner per warehouse; a restored warehouse is caught up", () => {
     expect((await verify({ source, warehouse: postgresWarehouse(warehouse) })).equal).toBe(true);
     // The next run has nothing to catch up.
     expect((await b.runOnce({ source, warehouse })).caughtUp).toBeUndefined();
+  });
+
+  it("on AWS the scheduled Verify function catches a restored warehouse up before it compares", async () => {
+    // Prepare: the same restore, then no run: the Verify function is what notices.
+    const b = started[1]!;
+    const backup = `${databaseOf(warehouseUrl)}_backup2`;
+    await warehouse.end();
+    await onCluster(warehouseUrl, `CREATE DATABASE ${backup} TEMPLATE ${databaseOf(warehouseUrl)}`);
+    warehouse = createPool(warehouseUrl);
+    await source.query(
+      "UPDATE design SET design_name = 'after backup 2', last_updated = now() WHERE design_id = 8",
+    );
+    await b.runOnce({ source, warehouse });
+    await warehouse.end();
+    await onCluster(warehouseUrl, `DROP DATABASE ${databaseOf(warehouseUrl)} WITH (FORCE)`);
+    await onCluster(warehouseUrl, `CREATE DATABASE ${databaseOf(warehouseUrl)} TEMPLATE ${backup}`);
+    warehouse = createPool(warehouseUrl);
+    const handler = createVerifyHandler({
+      store: new ObjectStore(s3Client(b.endpoint)),
+      processedBucket: b.pipeline.resources.processedBucket,
+      source,
+      warehouse: postgresWarehouse(warehouse),
+      pipeline: b.identity,
+    });
+
+    // Act
+    const result = await handler({}, localContext("verify"));
+
+    // Assess
+    expect(result.equal).toBe(true);
+    expect((await warehouse.query("SELECT design_name FROM dim_design WHERE design_id = 8")).rows).toEqual([
+      { design_name: "after backup 2" },
+    ]);
   });
 });
