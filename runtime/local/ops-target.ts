@@ -5,8 +5,8 @@ import { s3Client, sqsClient } from "../aws/clients.js";
 import { DEFAULT_PIPELINE_RESOURCES, startLocalAws } from "./index.js";
 import { awsStateDir } from "./aws/persistence.js";
 import { ObjectStore } from "../../lib/store/object-store.js";
-import { OpsError } from "../../ops/errors.js";
-import type { OpsTarget, StageResources } from "../../ops/stage-resources.js";
+import { OpsError } from "../errors.js";
+import type { OpsTarget, StageResources } from "../ops-target.js";
 
 export interface OpenTarget {
   readonly target: OpsTarget;
