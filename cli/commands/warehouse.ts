@@ -1,11 +1,11 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Command } from "commander";
 import { embeddedPostgresState, type EmbeddedPostgresHandle } from "../../runtime/local/postgres/embedded.js";
 import { isAlive } from "../../runtime/local/postgres/server.js";
 import { stablePort } from "../../runtime/local/postgres/stable-port.js";
 import { counted } from "../../lib/plural.js";
+import { redactUrl } from "../../lib/db/pool.js";
 import {
   DICTIONARY_COMMAND,
   DICTIONARY_PATH,
@@ -14,17 +14,17 @@ import {
 import { postgresWarehouse } from "../../lib/warehouse/postgres.js";
 import { warehouseDdl } from "../../lib/warehouse/schema.js";
 import { currentViewName, factsWithCurrentView } from "../../lib/warehouse/views.js";
-import { Databases, WAREHOUSE_DATABASE, dataDirFrom, parsePort } from "../databases.js";
+import { Databases, WAREHOUSE_DATABASE } from "../databases.js";
+import { dataDirFrom } from "../data-dir.js";
 
 interface WarehouseOptions {
   url?: string;
   dataDir?: string;
 }
 
-const urlOption = "--url <url>";
-const urlHelp = "a Postgres URL instead of the embedded warehouse (env TOTES_WAREHOUSE_URL)";
-const dirHelp = "where embedded databases and local state live (env TOTES_DATA_DIR)";
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const here = path.dirname(fileURLToPath(import.meta.url));
+// cli/commands, or dist/cli/commands once built: the dictionary lives in the source tree.
+const repoRoot = path.resolve(here, here.split(path.sep).includes("dist") ? "../../.." : "../..");
 
 async function withWarehouse<T>(opts: WarehouseOptions, fn: (dbs: Databases, url: string) => Promise<T>) {
   const dbs = new Databases(dataDirFrom(opts.dataDir));
@@ -38,7 +38,7 @@ async function withWarehouse<T>(opts: WarehouseOptions, fn: (dbs: Databases, url
 const dataDirFlag = (opts: WarehouseOptions) => (opts.dataDir ? ` --data-dir ${opts.dataDir}` : "");
 
 /** Prints the embedded warehouse's URL and says, on stderr, whether a server is up to answer it. */
-async function printUrl(opts: WarehouseOptions): Promise<void> {
+export async function printUrl(opts: WarehouseOptions): Promise<void> {
   const dataDir = dataDirFrom(opts.dataDir);
   const state = await embeddedPostgresState(dataDir);
   const serve = `\`npx totes warehouse serve${dataDirFlag(opts)}\``;
@@ -77,7 +77,7 @@ async function serverGone(pid: number, stopped: () => boolean): Promise<"gone"> 
  * Keeps the embedded databases up until Ctrl-C: starts the server, or joins the one another
  * totes command started and, when that command stops it, starts it again here.
  */
-async function serve(opts: WarehouseOptions & { port?: number }): Promise<void> {
+export async function serve(opts: WarehouseOptions & { port?: number }): Promise<void> {
   const dataDir = dataDirFrom(opts.dataDir);
   const signal = stopSignal();
   let stopped = false;
@@ -102,11 +102,13 @@ async function serveUntilStopped(
     const dbs = new Databases(dataDir, port === undefined ? {} : { port });
     try {
       const cluster: EmbeddedPostgresHandle = await dbs.cluster();
-      console.log(await cluster.url(WAREHOUSE_DATABASE));
+      // Never with its password (it would sit in terminal scrollback and supervisor logs):
+      // `totes warehouse url` prints the whole URL when asked.
+      console.log(redactUrl(await cluster.url(WAREHOUSE_DATABASE)));
       if (!cluster.joined) {
         const stable = port === undefined && cluster.port === stablePort(dataDir);
         console.error(
-          `serving the embedded databases on 127.0.0.1:${cluster.port}${stable ? " (this data directory's port, the same at every start)" : ""}; Ctrl-C to stop`,
+          `serving the embedded databases on 127.0.0.1:${cluster.port}${stable ? " (this data directory's port, the same at every start)" : ""}; psql "$(npx totes warehouse url)" connects; Ctrl-C to stop`,
         );
         await signal;
         return;
@@ -123,80 +125,44 @@ async function serveUntilStopped(
   }
 }
 
-export function registerWarehouse(program: Command): void {
-  const warehouse = program.command("warehouse").description("the star-schema warehouse");
-
-  warehouse
-    .command("init")
-    .description(
-      "as the warehouse's owner: check the star schemas and the bookkeeping schema against the catalog, create what is missing, (re)apply the current-version views and comments (idempotent)",
-    )
-    .option(urlOption, urlHelp)
-    .option("--data-dir <dir>", dirHelp)
-    .option("--print", "print the DDL instead of running it", false)
-    .action(async (opts: WarehouseOptions & { print: boolean }) => {
-      if (opts.print) {
-        console.log(warehouseDdl().join(";\n\n") + ";");
-        return;
-      }
-      await withWarehouse(opts, async (dbs, url) => {
-        const report = await postgresWarehouse(await dbs.pool("warehouse", url)).ensureSchema({
-          refresh: true,
-        });
-        for (const table of report.created) console.log(`created  ${table}`);
-        for (const table of report.found) console.log(`found    ${table}`);
-        const views = factsWithCurrentView().map(currentViewName).join(", ");
-        console.log(`warehouse schema ready at ${dbs.describe(url)} (current-version views: ${views})`);
-      });
+export async function warehouseInit(opts: WarehouseOptions & { print: boolean }): Promise<void> {
+  if (opts.print) {
+    console.log(warehouseDdl().join(";\n\n") + ";");
+    return;
+  }
+  await withWarehouse(opts, async (dbs, url) => {
+    const report = await postgresWarehouse(await dbs.pool("warehouse", url)).ensureSchema({
+      refresh: true,
     });
+    for (const table of report.created) console.log(`created  ${table}`);
+    for (const table of report.found) console.log(`found    ${table}`);
+    const views = factsWithCurrentView().map(currentViewName).join(", ");
+    console.log(`warehouse schema ready at ${dbs.describe(url)} (current-version views: ${views})`);
+  });
+}
 
-  warehouse
-    .command("url")
-    .description(
-      "print the embedded warehouse's connection URL, for psql or a BI tool (password included), and whether its server is up",
-    )
-    .option("--data-dir <dir>", dirHelp)
-    .action(printUrl);
+export function warehouseDocs(opts: { check: boolean }): void {
+  const file = path.join(repoRoot, DICTIONARY_PATH);
+  const generated = warehouseDictionary();
+  if (!opts.check) {
+    writeFileSync(file, generated);
+    console.log(`wrote ${DICTIONARY_PATH}`);
+  } else if (existsSync(file) && readFileSync(file, "utf8") === generated) {
+    console.log(`${DICTIONARY_PATH} is what the catalog generates`);
+  } else {
+    console.error(
+      `totes: ${DICTIONARY_PATH} differs from what the catalog generates: run \`${DICTIONARY_COMMAND}\``,
+    );
+    process.exitCode = 1;
+  }
+}
 
-  warehouse
-    .command("serve")
-    .description("keep the embedded warehouse running until Ctrl-C, and print its URL")
-    .option("--data-dir <dir>", dirHelp)
-    .option("--port <n>", "the port to serve on (default: one derived from the data directory)", parsePort)
-    .action(serve);
-
-  warehouse
-    .command("docs")
-    .description(`write the data dictionary, ${DICTIONARY_PATH}, from the catalog`)
-    .option("--check", "write nothing; exit 1 if the file differs from what the catalog generates", false)
-    .action((opts: { check: boolean }) => {
-      const file = path.join(repoRoot, DICTIONARY_PATH);
-      const generated = warehouseDictionary();
-      if (!opts.check) {
-        writeFileSync(file, generated);
-        console.log(`wrote ${DICTIONARY_PATH}`);
-      } else if (existsSync(file) && readFileSync(file, "utf8") === generated) {
-        console.log(`${DICTIONARY_PATH} is what the catalog generates`);
-      } else {
-        console.error(
-          `totes: ${DICTIONARY_PATH} differs from what the catalog generates: run \`${DICTIONARY_COMMAND}\``,
-        );
-        process.exitCode = 1;
-      }
-    });
-
-  warehouse
-    .command("check")
-    .description("prove every fact and dim reference points at a dim row (SPEC: no dangling references)")
-    .option(urlOption, urlHelp)
-    .option("--data-dir <dir>", dirHelp)
-    .action(async (opts: WarehouseOptions) => {
-      await withWarehouse(opts, async (dbs, url) => {
-        const dangling = await postgresWarehouse(await dbs.pool("warehouse", url)).checkReferences();
-        for (const d of dangling)
-          console.log(`${d.table}.${d.column} → ${d.references}: ${counted(d.rows, "dangling row")}`);
-        console.log(dangling.length ? "references: FAILED" : "references: every one resolves");
-        if (dangling.length) process.exitCode = 1;
-      });
-    });
+export async function warehouseCheck(opts: WarehouseOptions): Promise<void> {
+  await withWarehouse(opts, async (dbs, url) => {
+    const dangling = await postgresWarehouse(await dbs.pool("warehouse", url)).checkReferences();
+    for (const d of dangling)
+      console.log(`${d.table}.${d.column} → ${d.references}: ${counted(d.rows, "dangling row")}`);
+    console.log(dangling.length ? "references: FAILED" : "references: every one resolves");
+    if (dangling.length) process.exitCode = 1;
+  });
 }

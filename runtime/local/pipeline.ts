@@ -6,7 +6,7 @@ import { PipelineError, WarehouseSchemaError } from "../../lib/errors.js";
 import { SOURCE_TABLES } from "../../lib/catalog/index.js";
 import type { PartBound } from "../../lib/extract/csv-parts.js";
 import type { ExtractResult, TableExtract } from "../../lib/extract/extract.js";
-import { extractRequestEvent } from "../../lib/pipeline/extract-events.js";
+import { extractRequestEvent, localRunEvent } from "../../lib/pipeline/extract-events.js";
 import type { LoadedTable } from "../../lib/warehouse/warehouse.js";
 import {
   DEFAULT_PIPELINE_RESOURCES,
@@ -62,6 +62,20 @@ export interface RunSummary {
   readonly seconds: number;
   /** Set when the run was stopped early (Ctrl-C): messages still waiting in the local queues. */
   readonly interrupted?: { readonly waiting: number };
+}
+
+/** One queued stage's messages during a drain: handled so far, of all it has been given (handled + waiting). */
+export interface StageProgress {
+  readonly done: number;
+  readonly total: number;
+}
+
+/** Where a drain stands, after each batch: transform first, as the messages flow. */
+export interface DrainProgress {
+  readonly transform: StageProgress;
+  readonly load: StageProgress;
+  /** Attempts that failed (each message is retried, then dead-lettered). */
+  readonly failed: number;
 }
 
 /** Visibility timeout of the local queues: above any handler run, as on AWS. */
@@ -157,9 +171,53 @@ export class LocalPipeline {
     return { transform: transform.visible, load: load.visible };
   }
 
-  /** Transform and load until both queues are empty (failures end up in the DLQs). */
-  async drain(onBatch?: (result: BatchResult) => void, signal?: AbortSignal) {
-    return drain({ sources: [this.source("transform"), this.source("load")], idleMs: 750, onBatch, signal });
+  /**
+   * Transform and load until both queues are empty (failures end up in the DLQs).
+   * `onProgress` hears after each batch how far each stage is: messages handled, of handled
+   * plus those still in its queue (a transform adds load messages as it goes).
+   */
+  async drain(
+    onBatch?: (result: BatchResult) => void,
+    signal?: AbortSignal,
+    onProgress?: (progress: DrainProgress) => void,
+  ) {
+    const done = { transform: 0, load: 0, failed: 0 };
+    let reported = Promise.resolve();
+    const sqs = onProgress && sqsClient(this.aws.endpoint);
+    const waiting = async (url: string) => {
+      const d = await queueDepth(sqs!, url);
+      return d.visible + d.inFlight + d.delayed;
+    };
+    const batch = (result: BatchResult) => {
+      onBatch?.(result);
+      if (!onProgress) return;
+      done[result.source as "transform" | "load"] += result.messages - result.failed;
+      done.failed += result.failed;
+      const snapshot = { ...done };
+      // In order, one at a time: a later batch's figures never show before an earlier one's.
+      reported = reported.then(async () => {
+        const [t, l] = await Promise.all([
+          waiting(this.pipeline.transformQueue.url),
+          waiting(this.pipeline.loadQueue.url),
+        ]).catch(() => [0, 0]);
+        onProgress({
+          transform: { done: snapshot.transform, total: snapshot.transform + (t ?? 0) },
+          load: { done: snapshot.load, total: snapshot.load + (l ?? 0) },
+          failed: snapshot.failed,
+        });
+      });
+    };
+    try {
+      return await drain({
+        sources: [this.source("transform"), this.source("load")],
+        idleMs: 750,
+        onBatch: batch,
+        signal,
+      });
+    } finally {
+      await reported;
+      sqs?.destroy();
+    }
   }
 
   /** Quarantined rows: set aside and settled since `since`, and unsettled in all. */
@@ -194,6 +252,10 @@ export class LocalPipeline {
       signal?: AbortSignal;
       onExtractTable?: (table: TableExtract, done: number, total: number) => void;
       backfill?: readonly string[];
+      /** Where the drain stands after each batch (done/total per stage). */
+      onProgress?: (progress: DrainProgress) => void;
+      /** What started this run, for its run record: a `totes run` (default) or its `--every` schedule. */
+      trigger?: "run" | "schedule";
       /** The most one CSV holds (default DEFAULT_PART_BOUND). */
       parts?: PartBound;
     },
@@ -215,11 +277,13 @@ export class LocalPipeline {
       options.onExtractTable &&
         ((t: TableExtract) => options.onExtractTable?.(t, ++done, SOURCE_TABLES.length)),
     );
-    const event = options.backfill ? extractRequestEvent("local", options.backfill) : {};
+    const event = options.backfill
+      ? extractRequestEvent("local", options.backfill)
+      : localRunEvent(options.trigger ?? "run");
     const extract = (await extractHandler(event, localContext("totes-extract"))) as ExtractResult;
     // Extraction is one step (its CSVs and high marks commit together); the drain is where a
     // Ctrl-C stops, between batches.
-    await this.drain(onBatch, options.signal);
+    await this.drain(onBatch, options.signal, options.onProgress);
     await this.aws.save();
     const interrupted = options.signal?.aborted ? { waiting: await this.waiting() } : undefined;
     return {
