@@ -262,4 +262,32 @@ describe("a data dir remembers the databases it ran with (issue 24: 3, 7, 12)", 
     expect(await exited).toBe(143);
     expect(stderr).toContain("SIGTERM: stopping after the batches in hand");
   });
+  it("under `npx`, a SIGTERM to npm's pid (what a supervisor holds) stops node too", async () => {
+    const npx = spawn("npm", ["exec", "--", "totes", "run", "--every", "1m", "--data-dir", dataDir], {
+      cwd: repo,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    // The pipes close only when every process holding them, node included, has ended.
+    const closed = new Promise<void>((resolve) => npx.stderr.once("close", () => resolve()));
+    npx.stdout.resume();
+    await new Promise<void>((resolve, reject) => {
+      npx.stderr.on("data", (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (/next run in 1m/.test(stderr)) resolve();
+      });
+      npx.once("exit", (code) => {
+        if (!/next run in 1m/.test(stderr)) reject(new Error(`npx exited ${code}: ${stderr}`));
+      });
+    });
+    npx.kill("SIGTERM");
+    const ended = await Promise.race([
+      closed.then(() => "closed"),
+      new Promise((r) => setTimeout(() => r("still running"), 30_000)),
+    ]);
+    expect(ended).toBe("closed");
+    expect(stderr).toContain("the npm/npx process that started this one has stopped");
+    expect(stderr).toContain("SIGTERM: stopping after the batches in hand");
+  });
 });

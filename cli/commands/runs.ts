@@ -1,5 +1,7 @@
 import { postgresWarehouse } from "../../lib/warehouse/postgres.js";
-import { gatherRuns, OpsError, withTarget, type RunHistoryEntry } from "../../ops/index.js";
+import { OpsError } from "../../ops/errors.js";
+import { withTarget } from "../../ops/open-target.js";
+import { gatherRuns, type RunHistoryEntry } from "../../ops/runs.js";
 import { Databases } from "../databases.js";
 import { formatRuns } from "../format-runs.js";
 import type { WhereOptions } from "../options.js";
@@ -16,7 +18,7 @@ export async function readRuns(opts: RunsOptions): Promise<{ runs: RunHistoryEnt
   const limit = Number(opts.limit);
   if (!Number.isInteger(limit) || limit < 1)
     throw new OpsError(`--limit takes a whole number above 0, not "${opts.limit}"`);
-  const where = targetOptions(opts);
+  const where = { ...targetOptions(opts), readOnly: true };
   const dbs = new Databases(where.dataDir, { readOnly: true });
   try {
     return await withTarget(where, async ({ target }) => {

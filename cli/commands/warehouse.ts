@@ -5,6 +5,7 @@ import { embeddedPostgresState, type EmbeddedPostgresHandle } from "../../runtim
 import { isAlive } from "../../runtime/local/postgres/server.js";
 import { stablePort } from "../../runtime/local/postgres/stable-port.js";
 import { counted } from "../../lib/plural.js";
+import { onLauncherGone } from "../interrupt.js";
 import { redactUrl } from "../../lib/db/pool.js";
 import {
   DICTIONARY_COMMAND,
@@ -65,6 +66,8 @@ const stopSignal = () =>
   new Promise<"signal">((resolve) => {
     process.once("SIGINT", () => resolve("signal"));
     process.once("SIGTERM", () => resolve("signal"));
+    // Under npx / npm start a supervisor's signal stops npm, not us (cli/interrupt.ts).
+    onLauncherGone(() => resolve("signal"));
   });
 
 /** Resolves when the server process another command started has gone. */

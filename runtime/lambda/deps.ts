@@ -22,15 +22,20 @@ export interface ExtractDeps {
  * The queued stages also get an SQS client, to hide a failed message for its backoff
  * (`retry`); harnesses that hand the handlers made-up records leave it out.
  */
+/** Hears of each object a stage finished, as it finishes (the local runner's progress). */
+export type ObjectDone = (objectKey: string) => void;
+
 export interface TransformDeps {
   readonly buckets: Buckets;
   readonly retry?: RetryDeps;
+  readonly onObjectDone?: ObjectDone;
 }
 
 export interface LoadDeps {
   readonly buckets: Buckets;
   readonly warehouse: Warehouse;
   readonly retry?: RetryDeps;
+  readonly onObjectDone?: ObjectDone;
 }
 
 /** Verify reads both databases and writes its report to the processed bucket (`_state/verify/`). */

@@ -135,17 +135,18 @@ export class LocalPipeline {
     return this.aws.endpoint;
   }
 
-  private source(queue: "transform" | "load") {
+  private source(queue: "transform" | "load", onObjectDone?: (objectKey: string) => void) {
     const ref = queue === "transform" ? this.pipeline.transformQueue : this.pipeline.loadQueue;
     const databases = this.databases;
     if (!databases) throw new NoDatabasesError();
     const sqs = sqsClient(this.aws.endpoint);
     // The handler shortens a failed message's visibility itself, as on AWS; the source leaves it.
     const retry = { sqs, backoff: scaledBackoff(TOPOLOGY[queue].retry, this.backoffScale) };
+    const progress = onObjectDone ? { onObjectDone } : {};
     const handler =
       queue === "transform"
-        ? createTransformHandler({ buckets: this.buckets, retry })
-        : createLoadHandler({ buckets: this.buckets, warehouse: databases.warehouse, retry });
+        ? createTransformHandler({ buckets: this.buckets, retry, ...progress })
+        : createLoadHandler({ buckets: this.buckets, warehouse: databases.warehouse, retry, ...progress });
     return new SqsEventSource({
       sqs,
       queueUrl: ref.url,
@@ -181,35 +182,54 @@ export class LocalPipeline {
     signal?: AbortSignal,
     onProgress?: (progress: DrainProgress) => void,
   ) {
+    // Objects done per stage, counted as each finishes (a batch of ten takes a while); those
+    // of the batch in hand are still in flight on the queue until the batch ends.
     const done = { transform: 0, load: 0, failed: 0 };
-    let reported = Promise.resolve();
+    const unsettled = { transform: 0, load: 0 };
     const sqs = onProgress && sqsClient(this.aws.endpoint);
+    let reported = Promise.resolve();
     const waiting = async (url: string) => {
       const d = await queueDepth(sqs!, url);
       return d.visible + d.inFlight + d.delayed;
     };
-    const batch = (result: BatchResult) => {
-      onBatch?.(result);
+    const report = () => {
       if (!onProgress) return;
-      done[result.source as "transform" | "load"] += result.messages - result.failed;
-      done.failed += result.failed;
-      const snapshot = { ...done };
-      // In order, one at a time: a later batch's figures never show before an earlier one's.
+      const snapshot = { done: { ...done }, unsettled: { ...unsettled } };
+      // In order, one at a time: later figures never show before earlier ones.
       reported = reported.then(async () => {
         const [t, l] = await Promise.all([
           waiting(this.pipeline.transformQueue.url),
           waiting(this.pipeline.loadQueue.url),
         ]).catch(() => [0, 0]);
+        const stage = (name: "transform" | "load", queued: number) => ({
+          done: snapshot.done[name],
+          total: snapshot.done[name] + Math.max(0, queued - snapshot.unsettled[name]),
+        });
         onProgress({
-          transform: { done: snapshot.transform, total: snapshot.transform + (t ?? 0) },
-          load: { done: snapshot.load, total: snapshot.load + (l ?? 0) },
-          failed: snapshot.failed,
+          transform: stage("transform", t ?? 0),
+          load: stage("load", l ?? 0),
+          failed: snapshot.done.failed,
         });
       });
     };
+    const objectDone = (stage: "transform" | "load") => () => {
+      done[stage]++;
+      unsettled[stage]++;
+      report();
+    };
+    const batch = (result: BatchResult) => {
+      onBatch?.(result);
+      const stage = result.source as "transform" | "load";
+      unsettled[stage] = 0;
+      done.failed += result.failed;
+      report();
+    };
     try {
       return await drain({
-        sources: [this.source("transform"), this.source("load")],
+        sources: [
+          this.source("transform", onProgress && objectDone("transform")),
+          this.source("load", onProgress && objectDone("load")),
+        ],
         idleMs: 750,
         onBatch: batch,
         signal,
