@@ -196,6 +196,12 @@ describe("the command line", () => {
     );
   });
 
+  it("`status --help` says what status shows, in the words its columns use (issue 24, 7)", async () => {
+    const help = (await totes("status", "--help")).stdout;
+    expect(help).not.toContain("high marks");
+    expect(help).toContain("its last extraction (when, rows, objects)");
+  });
+
   describe("`dlq list` without --queue", () => {
     let dataDir: string;
     beforeAll(async () => {
