@@ -1,20 +1,22 @@
-import path from "node:path";
-import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "../runtime/local/postgres/embedded.js";
+import {
+  embeddedPostgresState,
+  startEmbeddedPostgres,
+  type EmbeddedPostgresHandle,
+} from "../runtime/local/postgres/embedded.js";
 import { checkDatabaseUrl, type DatabaseRole } from "../lib/db/errors.js";
 import { assertReachable, createPool, redactUrl, type Pool } from "../lib/db/pool.js";
 import { sourceSchemaFrom } from "../lib/db/session-settings.js";
 import { stablePort } from "../runtime/local/postgres/stable-port.js";
+import { CliError } from "./errors.js";
+import { recalledUrl, rememberDatabases } from "./remembered.js";
 
-export const DEFAULT_DATA_DIR = ".totes";
 export const SOURCE_DATABASE = "totesys";
 export const WAREHOUSE_DATABASE = "warehouse";
 
-export const dataDirFrom = (flag?: string): string =>
-  path.resolve(flag ?? process.env.TOTES_DATA_DIR ?? DEFAULT_DATA_DIR);
-
 /**
- * Hands out the databases a command needs: the URLs the user gave (flag, then env var),
- * or databases on the embedded cluster under the data directory, started on demand.
+ * Hands out the databases a command needs: the URLs the user gave (flag, then env var, then
+ * what the data directory remembers from a run), or databases on the embedded cluster under
+ * the data directory, started on demand.
  */
 export interface OpenDatabases {
   readonly source: Pool;
@@ -27,14 +29,28 @@ export class Databases {
   private embedded?: Promise<EmbeddedPostgresHandle>;
   private readonly pools: Pool[] = [];
 
-  /** `port`: the embedded server's (--port); by default the data directory's stable port. */
+  /**
+   * `port`: the embedded server's (--port); by default the data directory's stable port.
+   * `readOnly`: a command that only reads (status, runs, verify) creates no cluster: where
+   * none exists yet it is refused, naming the command that makes one.
+   */
   constructor(
     private readonly dataDir: string,
-    private readonly options: { port?: number } = {},
+    private readonly options: { port?: number; readOnly?: boolean } = {},
   ) {}
 
+  /** True when the data directory holds an embedded cluster (read-only commands use it only then). */
+  async hasCluster(): Promise<boolean> {
+    return (await embeddedPostgresState(this.dataDir)).initialised;
+  }
+
   /** The embedded cluster, started (or joined) on demand. */
-  cluster(): Promise<EmbeddedPostgresHandle> {
+  async cluster(): Promise<EmbeddedPostgresHandle> {
+    if (this.options.readOnly && !this.embedded && !(await this.hasCluster()))
+      throw new CliError(
+        `no embedded databases under ${this.dataDir} yet (this command only reads)`,
+        "run `npx totes run` first, or pass --source/--warehouse",
+      );
     const { port } = this.options;
     this.embedded ??= startEmbeddedPostgres(this.dataDir, {
       port: port ?? stablePort(this.dataDir),
@@ -53,7 +69,19 @@ export class Databases {
     if (flag) return checkDatabaseUrl(kind, flagName, flag);
     const variable = kind === "source" ? "TOTES_SOURCE_URL" : "TOTES_WAREHOUSE_URL";
     const fromEnv = process.env[variable];
-    return fromEnv ? checkDatabaseUrl(kind, variable, fromEnv) : undefined;
+    if (fromEnv) return checkDatabaseUrl(kind, variable, fromEnv);
+    const recalled = recalledUrl(this.dataDir, kind);
+    return recalled && checkDatabaseUrl(kind, `${this.dataDir}/databases.json`, recalled);
+  }
+
+  /** Records the URLs given for this run, so later commands on this data directory need no flags. */
+  async remember(flags: { source?: string; warehouse?: string }): Promise<void> {
+    const source = this.given("source", flags.source);
+    const warehouse = this.given("warehouse", flags.warehouse);
+    await rememberDatabases(this.dataDir, {
+      ...(source ? { source } : {}),
+      ...(warehouse ? { warehouse } : {}),
+    });
   }
 
   async url(kind: DatabaseRole, flag?: string, flagName?: string): Promise<string> {
@@ -100,10 +128,5 @@ export class Databases {
   }
 }
 
-/** Parses a --port value: an integer from 1 to 65535. */
-export function parsePort(value: string): number {
-  const port = Number(value);
-  if (!/^\d+$/.test(value) || port < 1 || port > 65_535)
-    throw new Error(`--port: expected a port number from 1 to 65535, not "${value}"`);
-  return port;
-}
+export { parsePort } from "./options.js";
+export { dataDirFrom } from "./data-dir.js";

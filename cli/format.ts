@@ -56,16 +56,21 @@ export function formatReplay(report: ReplayReport, where: string): string {
   return lines.join("\n");
 }
 
+/** A queue as people name it: "transform DLQ", not the resource key "transformDlq". */
+const queueName = (key: string): string => key.replace(/Dlq$/, " DLQ");
+
 /** Every time it shows is ISO 8601 (UTC ones end in Z, as `Date.toISOString` writes them). */
 export function formatStatus(status: PipelineStatus): string {
   const lines = [
     `status of ${status.target}`,
     "",
-    "source table           committed changes read up to   last rows (UTC)            rows",
+    // Each header says what its column holds: the cursor's time, when the table last gave
+    // rows, and how many that extraction read (not the table's size).
+    "source table           changes read up to (UTC)       last extracted (UTC)  rows then",
   ];
   for (const t of status.tables)
     lines.push(
-      `  ${t.table.padEnd(21)}${or(t.readUpTo, "not yet (next run reads all)").padEnd(31)}${or(t.lastExtractedAt).padEnd(27)}${or(t.lastRows).padStart(6)}`,
+      `  ${t.table.padEnd(21)}${or(t.readUpTo, "not yet (next run reads all)").padEnd(31)}${or(t.lastExtractedAt).padEnd(25)}${or(t.lastRows).padStart(6)}`,
     );
   lines.push(
     "",
@@ -73,20 +78,22 @@ export function formatStatus(status: PipelineStatus): string {
       ? `last run  ${status.lastRun.runAt}: ${counted(status.lastRun.objects, "object")}, ${counted(status.lastRun.rows, "row")}`
       : "last run  none",
     "",
-    "queue              visible  in flight  delayed",
+    "queue (messages)   visible  in flight  delayed",
   );
   for (const [name, d] of Object.entries(status.queues))
     lines.push(
-      `  ${name.padEnd(16)}${String(d.visible).padStart(8)}${String(d.inFlight).padStart(11)}${String(d.delayed).padStart(9)}`,
+      `  ${queueName(name).padEnd(16)}${String(d.visible).padStart(8)}${String(d.inFlight).padStart(11)}${String(d.delayed).padStart(9)}`,
     );
   const w = status.warehouse;
   lines.push("");
-  if (!w) lines.push("warehouse  not read (pass --warehouse URL)");
+  if (!w)
+    lines.push("warehouse  not read (no warehouse yet here: pass --warehouse URL, or `npx totes run` first)");
   else if ("error" in w) lines.push(`warehouse  ${w.url}: cannot read: ${w.error}`);
   else {
     lines.push(
       `warehouse  ${w.url}: ${counted(w.objectsLoaded, "object")} loaded, last at ${or(w.lastLoadedAt)}`,
     );
+    lines.push("  warehouse table                 rows");
     for (const t of w.tables) lines.push(`  ${t.table.padEnd(26)}${or(t.rows, "(missing)").padStart(10)}`);
   }
   return lines.join("\n");

@@ -1,4 +1,5 @@
 import { counted } from "../lib/plural.js";
+import type { DrainProgress } from "../runtime/local/pipeline.js";
 
 /**
  * Progress for long work: one line rewritten in place on a terminal, plain lines at most
@@ -33,30 +34,28 @@ export function extractProgressLine(done: number, total: number, table: string, 
   return `extract ${done}/${total} tables · ${table} ${counted(rows, "row")}`;
 }
 
-/** The progress line while the queues drain: messages handled per stage, failed attempts. */
-export function drainProgressLine(counts: { transform: number; load: number; failed: number }): string {
+/**
+ * The progress line while the queues drain: per stage, transform first, the messages handled
+ * of all it has been given so far (the load's total grows as transforms write objects).
+ */
+export function drainProgressLine(p: DrainProgress): string {
   return [
-    `transform ${counted(counts.transform, "message")}`,
-    `load ${counted(counts.load, "message")}`,
-    counted(counts.failed, "failed attempt"),
+    `transform ${p.transform.done}/${counted(p.transform.total, "object")}`,
+    `load ${p.load.done}/${counted(p.load.total, "object")}`,
+    counted(p.failed, "failed attempt"),
   ].join(" · ");
 }
 
 /**
- * The progress of one `runOnce`: the extraction's tables, then the drain's messages, on one
+ * The progress of one `runOnce`: the extraction's tables, then the drain's stages, on one
  * line; `done()` clears it before the summary is printed.
  */
 export function runProgress() {
   const progress = new Progress();
-  const counts = { transform: 0, load: 0, failed: 0 };
   return {
     onExtractTable: (t: { table: string; rows: number }, done: number, total: number) =>
       progress.update(extractProgressLine(done, total, t.table, t.rows)),
-    onBatch: (batch: { source: string; messages: number; failed: number }) => {
-      counts[batch.source as "transform" | "load"] += batch.messages;
-      counts.failed += batch.failed;
-      progress.update(drainProgressLine(counts));
-    },
+    onProgress: (p: DrainProgress) => progress.update(drainProgressLine(p)),
     done: () => progress.done(),
   };
 }

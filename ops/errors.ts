@@ -1,15 +1,2 @@
-import { PipelineError } from "../lib/errors.js";
-
-/** An operator command that cannot do what was asked; the message says what to do instead. */
-export class OpsError extends PipelineError {}
-
-/** A deployed stage whose resources cannot all be found. */
-export class StageResolutionError extends OpsError {
-  constructor(
-    readonly stage: string,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(`stage ${stage}: ${message}`, options);
-  }
-}
+/** The operators' errors live beneath both runtimes, which raise them too (runtime/ops/errors.ts). */
+export { OpsError, StageResolutionError } from "../runtime/errors.js";

@@ -1,5 +1,4 @@
-import { openAwsTarget } from "../runtime/aws/ops-target.js";
-import { openLocalTarget, type OpenTarget } from "../runtime/local/ops-target.js";
+import type { OpenTarget } from "../runtime/local/ops-target.js";
 
 export interface TargetOptions {
   /** A deployed SST stage: the tools then talk to AWS. */
@@ -8,11 +7,20 @@ export interface TargetOptions {
   readonly dataDir: string;
   /** With a stage: read its resources from this SST outputs file instead of their tags. */
   readonly outputsFile?: string;
+  /** Locally: write nothing back to the data directory (status, runs). */
+  readonly readOnly?: boolean;
 }
 
-/** `--stage` means AWS; otherwise the local runtime under the data directory. */
-export function openTarget(options: TargetOptions): Promise<OpenTarget> {
-  return options.stage ? openAwsTarget(options.stage, options) : openLocalTarget(options.dataDir);
+/**
+ * `--stage` means AWS; otherwise the local runtime under the data directory. Each side is
+ * imported only when used: a local `totes status` need not load the AWS tagging client.
+ */
+export async function openTarget(options: TargetOptions): Promise<OpenTarget> {
+  return options.stage
+    ? (await import("../runtime/aws/ops-target.js")).openAwsTarget(options.stage, options)
+    : (await import("../runtime/local/ops-target.js")).openLocalTarget(options.dataDir, {
+        readOnly: options.readOnly ?? false,
+      });
 }
 
 /** Opens, runs, always closes (locally: saves the state back). */

@@ -48,3 +48,31 @@ describe("the import boundary of lib/ (what a Lambda runs)", () => {
     expect(imports).toContain("../catalog/index.js");
   });
 });
+
+/** The layers, lowest first: a file may import from its own layer and the ones before it. */
+const LAYERS = [["lib"], ["runtime", "functions"], ["ops", "tools"], ["cli"]] as const;
+const layerOf = (file: string): number =>
+  LAYERS.findIndex((names) => names.some((n) => file === n || file.startsWith(`${n}${path.sep}`)));
+
+describe("no import runs upward (lib ← runtime ← ops/tools ← cli)", () => {
+  it("runtime/ imports nothing from ops/, tools/ or cli/", async () => {
+    const offences: string[] = [];
+    for (const dir of ["runtime", "functions"]) {
+      for (const file of await sourceFiles(dir)) {
+        for (const spec of importsOf(await readFile(path.join(ROOT, file), "utf8"))) {
+          if (!spec.startsWith(".")) continue;
+          const target = path.relative(ROOT, path.resolve(ROOT, path.dirname(file), spec));
+          if (layerOf(target) > layerOf(file)) offences.push(`${file} → ${target}`);
+        }
+      }
+    }
+    expect(offences).toEqual([]);
+  });
+
+  it("knows where each folder sits (the check itself works)", () => {
+    expect(layerOf(path.join("runtime", "aws", "ops-target.ts"))).toBeLessThan(
+      layerOf(path.join("ops", "errors.ts")),
+    );
+    expect(layerOf(path.join("lib", "errors.ts"))).toBe(0);
+  });
+});

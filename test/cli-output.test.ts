@@ -98,9 +98,13 @@ describe("counts read as English", () => {
       "extract 4/11 tables · sales_order 11187 rows",
     );
     expect(extractProgressLine(1, 11, "currency", 1)).toBe("extract 1/11 tables · currency 1 row");
-    expect(drainProgressLine({ transform: 1, load: 2, failed: 1 })).toBe(
-      "transform 1 message · load 2 messages · 1 failed attempt",
-    );
+    // Done of total per stage, transform first (the load's total grows as transforms write).
+    expect(
+      drainProgressLine({ transform: { done: 1, total: 11 }, load: { done: 2, total: 2 }, failed: 1 }),
+    ).toBe("transform 1/11 objects · load 2/2 objects · 1 failed attempt");
+    expect(
+      drainProgressLine({ transform: { done: 1, total: 1 }, load: { done: 0, total: 1 }, failed: 0 }),
+    ).toBe("transform 1/1 object · load 0/1 object · 0 failed attempts");
   });
 
   it("in the operator tools' reports", () => {
@@ -163,6 +167,12 @@ describe("status shows one time format", () => {
     const times = text.match(/\d{4}-\d\d-\d\d[ T][\d:.]+(Z|[+-]\d\d)?/g) ?? [];
     expect(times).toHaveLength(4);
     for (const t of times) expect(t.endsWith("Z") ? t : `${t}Z`).toMatch(ISO_UTC);
+    // Issue 24, 7: the columns say what they hold; queues by the names people use.
+    expect(text).toContain("last extracted (UTC)  rows then");
+    expect(text).not.toContain("last rows");
+    expect(text).toMatch(/^ {2}transform DLQ +0 +0 +0$/m);
+    expect(text).not.toContain("transformDlq");
+    expect(text).toMatch(/^ {2}warehouse table +rows$/m);
   });
 });
 
@@ -184,6 +194,12 @@ describe("the command line", () => {
     expect((await totes("dlq", "list", "--help")).stdout).toMatch(
       /--queue <queue> +transform or load \(default: both/,
     );
+  });
+
+  it("`status --help` says what status shows, in the words its columns use (issue 24, 7)", async () => {
+    const help = (await totes("status", "--help")).stdout;
+    expect(help).not.toContain("high marks");
+    expect(help).toContain("its last extraction (when, rows, objects)");
   });
 
   describe("`dlq list` without --queue", () => {

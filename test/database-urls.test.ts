@@ -13,6 +13,7 @@ import {
 } from "../lib/db/errors.js";
 import { awsStateDir } from "../runtime/local/aws/persistence.js";
 import { closedPort, freshDatabaseUrl } from "./helpers/databases.js";
+import { afterDataDirLine } from "./helpers/cli.js";
 
 const SECRET = "totes-test-secret-urls";
 const repo = path.resolve(import.meta.dirname, "..");
@@ -66,7 +67,7 @@ describe("`totes run` with a database it cannot use: refused up front, naming wh
     const warehouse = `postgres://x:${SECRET}@127.0.0.1:${downPort}/nope`;
     const run = await totes(["run", "--source", sourceUrl, "--warehouse", warehouse, "--data-dir", dir]);
     expect(run.code).toBe(1);
-    expect(run.stderr.trim()).toBe(
+    expect(afterDataDirLine(run.stderr).trim()).toBe(
       `totes: warehouse (postgres://x:****@127.0.0.1:${downPort}/nope): connect ECONNREFUSED 127.0.0.1:${downPort}`,
     );
     expect(run.stdout).toBe("");
@@ -82,7 +83,7 @@ describe("`totes run` with a database it cannot use: refused up front, naming wh
       TOTES_WAREHOUSE_URL: sourceUrl,
     });
     expect(run.code).toBe(1);
-    expect(run.stderr.trim()).toBe(
+    expect(afterDataDirLine(run.stderr).trim()).toBe(
       `totes: source (postgresql://reader:****@127.0.0.1:${downPort}/totesys): connect ECONNREFUSED 127.0.0.1:${downPort}`,
     );
     expect(run.stdout + run.stderr).not.toContain(SECRET);
@@ -93,7 +94,7 @@ describe("`totes run` with a database it cannot use: refused up front, naming wh
     const dir = await freshDataDir();
     const run = await totes(["run", "--source", `mysql://reader:${SECRET}@db/totesys`, "--data-dir", dir]);
     expect(run.code).toBe(1);
-    expect(run.stderr.trim()).toBe(
+    expect(afterDataDirLine(run.stderr).trim()).toBe(
       "totes: --source: the source database URL must start with postgres:// or postgresql://, not mysql://",
     );
     expect(run.stdout + run.stderr).not.toContain(SECRET);
@@ -106,7 +107,7 @@ describe("`totes run` with a database it cannot use: refused up front, naming wh
       TOTES_WAREHOUSE_URL: `loader:${SECRET}@warehouse`,
     });
     expect(run.code).toBe(1);
-    expect(run.stderr.trim()).toBe(
+    expect(afterDataDirLine(run.stderr).trim()).toBe(
       "totes: TOTES_WAREHOUSE_URL: the warehouse database URL must start with postgres:// or postgresql://, not loader://",
     );
     expect(run.stdout + run.stderr).not.toContain(SECRET);

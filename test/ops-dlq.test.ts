@@ -3,10 +3,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { Command } from "commander";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dlqList, dlqPurge, dlqReplay } from "../cli/commands/dlq.js";
-import { registerRun } from "../cli/commands/run.js";
+import { buildProgram } from "../cli/program.js";
 import { LocalPipeline } from "../runtime/local/pipeline.js";
 import { readStatus } from "../cli/commands/status.js";
 import { createPool, type Pool } from "../lib/db/pool.js";
@@ -17,8 +16,7 @@ import { closedPort, freshDatabaseUrl } from "./helpers/databases.js";
 /** `totes run …` in this process, as the CLI parses it; returns the exit code it set. */
 async function totesRun(args: string[]): Promise<number> {
   process.exitCode = undefined;
-  const program = new Command().exitOverride();
-  registerRun(program);
+  const program = buildProgram("test").exitOverride();
   await program.parseAsync(["run", ...args], { from: "user" });
   const code = Number(process.exitCode ?? 0);
   process.exitCode = undefined;

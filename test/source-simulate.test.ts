@@ -102,8 +102,42 @@ async function expectOrdersComplete(pool: Pool, kind: "sales" | "purchase", firs
   return rows.length;
 }
 
+/**
+ * Days mode's daily runs (issue 24, 10): each pays at most its day's share of the source's
+ * paid-per-day rate, oldest due date first, every one due on its run day; no payment left
+ * open was due before one the runs paid.
+ */
+async function expectRateLimitedPaymentRuns(pool: Pool, was: Before, s: SimulationSummary): Promise<number> {
+  const { rows } = await pool.query<{ id: number; paid: boolean; lu: string; due: string }>(
+    `SELECT payment_id AS id, paid, to_char(last_updated, ${STAMP}) AS lu, payment_date AS due
+       FROM payment WHERE payment_id >= $1 OR payment_id = ANY($2::int[])`,
+    [was.firstIds.payment, was.unpaid],
+  );
+  const perDay = new Map<string, number>();
+  const paidNow = rows.filter((r) => r.paid);
+  for (const row of paidNow) {
+    const day = row.lu.slice(0, 10);
+    expect(day >= s.firstDay && day <= s.lastDay, `payment ${row.id} paid on a simulated day`).toBe(true);
+    expect(row.lu.slice(11, 19)).toBe("07:55:11");
+    expect(row.due <= day, `payment ${row.id} due by its run`).toBe(true);
+    perDay.set(day, (perDay.get(day) ?? 0) + 1);
+  }
+  const rate = s.rates!.paymentsPaid;
+  for (const [day, n] of perDay)
+    expect(n, `paid on ${day}`).toBeLessThanOrEqual(Math.round(rate) + Math.max(2, Math.round(rate * 0.2)));
+  const latestPaidDue = paidNow.reduce((m, r) => (r.due > m ? r.due : m), "");
+  const skipped = rows.filter((r) => !r.paid && r.due < latestPaidDue && r.due <= s.lastDay);
+  expect(
+    skipped.map((r) => r.id),
+    "older due payments left open while newer ones were paid",
+  ).toEqual([]);
+  expect(paidNow.length).toBe(s.paymentsPaid);
+  return paidNow.length;
+}
+
 /** The daily runs: every payment the runs should have paid is paid, at its run, and no other. */
 async function expectPaymentRuns(pool: Pool, was: Before, s: SimulationSummary): Promise<number> {
+  if (s.mode === "days") return expectRateLimitedPaymentRuns(pool, was, s);
   const { rows } = await pool.query<{ id: number; paid: boolean; lu: string; run_day: string }>(
     `SELECT payment_id AS id, paid, to_char(last_updated, ${STAMP}) AS lu,
             greatest(payment_date, (created_at::date + 1)::text, $2) AS run_day
@@ -235,8 +269,16 @@ describe("totes source simulate", () => {
 
     it("keeps every invariant: complete orders, payment runs, later stamps, foreign keys", async () => {
       await expectAllInvariants(pool, was, summary);
-      // The first run pays the sample's overdue payments too.
-      expect(summary.paymentsPaid).toBeGreaterThan(6000);
+      // The sample's backlog (6,127 payments due and unpaid) is paid at its own pace, about
+      // 13 a day, not all on the first day (issue 24, 10).
+      expect(summary.paymentsPaid).toBeGreaterThanOrEqual(3 * 10);
+      expect(summary.paymentsPaid).toBeLessThanOrEqual(3 * 16);
+    });
+
+    it("takes its daily rates from the source's own history", () => {
+      expect(summary.rates!.salesOrders).toBeCloseTo(11187 / 744, 2);
+      expect(summary.rates!.purchaseOrders).toBeCloseTo(4649 / 744, 2);
+      expect(summary.rates!.paymentsPaid).toBeCloseTo(9648 / 744, 2);
     });
 
     it("writes realistic values", async () => {
@@ -320,6 +362,26 @@ describe("totes source simulate", () => {
     const next = await simulate(pool, { days: 1 });
     expect(next.firstDay > summary.lastDay).toBe(true);
     await expectAllInvariants(pool, more, next);
+  });
+
+  it("never stamps after the present: days end yesterday (UTC), and a source stamped today gets none", async () => {
+    const pool = await open("present");
+    // The sample's newest change is 2024-11-15 14:40; "now" is three days later.
+    const now = new Date("2024-11-18T09:00:00Z");
+    const two = await simulate(pool, { days: 5, seed: 2, now });
+    expect(two).toMatchObject({ days: 2, firstDay: "2024-11-16", lastDay: "2024-11-17", skippedDays: 3 });
+    expect(two.to! < "2024-11-18").toBe(true);
+    const { rows } = await pool.query<{ latest: string }>(
+      `SELECT max(to_char(greatest(created_at, last_updated), ${STAMP})) AS latest FROM payment`,
+    );
+    expect(rows[0]!.latest < "2024-11-18").toBe(true);
+    // Now the source's newest change is yesterday: nothing is left before the present.
+    await expect(simulate(pool, { days: 1, now })).rejects.toThrow(
+      "nothing to simulate: the source's newest change is on 2024-11-17, and simulated days end yesterday (UTC)",
+    );
+    // A source stamped today (a live one) is not stamped tomorrow.
+    await pool.query("UPDATE currency SET last_updated = now() WHERE currency_id = 1");
+    await expect(simulate(pool, { days: 1 })).rejects.toThrow(/^nothing to simulate/);
   });
 
   it("catches a dangling reference when a bulk run has suspended the key triggers", async () => {

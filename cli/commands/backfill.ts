@@ -1,4 +1,3 @@
-import type { Command } from "commander";
 import { SOURCE_TABLES } from "../../lib/catalog/index.js";
 import { counted } from "../../lib/plural.js";
 import { partBoundFrom } from "../../lib/extract/csv-parts.js";
@@ -7,8 +6,10 @@ import { deleteMissingDimRows, OpsError } from "../../ops/index.js";
 import { LocalPipeline } from "../../runtime/local/pipeline.js";
 import { setLogLevel } from "../../runtime/lambda/observability.js";
 import { sourceExists } from "../../tools/source/init.js";
-import { Databases, dataDirFrom, parsePort } from "../databases.js";
+import { Databases } from "../databases.js";
+import { dataDirFrom } from "../data-dir.js";
 import { formatMissingRows } from "../format-runs.js";
+import { sourceTables } from "../table-names.js";
 import { interruptOnSignal } from "../interrupt.js";
 import { runProgress } from "../progress.js";
 import { formatSummary } from "../summary.js";
@@ -33,10 +34,7 @@ export function backfillTables(opts: Pick<BackfillOptions, "table" | "all">): st
   if (opts.all && opts.table?.length) throw new OpsError("--table and --all exclude each other");
   if (opts.all) return names;
   if (!opts.table?.length) throw new OpsError(`name the tables to backfill (--table T…) or pass --all`);
-  const unknown = opts.table.filter((t) => !names.includes(t));
-  if (unknown.length)
-    throw new OpsError(`no source table ${unknown.join(", ")}; the tables are ${names.join(", ")}`);
-  return [...new Set(opts.table)];
+  return sourceTables(opts.table);
 }
 
 /** On AWS: one "Backfill requested" event; the deployed extract function does the rest. */
@@ -72,24 +70,22 @@ async function backfillLocal(tables: string[], opts: BackfillOptions): Promise<v
     );
     local = await LocalPipeline.start(dataDir);
     const progress = runProgress();
-    const summary = await local.runOnce(
-      {
-        source,
-        warehouse,
-        sourceSchema: dbs.sourceSchema,
-        backfill: tables,
-        parts,
-        signal: interrupt.signal,
-        onExtractTable: progress.onExtractTable,
-      },
-      progress.onBatch,
-    );
+    const summary = await local.runOnce({
+      source,
+      warehouse,
+      sourceSchema: dbs.sourceSchema,
+      backfill: tables,
+      parts,
+      signal: interrupt.signal,
+      onExtractTable: progress.onExtractTable,
+      onProgress: progress.onProgress,
+    });
     progress.done();
     if (summary.interrupted) {
       console.error(
         `stopped: local state saved; ${counted(summary.interrupted.waiting, "message")} left for the next \`totes run\``,
       );
-      process.exitCode = 130;
+      process.exitCode = interrupt.exitCode;
       return;
     }
     console.log(formatSummary(summary));
@@ -120,28 +116,9 @@ async function backfillLocal(tables: string[], opts: BackfillOptions): Promise<v
   }
 }
 
-export function registerBackfill(program: Command): void {
-  program
-    .command("backfill")
-    .description(
-      "re-read source tables in full through the same queues and stages: facts gain no duplicate, dims and corrected versions are repaired",
-    )
-    .option("--table <table...>", "source tables to read in full")
-    .option("--all", "every source table", false)
-    .option(
-      "--delete-missing",
-      "locally, after the drain: remove dim rows whose natural id no longer exists at the source",
-      false,
-    )
-    .option("--stage <stage>", "a deployed SST stage: send it a backfill request through EventBridge")
-    .option("--source <url>", "local: source totesys database (env TOTES_SOURCE_URL); default: embedded")
-    .option("--warehouse <url>", "local: warehouse database (env TOTES_WAREHOUSE_URL); default: embedded")
-    .option("--data-dir <dir>", "local: the state `totes run` uses (env TOTES_DATA_DIR)")
-    .option("--port <n>", "local: the embedded server's port", parsePort)
-    .option("--verbose", "print the handlers' structured logs", false)
-    .action(async (opts: BackfillOptions) => {
-      const tables = backfillTables(opts);
-      if (opts.stage) await backfillStage(opts.stage, tables, opts);
-      else await backfillLocal(tables, opts);
-    });
+/** `totes backfill`: options as cli/program.ts describes them. */
+export async function backfillCommand(opts: BackfillOptions): Promise<void> {
+  const tables = backfillTables(opts);
+  if (opts.stage) await backfillStage(opts.stage, tables, opts);
+  else await backfillLocal(tables, opts);
 }

@@ -1,5 +1,4 @@
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
-import type { Command } from "commander";
 import { awsRegion, OpsError, requestExtract, type ExtractRequestReceipt } from "../../ops/index.js";
 
 /** Puts one extract (or, with `tables`, backfill) request on the default bus of the region. */
@@ -26,14 +25,4 @@ export async function extractNow(opts: { stage?: string }): Promise<string> {
       "extract-now asks a deployed stage's extract function for a run: pass --stage S. Locally, `totes run` extracts now and drains the queues.",
     );
   return requestSentLine(await sendExtractRequest(opts.stage));
-}
-
-export function registerExtractNow(program: Command): void {
-  program
-    .command("extract-now")
-    .description(
-      "ask a deployed stage for an extraction now, through EventBridge (after a fix or a replay; needs events:PutEvents)",
-    )
-    .option("--stage <stage>", "the deployed SST stage (required)")
-    .action(async (opts: { stage?: string }) => console.log(await extractNow(opts)));
 }

@@ -1,4 +1,3 @@
-import type { Command } from "commander";
 import {
   formatQuarantine,
   formatQuarantineReplay,
@@ -11,13 +10,21 @@ import {
   withTarget,
 } from "../../ops/index.js";
 import { counted } from "../../lib/plural.js";
-import { targetOptions, whereOptions, type WhereOptions } from "./dlq.js";
+import { sourceTables } from "../table-names.js";
+import type { WhereOptions } from "../options.js";
+import { targetOptions } from "./dlq.js";
+
+/** `--table` as the program parses it (several after one flag) or as callers pass it (one). */
+const tablesOf = (table: string | string[] | undefined): string[] | undefined =>
+  table === undefined ? undefined : sourceTables(Array.isArray(table) ? table : [table]);
 
 export async function quarantineList(
-  opts: WhereOptions & { table?: string; all?: boolean; json?: boolean },
+  opts: WhereOptions & { table?: string | string[]; all?: boolean; json?: boolean },
 ): Promise<string> {
+  const tables = tablesOf(opts.table);
   return withTarget(targetOptions(opts), async ({ target }) => {
-    const entries = await listQuarantined(target, { table: opts.table, all: true });
+    const listed = await listQuarantined(target, { all: true });
+    const entries = tables ? listed.filter((e) => tables.includes(e.table)) : listed;
     if (opts.json) return JSON.stringify(opts.all ? entries : entries.filter((e) => !e.resolved), null, 2);
     return formatQuarantine(entries, target.description, opts.all ?? false);
   });
@@ -35,15 +42,22 @@ export async function quarantineShow(
 }
 
 export async function quarantineReplay(
-  opts: WhereOptions & { table?: string; object?: string[]; dryRun?: boolean; json?: boolean },
+  opts: WhereOptions & { table?: string | string[]; object?: string[]; dryRun?: boolean; json?: boolean },
 ): Promise<string> {
+  const tables = tablesOf(opts.table);
   return withTarget(targetOptions(opts), async ({ target }) => {
-    const report = await replayQuarantined(target, {
-      table: opts.table,
-      objects: opts.object,
-      dryRun: opts.dryRun,
-    });
-    return opts.json ? JSON.stringify(report, null, 2) : formatQuarantineReplay(report, target.description);
+    const outputs: string[] = [];
+    for (const table of tables ?? [undefined]) {
+      const report = await replayQuarantined(target, {
+        table,
+        objects: opts.object,
+        dryRun: opts.dryRun,
+      });
+      outputs.push(
+        opts.json ? JSON.stringify(report, null, 2) : formatQuarantineReplay(report, target.description),
+      );
+    }
+    return outputs.join("\n");
   });
 }
 
@@ -64,49 +78,4 @@ export async function quarantineResolve(
       ? `settled ${counted(settled.length, "quarantined row")} of ${objectKey} in ${target.description}: ${settled.map((e) => e.row).join(", ")}`
       : `${objectKey} has no unsettled quarantined rows in ${target.description}`;
   });
-}
-
-export function registerQuarantine(program: Command): void {
-  const quarantine = program
-    .command("quarantine")
-    .description(
-      "rows set aside because they broke the data contract: see them, replay them after a fix, settle them",
-    );
-
-  whereOptions(quarantine.command("list"))
-    .description("unsettled quarantined rows, by object: row, column, the offending cell, id and version")
-    .option("--table <table>", "one source table (default: all)")
-    .option("--all", "include settled rows, with how each was settled", false)
-    .option("--json", "machine-readable output", false)
-    .action(async (opts: WhereOptions & { table?: string; all: boolean; json: boolean }) =>
-      console.log(await quarantineList(opts)),
-    );
-
-  whereOptions(quarantine.command("show <table> <id-or-object>"))
-    .description("every quarantined row of one natural id, or of one ingestion object, in full")
-    .option("--json", "machine-readable output", false)
-    .action(async (table: string, what: string, opts: WhereOptions & { json: boolean }) =>
-      console.log(await quarantineShow(table, what, opts)),
-    );
-
-  whereOptions(quarantine.command("replay"))
-    .description(
-      "send the objects holding unsettled rows back to the transform, which re-validates them (after a catalog or code fix)",
-    )
-    .option("--table <table>", "one source table (default: all)")
-    .option("--object <keys...>", "only these ingestion objects")
-    .option("--dry-run", "report what would be sent; change nothing", false)
-    .option("--json", "machine-readable output", false)
-    .action(
-      async (opts: WhereOptions & { table?: string; object?: string[]; dryRun: boolean; json: boolean }) =>
-        console.log(await quarantineReplay(opts)),
-    );
-
-  whereOptions(quarantine.command("resolve <table> <object>"))
-    .description("settle quarantined rows by hand (deleted at the source, loss accepted); they stay listed")
-    .option("--row <rows...>", "only these row numbers (default: every unsettled row of the object)")
-    .requiredOption("--note <text>", "why (required; kept with the rows)")
-    .action(async (table: string, object: string, opts: WhereOptions & { row?: string[]; note: string }) =>
-      console.log(await quarantineResolve(table, object, opts)),
-    );
 }

@@ -1,8 +1,10 @@
-import type { Command } from "commander";
-import { formatStatus, gatherStatus, withTarget, type PipelineStatus } from "../../ops/index.js";
+import { withTarget } from "../../ops/open-target.js";
+import { gatherStatus, type PipelineStatus } from "../../ops/status.js";
+import { formatStatus } from "../format.js";
 import { postgresWarehouse } from "../../lib/warehouse/postgres.js";
 import { Databases } from "../databases.js";
-import { targetOptions, whereOptions, type WhereOptions } from "./dlq.js";
+import type { WhereOptions } from "../options.js";
+import { targetOptions } from "./dlq.js";
 
 export interface StatusOptions extends WhereOptions {
   /** A URL; false for --no-warehouse; undefined: locally the embedded one, on AWS none. */
@@ -11,17 +13,29 @@ export interface StatusOptions extends WhereOptions {
 }
 
 export async function readStatus(opts: StatusOptions): Promise<PipelineStatus> {
-  const where = targetOptions(opts);
-  const dbs = new Databases(where.dataDir);
+  const where = { ...targetOptions(opts), readOnly: true };
+  const dbs = new Databases(where.dataDir, { readOnly: true });
   try {
-    return await withTarget(where, async ({ target }) => {
-      if (opts.warehouse === false) return gatherStatus(target);
-      // On AWS the warehouse URL is a secret only the functions see: read it only when given.
-      const given = opts.warehouse ?? process.env.TOTES_WAREHOUSE_URL;
-      if (opts.stage && !given) return gatherStatus(target);
-      const url = await dbs.url("warehouse", given);
-      return gatherStatus(target, postgresWarehouse(await dbs.pool("warehouse", url), url));
-    });
+    // On AWS the warehouse URL is a secret only the functions see: read it only when given.
+    const given =
+      opts.warehouse === false
+        ? undefined
+        : opts.stage
+          ? (opts.warehouse ?? process.env.TOTES_WAREHOUSE_URL)
+          : dbs.given("warehouse", opts.warehouse);
+    // Read-only: an embedded warehouse is counted only if one exists.
+    const read =
+      opts.warehouse !== false && (given !== undefined || (!opts.stage && (await dbs.hasCluster())));
+    // The warehouse (perhaps an embedded server to start) opens while the local state restores.
+    const warehouse = read
+      ? dbs
+          .url("warehouse", given)
+          .then(async (url) => postgresWarehouse(await dbs.pool("warehouse", url), url))
+      : undefined;
+    warehouse?.catch(() => undefined); // awaited below; a failure is reported there
+    return await withTarget(where, async ({ target }) =>
+      warehouse ? gatherStatus(target, await warehouse) : gatherStatus(target),
+    );
   } finally {
     await dbs.close();
   }
@@ -30,18 +44,4 @@ export async function readStatus(opts: StatusOptions): Promise<PipelineStatus> {
 export async function statusCommand(opts: StatusOptions): Promise<string> {
   const status = await readStatus(opts);
   return opts.json ? JSON.stringify(status, null, 2) : formatStatus(status);
-}
-
-export function registerStatus(program: Command): void {
-  whereOptions(program.command("status"))
-    .description(
-      "high marks and last extraction per source table, queue and DLQ depths, last run, warehouse rows",
-    )
-    .option(
-      "--warehouse <url>",
-      "warehouse to count rows in (env TOTES_WAREHOUSE_URL); locally default: embedded",
-    )
-    .option("--no-warehouse", "do not read the warehouse")
-    .option("--json", "machine-readable output", false)
-    .action(async (opts: StatusOptions) => console.log(await statusCommand(opts)));
 }

@@ -1,10 +1,10 @@
-import type { Command } from "commander";
-import { targetTable } from "../../lib/catalog/index.js";
+import { warehouseTables } from "../table-names.js";
 import { assertReachable } from "../../lib/db/pool.js";
 import { readVerifyReport, verify, type VerifyReport } from "../../lib/verify/index.js";
 import { postgresWarehouse } from "../../lib/warehouse/postgres.js";
 import { OpsError, withTarget } from "../../ops/index.js";
-import { Databases, dataDirFrom, parsePort } from "../databases.js";
+import { Databases } from "../databases.js";
+import { dataDirFrom } from "../data-dir.js";
 import { formatVerifyReport } from "../format-verify.js";
 import { targetOptions } from "./dlq.js";
 
@@ -19,11 +19,12 @@ export interface VerifyCommandOptions {
   outputs?: string;
 }
 
-const collect = (value: string, previous: string[]) => [...previous, value];
-
 /** Locally (or against the URLs given): compare now. Exit code 0 when equal, 1 otherwise. */
 async function verifyHere(opts: VerifyCommandOptions): Promise<{ report: VerifyReport; where: string }> {
-  const dbs = new Databases(dataDirFrom(opts.dataDir), opts.port === undefined ? {} : { port: opts.port });
+  const dbs = new Databases(dataDirFrom(opts.dataDir), {
+    readOnly: true,
+    ...(opts.port === undefined ? {} : { port: opts.port }),
+  });
   try {
     // A bad URL is refused, naming its flag or variable, before any database starts.
     dbs.given("source", opts.source);
@@ -70,31 +71,10 @@ async function verifyOnStage(opts: VerifyCommandOptions): Promise<{ report: Veri
   });
 }
 
-export function registerVerify(program: Command): void {
-  program
-    .command("verify")
-    .description(
-      "compare the warehouse with the source, table by table, by segment checksums: rows missing, extra and differing, and the data tests; exit 1 unless equal",
-    )
-    .option("--source <url>", "source totesys database (env TOTES_SOURCE_URL); default: embedded")
-    .option("--warehouse <url>", "warehouse database (env TOTES_WAREHOUSE_URL); default: embedded")
-    .option("--data-dir <dir>", "local state: embedded databases (env TOTES_DATA_DIR)")
-    .option(
-      "--port <n>",
-      "the embedded server's port (default: one derived from the data directory)",
-      parsePort,
-    )
-    .option("--table <table>", "a warehouse table to verify (repeatable); default: every one", collect, [])
-    .option("--json", "the report as JSON", false)
-    .option(
-      "--stage <stage>",
-      "a deployed SST stage: print the report its scheduled Verify function last wrote",
-    )
-    .option("--outputs <file>", "with --stage: SST outputs JSON to read resource names from, instead of tags")
-    .action(async (opts: VerifyCommandOptions) => {
-      for (const t of opts.table) targetTable(t);
-      const { report, where } = opts.stage ? await verifyOnStage(opts) : await verifyHere(opts);
-      console.log(opts.json ? JSON.stringify(report, null, 2) : formatVerifyReport(report, where));
-      process.exitCode = report.equal ? 0 : 1;
-    });
+/** `totes verify`: options as cli/program.ts describes them. */
+export async function verifyCommand(opts: VerifyCommandOptions): Promise<void> {
+  opts.table = warehouseTables(opts.table, "--table");
+  const { report, where } = opts.stage ? await verifyOnStage(opts) : await verifyHere(opts);
+  console.log(opts.json ? JSON.stringify(report, null, 2) : formatVerifyReport(report, where));
+  process.exitCode = report.equal ? 0 : 1;
 }

@@ -1,11 +1,12 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Command } from "commander";
 import { embeddedPostgresState, type EmbeddedPostgresHandle } from "../../runtime/local/postgres/embedded.js";
 import { isAlive } from "../../runtime/local/postgres/server.js";
 import { stablePort } from "../../runtime/local/postgres/stable-port.js";
 import { counted } from "../../lib/plural.js";
+import { onLauncherGone } from "../interrupt.js";
+import { redactUrl } from "../../lib/db/pool.js";
 import {
   DICTIONARY_COMMAND,
   DICTIONARY_PATH,
@@ -16,17 +17,17 @@ import { postgresWarehouse } from "../../lib/warehouse/postgres.js";
 import { localPipelineIdentity } from "../../runtime/local/pipeline-identity.js";
 import { warehouseDdl } from "../../lib/warehouse/schema.js";
 import { currentViewName, factsWithCurrentView } from "../../lib/warehouse/views.js";
-import { Databases, WAREHOUSE_DATABASE, dataDirFrom, parsePort } from "../databases.js";
+import { Databases, WAREHOUSE_DATABASE } from "../databases.js";
+import { dataDirFrom } from "../data-dir.js";
 
 interface WarehouseOptions {
   url?: string;
   dataDir?: string;
 }
 
-const urlOption = "--url <url>";
-const urlHelp = "a Postgres URL instead of the embedded warehouse (env TOTES_WAREHOUSE_URL)";
-const dirHelp = "where embedded databases and local state live (env TOTES_DATA_DIR)";
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const here = path.dirname(fileURLToPath(import.meta.url));
+// cli/commands, or dist/cli/commands once built: the dictionary lives in the source tree.
+const repoRoot = path.resolve(here, here.split(path.sep).includes("dist") ? "../../.." : "../..");
 
 async function withWarehouse<T>(opts: WarehouseOptions, fn: (dbs: Databases, url: string) => Promise<T>) {
   const dbs = new Databases(dataDirFrom(opts.dataDir));
@@ -40,7 +41,7 @@ async function withWarehouse<T>(opts: WarehouseOptions, fn: (dbs: Databases, url
 const dataDirFlag = (opts: WarehouseOptions) => (opts.dataDir ? ` --data-dir ${opts.dataDir}` : "");
 
 /** Prints the embedded warehouse's URL and says, on stderr, whether a server is up to answer it. */
-async function printUrl(opts: WarehouseOptions): Promise<void> {
+export async function printUrl(opts: WarehouseOptions): Promise<void> {
   const dataDir = dataDirFrom(opts.dataDir);
   const state = await embeddedPostgresState(dataDir);
   const serve = `\`npx totes warehouse serve${dataDirFlag(opts)}\``;
@@ -67,6 +68,8 @@ const stopSignal = () =>
   new Promise<"signal">((resolve) => {
     process.once("SIGINT", () => resolve("signal"));
     process.once("SIGTERM", () => resolve("signal"));
+    // Under npx / npm start a supervisor's signal stops npm, not us (cli/interrupt.ts).
+    onLauncherGone(() => resolve("signal"));
   });
 
 /** Resolves when the server process another command started has gone. */
@@ -79,7 +82,7 @@ async function serverGone(pid: number, stopped: () => boolean): Promise<"gone"> 
  * Keeps the embedded databases up until Ctrl-C: starts the server, or joins the one another
  * totes command started and, when that command stops it, starts it again here.
  */
-async function serve(opts: WarehouseOptions & { port?: number }): Promise<void> {
+export async function serve(opts: WarehouseOptions & { port?: number }): Promise<void> {
   const dataDir = dataDirFrom(opts.dataDir);
   const signal = stopSignal();
   let stopped = false;
@@ -104,11 +107,13 @@ async function serveUntilStopped(
     const dbs = new Databases(dataDir, port === undefined ? {} : { port });
     try {
       const cluster: EmbeddedPostgresHandle = await dbs.cluster();
-      console.log(await cluster.url(WAREHOUSE_DATABASE));
+      // Never with its password (it would sit in terminal scrollback and supervisor logs):
+      // `totes warehouse url` prints the whole URL when asked.
+      console.log(redactUrl(await cluster.url(WAREHOUSE_DATABASE)));
       if (!cluster.joined) {
         const stable = port === undefined && cluster.port === stablePort(dataDir);
         console.error(
-          `serving the embedded databases on 127.0.0.1:${cluster.port}${stable ? " (this data directory's port, the same at every start)" : ""}; Ctrl-C to stop`,
+          `serving the embedded databases on 127.0.0.1:${cluster.port}${stable ? " (this data directory's port, the same at every start)" : ""}; psql "$(npx totes warehouse url)" connects; Ctrl-C to stop`,
         );
         await signal;
         return;
@@ -125,107 +130,61 @@ async function serveUntilStopped(
   }
 }
 
-export function registerWarehouse(program: Command): void {
-  const warehouse = program.command("warehouse").description("the star-schema warehouse");
+/** `totes warehouse claim`: hands the warehouse over to this pipeline (lib/warehouse/ownership.ts). */
+export async function warehouseClaim(opts: WarehouseOptions & { deployed?: string }): Promise<void> {
+  const pipeline = opts.deployed
+    ? deployedPipeline(opts.deployed)
+    : await localPipelineIdentity(dataDirFrom(opts.dataDir));
+  await withWarehouse(opts, async (dbs, url) => {
+    const target = postgresWarehouse(await dbs.pool("warehouse", url));
+    const before = await target.owner();
+    const owner = await target.claim(pipeline, { takeOver: true });
+    console.log(
+      before && before.id !== owner.id
+        ? `warehouse ${dbs.describe(url)} handed over from ${before.description} to ${owner.description}`
+        : `warehouse ${dbs.describe(url)} is loaded by ${owner.description} (since ${owner.claimedAt})`,
+    );
+  });
+}
 
-  warehouse
-    .command("init")
-    .description(
-      "as the warehouse's owner: check the star schemas and the bookkeeping schema against the catalog, create what is missing, (re)apply the current-version views and comments (idempotent)",
-    )
-    .option(urlOption, urlHelp)
-    .option("--data-dir <dir>", dirHelp)
-    .option("--print", "print the DDL instead of running it", false)
-    .action(async (opts: WarehouseOptions & { print: boolean }) => {
-      if (opts.print) {
-        console.log(warehouseDdl().join(";\n\n") + ";");
-        return;
-      }
-      await withWarehouse(opts, async (dbs, url) => {
-        const report = await postgresWarehouse(await dbs.pool("warehouse", url)).ensureSchema({
-          refresh: true,
-        });
-        for (const table of report.created) console.log(`created  ${table}`);
-        for (const table of report.found) console.log(`found    ${table}`);
-        const views = factsWithCurrentView().map(currentViewName).join(", ");
-        console.log(`warehouse schema ready at ${dbs.describe(url)} (current-version views: ${views})`);
-      });
+export async function warehouseInit(opts: WarehouseOptions & { print: boolean }): Promise<void> {
+  if (opts.print) {
+    console.log(warehouseDdl().join(";\n\n") + ";");
+    return;
+  }
+  await withWarehouse(opts, async (dbs, url) => {
+    const report = await postgresWarehouse(await dbs.pool("warehouse", url)).ensureSchema({
+      refresh: true,
     });
+    for (const table of report.created) console.log(`created  ${table}`);
+    for (const table of report.found) console.log(`found    ${table}`);
+    const views = factsWithCurrentView().map(currentViewName).join(", ");
+    console.log(`warehouse schema ready at ${dbs.describe(url)} (current-version views: ${views})`);
+  });
+}
 
-  warehouse
-    .command("claim")
-    .description(
-      "hand the warehouse over to this pipeline on purpose: from then on only its loads are taken (the first load claims an unowned warehouse by itself)",
-    )
-    .option(urlOption, urlHelp)
-    .option("--data-dir <dir>", dirHelp)
-    .option(
-      "--deployed <processed-bucket>",
-      "claim it for a deployed stage instead, named by its processed bucket (`totes status --stage S` shows it)",
-    )
-    .action(async (opts: WarehouseOptions & { deployed?: string }) => {
-      const pipeline = opts.deployed
-        ? deployedPipeline(opts.deployed)
-        : await localPipelineIdentity(dataDirFrom(opts.dataDir));
-      await withWarehouse(opts, async (dbs, url) => {
-        const target = postgresWarehouse(await dbs.pool("warehouse", url));
-        const before = await target.owner();
-        const owner = await target.claim(pipeline, { takeOver: true });
-        console.log(
-          before && before.id !== owner.id
-            ? `warehouse ${dbs.describe(url)} handed over from ${before.description} to ${owner.description}`
-            : `warehouse ${dbs.describe(url)} is loaded by ${owner.description} (since ${owner.claimedAt})`,
-        );
-      });
-    });
+export function warehouseDocs(opts: { check: boolean }): void {
+  const file = path.join(repoRoot, DICTIONARY_PATH);
+  const generated = warehouseDictionary();
+  if (!opts.check) {
+    writeFileSync(file, generated);
+    console.log(`wrote ${DICTIONARY_PATH}`);
+  } else if (existsSync(file) && readFileSync(file, "utf8") === generated) {
+    console.log(`${DICTIONARY_PATH} is what the catalog generates`);
+  } else {
+    console.error(
+      `totes: ${DICTIONARY_PATH} differs from what the catalog generates: run \`${DICTIONARY_COMMAND}\``,
+    );
+    process.exitCode = 1;
+  }
+}
 
-  warehouse
-    .command("url")
-    .description(
-      "print the embedded warehouse's connection URL, for psql or a BI tool (password included), and whether its server is up",
-    )
-    .option("--data-dir <dir>", dirHelp)
-    .action(printUrl);
-
-  warehouse
-    .command("serve")
-    .description("keep the embedded warehouse running until Ctrl-C, and print its URL")
-    .option("--data-dir <dir>", dirHelp)
-    .option("--port <n>", "the port to serve on (default: one derived from the data directory)", parsePort)
-    .action(serve);
-
-  warehouse
-    .command("docs")
-    .description(`write the data dictionary, ${DICTIONARY_PATH}, from the catalog`)
-    .option("--check", "write nothing; exit 1 if the file differs from what the catalog generates", false)
-    .action((opts: { check: boolean }) => {
-      const file = path.join(repoRoot, DICTIONARY_PATH);
-      const generated = warehouseDictionary();
-      if (!opts.check) {
-        writeFileSync(file, generated);
-        console.log(`wrote ${DICTIONARY_PATH}`);
-      } else if (existsSync(file) && readFileSync(file, "utf8") === generated) {
-        console.log(`${DICTIONARY_PATH} is what the catalog generates`);
-      } else {
-        console.error(
-          `totes: ${DICTIONARY_PATH} differs from what the catalog generates: run \`${DICTIONARY_COMMAND}\``,
-        );
-        process.exitCode = 1;
-      }
-    });
-
-  warehouse
-    .command("check")
-    .description("prove every fact and dim reference points at a dim row (SPEC: no dangling references)")
-    .option(urlOption, urlHelp)
-    .option("--data-dir <dir>", dirHelp)
-    .action(async (opts: WarehouseOptions) => {
-      await withWarehouse(opts, async (dbs, url) => {
-        const dangling = await postgresWarehouse(await dbs.pool("warehouse", url)).checkReferences();
-        for (const d of dangling)
-          console.log(`${d.table}.${d.column} → ${d.references}: ${counted(d.rows, "dangling row")}`);
-        console.log(dangling.length ? "references: FAILED" : "references: every one resolves");
-        if (dangling.length) process.exitCode = 1;
-      });
-    });
+export async function warehouseCheck(opts: WarehouseOptions): Promise<void> {
+  await withWarehouse(opts, async (dbs, url) => {
+    const dangling = await postgresWarehouse(await dbs.pool("warehouse", url)).checkReferences();
+    for (const d of dangling)
+      console.log(`${d.table}.${d.column} → ${d.references}: ${counted(d.rows, "dangling row")}`);
+    console.log(dangling.length ? "references: FAILED" : "references: every one resolves");
+    if (dangling.length) process.exitCode = 1;
+  });
 }

@@ -3,7 +3,8 @@ import { isRecord, parseStateFile } from "../pipeline/state-file.js";
 import type { ObjectStore } from "../store/object-store.js";
 
 /** What started an extraction: the schedule, an operator's `extract-now`, or a backfill. */
-export const EXTRACT_TRIGGERS = ["schedule", "extract-now", "backfill"] as const;
+/** "run": a `totes run` on a laptop (its `--every` runs are "schedule"). */
+export const EXTRACT_TRIGGERS = ["schedule", "extract-now", "backfill", "run"] as const;
 export type ExtractTrigger = (typeof EXTRACT_TRIGGERS)[number];
 
 export const RUNS_PREFIX = `${STATE_PREFIX}runs/`;

@@ -48,6 +48,8 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
  * name known source tables, or the run fails loudly instead of quietly reading only changes.
  */
 export function parseExtractRequest(event: unknown): ExtractRequest {
+  if (isObject(event) && event.source === LOCAL_RUN_SOURCE)
+    return { trigger: event.trigger === "schedule" ? "schedule" : "run", fullTables: [] };
   if (!isObject(event) || event.source !== EXTRACT_EVENT_SOURCE)
     return { trigger: "schedule", fullTables: [] };
   const type = event["detail-type"];
@@ -64,6 +66,14 @@ export function parseExtractRequest(event: unknown): ExtractRequest {
     );
   return { trigger: "backfill", fullTables: [...new Set(tables as string[])] };
 }
+
+/**
+ * What the laptop runtime hands the extract handler for `totes run` (no EventBridge there), so
+ * its run records say what started them: "run", or "schedule" for the runs of `run --every`.
+ * Not an EventBridge source: no deployed rule matches it.
+ */
+export const LOCAL_RUN_SOURCE = "totes-etl.local";
+export const localRunEvent = (trigger: "run" | "schedule") => ({ source: LOCAL_RUN_SOURCE, trigger });
 
 /** The EventBridge entry asking `stage` for an extraction, or a backfill of `tables`. */
 export function extractRequestEntry(stage: string, tables?: readonly string[]) {

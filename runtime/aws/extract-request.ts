@@ -1,6 +1,6 @@
 import { PutEventsCommand, type EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { extractRequestEntry } from "../../lib/pipeline/extract-events.js";
-import { OpsError } from "../../ops/errors.js";
+import { OpsError } from "../errors.js";
 
 export interface ExtractRequestReceipt {
   readonly stage: string;

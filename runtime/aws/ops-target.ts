@@ -3,9 +3,9 @@ import { ResourceGroupsTaggingAPIClient } from "@aws-sdk/client-resource-groups-
 import { s3Client, sqsClient } from "./clients.js";
 import { ObjectStore } from "../../lib/store/object-store.js";
 import { resolveAwsStage, stageResourcesFromOutputs } from "./stage-resources.js";
-import { StageResolutionError } from "../../ops/errors.js";
+import { StageResolutionError } from "../errors.js";
 import type { OpenTarget } from "../local/ops-target.js";
-import type { StageResources } from "../../ops/stage-resources.js";
+import type { StageResources } from "../ops-target.js";
 
 export const awsRegion = () => process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? "eu-west-2";
 

@@ -2,8 +2,8 @@ import {
   GetResourcesCommand,
   type ResourceGroupsTaggingAPIClient,
 } from "@aws-sdk/client-resource-groups-tagging-api";
-import { StageResolutionError } from "../../ops/errors.js";
-import type { StageResources } from "../../ops/stage-resources.js";
+import { StageResolutionError } from "../errors.js";
+import type { StageResources } from "../ops-target.js";
 
 export const SST_APP = "totes-etl";
 

@@ -25,9 +25,13 @@ export interface ExtractDeps {
  * The queued stages also get an SQS client, to hide a failed message for its backoff
  * (`retry`); harnesses that hand the handlers made-up records leave it out.
  */
+/** Hears of each object a stage finished, as it finishes (the local runner's progress). */
+export type ObjectDone = (objectKey: string) => void;
+
 export interface TransformDeps {
   readonly buckets: Buckets;
   readonly retry?: RetryDeps;
+  readonly onObjectDone?: ObjectDone;
 }
 
 export interface LoadDeps {
@@ -36,6 +40,7 @@ export interface LoadDeps {
   /** The pipeline these loads are from: a warehouse another pipeline owns refuses them. */
   readonly pipeline: PipelineIdentity;
   readonly retry?: RetryDeps;
+  readonly onObjectDone?: ObjectDone;
 }
 
 /**

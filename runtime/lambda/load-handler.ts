@@ -26,6 +26,7 @@ export function createLoadHandler(deps: LoadDeps) {
     stage: "load",
     buckets: deps.buckets,
     ...(deps.retry ? { retry: deps.retry } : {}),
+    ...(deps.onObjectDone ? { onObjectDone: deps.onObjectDone } : {}),
     run: (object) => loadObject(options, object.key),
     measure: (r) => ({
       table: r.table,

@@ -36,6 +36,8 @@ export interface StageWork<R> {
   readonly run: (object: ObjectRef) => Promise<R>;
   /** Counts to log and publish as metrics for one object's result. */
   readonly measure: (result: R) => StageMeasure;
+  /** Called as each object is done, before the batch ends (progress; not used on Lambda). */
+  readonly onObjectDone?: (objectKey: string) => void;
 }
 
 const definedOnly = (values: Record<string, number | undefined>): Record<string, number> =>
@@ -63,6 +65,7 @@ export function sqsStageHandler<R>(work: StageWork<R>) {
       ...values,
     });
     tableMetrics(work.stage, table, values);
+    work.onObjectDone?.(object.key);
     return result;
   };
   const onFailure = async (error: unknown, message: QueueMessage, objects: readonly ObjectRef[]) => {

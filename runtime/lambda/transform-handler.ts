@@ -8,6 +8,7 @@ export function createTransformHandler(deps: TransformDeps) {
     stage: "transform",
     buckets: deps.buckets,
     ...(deps.retry ? { retry: deps.retry } : {}),
+    ...(deps.onObjectDone ? { onObjectDone: deps.onObjectDone } : {}),
     run: (object) => transformObject(deps.buckets, object.key),
     measure: (r) => ({
       table: r.table,

@@ -5,8 +5,8 @@ import { s3Client, sqsClient } from "../aws/clients.js";
 import { DEFAULT_PIPELINE_RESOURCES, startLocalAws } from "./index.js";
 import { awsStateDir } from "./aws/persistence.js";
 import { ObjectStore } from "../../lib/store/object-store.js";
-import { OpsError } from "../../ops/errors.js";
-import type { OpsTarget, StageResources } from "../../ops/stage-resources.js";
+import { OpsError } from "../errors.js";
+import type { OpsTarget, StageResources } from "../ops-target.js";
 
 export interface OpenTarget {
   readonly target: OpsTarget;
@@ -31,7 +31,10 @@ async function queueUrl(sqs: SQSClient, name: string, dataDir: string): Promise<
  * provisions nothing: a data directory no run has used is reported, not created. Only one
  * process should hold a data directory at a time (the last to stop saves its state).
  */
-export async function openLocalTarget(dataDir: string): Promise<OpenTarget> {
+export async function openLocalTarget(
+  dataDir: string,
+  options: { readOnly?: boolean } = {},
+): Promise<OpenTarget> {
   // Checked before starting: stopping the runtime saves, which would create state here.
   const saved = await access(path.join(awsStateDir(dataDir), "state.json")).then(
     () => true,
@@ -41,7 +44,7 @@ export async function openLocalTarget(dataDir: string): Promise<OpenTarget> {
     throw new OpsError(
       `no local pipeline state under ${dataDir}: run \`totes run --data-dir ${dataDir}\` first`,
     );
-  const aws = await startLocalAws({ dataDir });
+  const aws = await startLocalAws({ dataDir, ...(options.readOnly ? { persist: false } : {}) });
   const sqs = sqsClient(aws.endpoint);
   const s3 = s3Client(aws.endpoint);
   const close = async () => {

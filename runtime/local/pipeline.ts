@@ -6,7 +6,7 @@ import { PipelineError, WarehouseSchemaError } from "../../lib/errors.js";
 import { SOURCE_TABLES } from "../../lib/catalog/index.js";
 import type { PartBound } from "../../lib/extract/csv-parts.js";
 import type { ExtractResult, TableExtract } from "../../lib/extract/extract.js";
-import { extractRequestEvent } from "../../lib/pipeline/extract-events.js";
+import { extractRequestEvent, localRunEvent } from "../../lib/pipeline/extract-events.js";
 import type { LoadedTable } from "../../lib/warehouse/warehouse.js";
 import {
   DEFAULT_PIPELINE_RESOURCES,
@@ -76,6 +76,20 @@ export interface RunSummary {
   readonly interrupted?: { readonly waiting: number };
 }
 
+/** One queued stage's messages during a drain: handled so far, of all it has been given (handled + waiting). */
+export interface StageProgress {
+  readonly done: number;
+  readonly total: number;
+}
+
+/** Where a drain stands, after each batch: transform first, as the messages flow. */
+export interface DrainProgress {
+  readonly transform: StageProgress;
+  readonly load: StageProgress;
+  /** Attempts that failed (each message is retried, then dead-lettered). */
+  readonly failed: number;
+}
+
 /** Visibility timeout of the local queues: above any handler run, as on AWS. */
 const VISIBILITY_SECONDS = 120;
 /**
@@ -136,21 +150,23 @@ export class LocalPipeline {
     return this.aws.endpoint;
   }
 
-  private source(queue: "transform" | "load") {
+  private source(queue: "transform" | "load", onObjectDone?: (objectKey: string) => void) {
     const ref = queue === "transform" ? this.pipeline.transformQueue : this.pipeline.loadQueue;
     const databases = this.databases;
     if (!databases) throw new NoDatabasesError();
     const sqs = sqsClient(this.aws.endpoint);
     // The handler shortens a failed message's visibility itself, as on AWS; the source leaves it.
     const retry = { sqs, backoff: scaledBackoff(TOPOLOGY[queue].retry, this.backoffScale) };
+    const progress = onObjectDone ? { onObjectDone } : {};
     const handler =
       queue === "transform"
-        ? createTransformHandler({ buckets: this.buckets, retry })
+        ? createTransformHandler({ buckets: this.buckets, retry, ...progress })
         : createLoadHandler({
             buckets: this.buckets,
             warehouse: databases.warehouse,
             pipeline: this.identity,
             retry,
+            ...progress,
           });
     return new SqsEventSource({
       sqs,
@@ -177,9 +193,72 @@ export class LocalPipeline {
     return { transform: transform.visible, load: load.visible };
   }
 
-  /** Transform and load until both queues are empty (failures end up in the DLQs). */
-  async drain(onBatch?: (result: BatchResult) => void, signal?: AbortSignal) {
-    return drain({ sources: [this.source("transform"), this.source("load")], idleMs: 750, onBatch, signal });
+  /**
+   * Transform and load until both queues are empty (failures end up in the DLQs).
+   * `onProgress` hears after each batch how far each stage is: messages handled, of handled
+   * plus those still in its queue (a transform adds load messages as it goes).
+   */
+  async drain(
+    onBatch?: (result: BatchResult) => void,
+    signal?: AbortSignal,
+    onProgress?: (progress: DrainProgress) => void,
+  ) {
+    // Objects done per stage, counted as each finishes (a batch of ten takes a while); those
+    // of the batch in hand are still in flight on the queue until the batch ends.
+    const done = { transform: 0, load: 0, failed: 0 };
+    const unsettled = { transform: 0, load: 0 };
+    const sqs = onProgress && sqsClient(this.aws.endpoint);
+    let reported = Promise.resolve();
+    const waiting = async (url: string) => {
+      const d = await queueDepth(sqs!, url);
+      return d.visible + d.inFlight + d.delayed;
+    };
+    const report = () => {
+      if (!onProgress) return;
+      const snapshot = { done: { ...done }, unsettled: { ...unsettled } };
+      // In order, one at a time: later figures never show before earlier ones.
+      reported = reported.then(async () => {
+        const [t, l] = await Promise.all([
+          waiting(this.pipeline.transformQueue.url),
+          waiting(this.pipeline.loadQueue.url),
+        ]).catch(() => [0, 0]);
+        const stage = (name: "transform" | "load", queued: number) => ({
+          done: snapshot.done[name],
+          total: snapshot.done[name] + Math.max(0, queued - snapshot.unsettled[name]),
+        });
+        onProgress({
+          transform: stage("transform", t ?? 0),
+          load: stage("load", l ?? 0),
+          failed: snapshot.done.failed,
+        });
+      });
+    };
+    const objectDone = (stage: "transform" | "load") => () => {
+      done[stage]++;
+      unsettled[stage]++;
+      report();
+    };
+    const batch = (result: BatchResult) => {
+      onBatch?.(result);
+      const stage = result.source as "transform" | "load";
+      unsettled[stage] = 0;
+      done.failed += result.failed;
+      report();
+    };
+    try {
+      return await drain({
+        sources: [
+          this.source("transform", onProgress && objectDone("transform")),
+          this.source("load", onProgress && objectDone("load")),
+        ],
+        idleMs: 750,
+        onBatch: batch,
+        signal,
+      });
+    } finally {
+      await reported;
+      sqs?.destroy();
+    }
   }
 
   /** Quarantined rows: set aside and settled since `since`, and unsettled in all. */
@@ -214,6 +293,10 @@ export class LocalPipeline {
       signal?: AbortSignal;
       onExtractTable?: (table: TableExtract, done: number, total: number) => void;
       backfill?: readonly string[];
+      /** Where the drain stands after each batch (done/total per stage). */
+      onProgress?: (progress: DrainProgress) => void;
+      /** What started this run, for its run record: a `totes run` (default) or its `--every` schedule. */
+      trigger?: "run" | "schedule";
       /** The most one CSV holds (default DEFAULT_PART_BOUND). */
       parts?: PartBound;
     },
@@ -269,11 +352,13 @@ export class LocalPipeline {
       options.onExtractTable &&
         ((t: TableExtract) => options.onExtractTable?.(t, ++done, SOURCE_TABLES.length)),
     );
-    const event = options.backfill ? extractRequestEvent("local", options.backfill) : {};
+    const event = options.backfill
+      ? extractRequestEvent("local", options.backfill)
+      : localRunEvent(options.trigger ?? "run");
     const extract = (await extractHandler(event, localContext("totes-extract"))) as ExtractResult;
     // Extraction is one step (its CSVs and high marks commit together); the drain is where a
     // Ctrl-C stops, between batches.
-    await this.drain(onBatch, options.signal);
+    await this.drain(onBatch, options.signal, options.onProgress);
     await this.aws.save();
     const interrupted = options.signal?.aborted ? { waiting: await this.waiting() } : undefined;
     return {

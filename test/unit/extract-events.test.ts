@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   ExtractRequestError,
   extractRequestEvent,
+  localRunEvent,
   parseExtractRequest,
 } from "../../lib/pipeline/extract-events.js";
 
@@ -13,6 +14,11 @@ describe("parseExtractRequest", () => {
       trigger: "schedule",
       fullTables: [],
     });
+  });
+
+  it("labels a local `totes run` by what started it: the command, or its --every schedule (issue 24, 7)", () => {
+    expect(parseExtractRequest(localRunEvent("run"))).toEqual({ trigger: "run", fullTables: [] });
+    expect(parseExtractRequest(localRunEvent("schedule"))).toEqual({ trigger: "schedule", fullTables: [] });
   });
 
   it("reads an extract request and a backfill request as the rule delivers them", () => {

@@ -19,6 +19,7 @@ import {
   type ObjectMemory,
 } from "./report.js";
 import { round, storeOf } from "./stages.js";
+import { measureStartup, printStartup, type StartupFigure } from "./startup.js";
 import { buildWorld, type World } from "./world.js";
 
 /** The targets of the performance issue (docs/benchmarks.md#targets). */
@@ -47,6 +48,8 @@ function options() {
       pairs: { type: "string", default: "3" },
       warmup: { type: "string", default: "1" },
       profile: { type: "string" },
+      "startup-only": { type: "boolean", default: false },
+      "data-dir": { type: "string" },
     },
   });
   if (values.profile) process.env.TOTES_BENCH_PROFILE_DIR = path.resolve(values.profile);
@@ -57,7 +60,14 @@ function options() {
   const warmup = Number(values.warmup);
   if (!(Number.isInteger(warmup) && warmup >= 0))
     throw new Error(`--warmup must be a whole number, 0 or more`);
-  return { scale, json: values.json, pairs, warmup };
+  return {
+    scale,
+    json: values.json,
+    pairs,
+    warmup,
+    startupOnly: values["startup-only"],
+    dataDir: values["data-dir"],
+  };
 }
 
 type Options = ReturnType<typeof options>;
@@ -263,9 +273,21 @@ async function run(world: World, { scale, pairs, warmup }: Options): Promise<Ben
   };
 }
 
+/** The start-up section, printed after the stages (or alone with --startup-only). */
+async function startup(opts: Options): Promise<StartupFigure[]> {
+  log("start-up: totes --version, --help, status…");
+  return measureStartup(opts.dataDir ? { dataDir: opts.dataDir } : {});
+}
+
 async function main(): Promise<number> {
   const opts = options();
   const { scale, json } = opts;
+  if (opts.startupOnly) {
+    const figures = await startup(opts);
+    if (json) process.stdout.write(`${JSON.stringify({ startup: figures })}\n`);
+    else printStartup(figures, (line) => process.stdout.write(`${line}\n`));
+    return 0;
+  }
   log(`building a source of ${scale} × 1M sales orders…`);
   const world = await buildWorld(scale, log);
   let stopping = false;
@@ -279,8 +301,13 @@ async function main(): Promise<number> {
   process.once("SIGTERM", interrupt);
   try {
     const result = await run(world, opts);
-    if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
-    else printHuman(result, (line) => process.stdout.write(`${line}\n`));
+    const figures = await startup(opts);
+    if (json) process.stdout.write(`${JSON.stringify({ ...result, startup: figures })}\n`);
+    else {
+      printHuman(result, (line) => process.stdout.write(`${line}\n`));
+      process.stdout.write("\n");
+      printStartup(figures, (line) => process.stdout.write(`${line}\n`));
+    }
     return 0;
   } finally {
     await world.close();

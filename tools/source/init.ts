@@ -10,7 +10,12 @@ import { withTransaction } from "../../lib/db/pool.js";
 import { quoteIdent } from "../../lib/db/identifiers.js";
 import { sourceSchemaDdl } from "./schema.js";
 
-export const SAMPLES_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), "samples");
+const here = path.dirname(fileURLToPath(import.meta.url));
+// tools/source, or dist/tools/source once built: the samples stay in the source tree.
+export const SAMPLES_DIR = path.join(
+  here.split(path.sep).includes("dist") ? path.resolve(here, "../../../tools/source") : here,
+  "samples",
+);
 export const DEFAULT_SAMPLE = "2024-11-15";
 
 export const listSamples = (): string[] =>

@@ -41,6 +41,8 @@ export interface SimulateOptions {
   scale?: number;
   /** Scale mode: called as each table's COPY advances. */
   onProgress?: (progress: CopyProgress) => void;
+  /** The present, after which nothing is stamped (default: the clock; tests pin it). */
+  now?: Date;
 }
 
 export interface SimulationSummary {
@@ -61,6 +63,31 @@ export interface SimulationSummary {
   /** In-place changes besides paying, by table. */
   updates: UpdateCounts;
   designs: number;
+  /** Days mode: the daily rates used, read from the source's own history. */
+  rates?: DailyRates;
+  /** Days mode: days asked for but not simulated, because they would reach the present. */
+  skippedDays?: number;
+}
+
+/**
+ * What an ordinary day holds, read from the source's own history (the 2024-11-15 sample:
+ * 11,187 sales and 4,649 purchase orders and 9,648 payments paid over 744 days): orders
+ * made, and payments the daily runs pay. Each day varies around them by about a fifth.
+ */
+export interface DailyRates {
+  readonly salesOrders: number;
+  readonly purchaseOrders: number;
+  readonly paymentsPaid: number;
+}
+
+/** Nothing can be simulated without stamping a row after the present. */
+export class NothingToSimulateError extends Error {
+  constructor(latestDay: string) {
+    super(
+      `nothing to simulate: the source's newest change is on ${latestDay}, and simulated days end yesterday (UTC) so that no row is stamped after the present`,
+    );
+    this.name = "NothingToSimulateError";
+  }
 }
 
 /** The sample's orders mix (11,187 sales : 4,649 purchases). */
@@ -68,12 +95,15 @@ const PURCHASES_PER_SALE = { numerator: 4649, denominator: 11187 };
 /** Scale mode spreads its orders over at most about three years of days. */
 const SCALE_MAX_DAYS = 1095;
 const SALES_PER_DAY = 15;
+/** A source too young to have a history (under a week) gets the sample's rates. */
+const SAMPLE_RATES: DailyRates = { salesOrders: 15.04, purchaseOrders: 6.25, paymentsPaid: 12.97 };
 /** Tables whose ids the simulator assigns and whose serials it must move on. */
 const GROWING_TABLES = ["design", "sales_order", "purchase_order", "transaction", "payment"] as const;
 const UPDATE_CHANCE_PER_DAY = 0.4;
 
 interface SourceState {
   startDay: string;
+  rates: DailyRates;
   refs: References;
   ids: NextIds;
   nextDesignId: number;
@@ -120,9 +150,36 @@ async function references(client: PoolClient): Promise<References> {
   return refs;
 }
 
+/**
+ * Orders made and payments paid per day over the source's history, from its first order to
+ * its newest change. A paid payment's last_updated is when it was paid.
+ */
+async function dailyRates(client: PoolClient): Promise<DailyRates> {
+  const pay = (column: string) => columnRef("payment", column);
+  const { rows } = await client.query<{ days: number | null; s: number; p: number; paid: number }>(
+    `SELECT ((SELECT max(${pay("last_updated")}) FROM ${tableRef("payment")})::date
+              - (SELECT min(${columnRef("sales_order", "created_at")}) FROM ${tableRef("sales_order")})::date
+              + 1)::int AS days,
+            (SELECT count(*) FROM ${tableRef("sales_order")})::int AS s,
+            (SELECT count(*) FROM ${tableRef("purchase_order")})::int AS p,
+            (SELECT count(*) FROM ${tableRef("payment")} WHERE ${pay("paid")})::int AS paid`,
+  );
+  const { days, s, p, paid } = rows[0]!;
+  if (!days || days < 7) return SAMPLE_RATES;
+  return { salesOrders: s / days, purchaseOrders: p / days, paymentsPaid: paid / days };
+}
+
+/** A day's count around a daily rate: the rate ± a fifth (at least ± 2), never below 0. */
+export function aroundRate(rng: Random, rate: number): number {
+  const middle = Math.round(rate);
+  const spread = Math.max(2, Math.round(rate * 0.2));
+  return rng.int(Math.max(0, middle - spread), middle + spread);
+}
+
 async function sourceState(client: PoolClient): Promise<SourceState> {
   return {
     startDay: await startDay(client),
+    rates: await dailyRates(client),
     refs: await references(client),
     ids: {
       salesOrder: await nextId(client, "sales_order"),
@@ -174,13 +231,20 @@ function* rowsOf(
   for (const order of orders) if (kind === null || order.kind === kind) yield toRow(order);
 }
 
-/** The daily payment run: every open payment due by `day` is paid at the run's instant. */
-async function payDuePayments(client: PoolClient, day: string, at: string): Promise<number> {
-  const paid = columnRef("payment", "paid");
+/**
+ * The daily payment run: open payments due by `day`, oldest due date first, up to the day's
+ * share (`limit`), paid at the run's instant. A backlog (the sample leaves 6,127 payments
+ * due and unpaid) is worked off at the source's own pace, not in one day.
+ */
+async function payDuePayments(client: PoolClient, day: string, at: string, limit: number): Promise<number> {
+  const c = (name: string) => columnRef("payment", name);
   const result = await client.query(
-    `UPDATE ${tableRef("payment")} SET ${paid} = true, ${columnRef("payment", "last_updated")} = $1
-      WHERE NOT ${paid} AND ${columnRef("payment", "payment_date")} <= $2`,
-    [at, day],
+    `UPDATE ${tableRef("payment")} SET ${c("paid")} = true, ${c("last_updated")} = $1
+      WHERE ${c("payment_id")} IN (
+        SELECT ${c("payment_id")} FROM ${tableRef("payment")}
+         WHERE NOT ${c("paid")} AND ${c("payment_date")} <= $2
+         ORDER BY ${c("payment_date")}, ${c("payment_id")} LIMIT $3)`,
+    [at, day, limit],
   );
   return result.rowCount ?? 0;
 }
@@ -207,12 +271,15 @@ async function simulateDay(
 ): Promise<void> {
   const rng = new Random(seed, day, "day");
   const runAt = batchInstant(seed, day);
-  const paid = await payDuePayments(client, day, runAt);
+  // The day's counts at the source's own daily rates (sample: ~15 sales, ~6 purchases, ~13 paid).
+  const counts = {
+    sales: aroundRate(rng, state.rates.salesOrders),
+    purchases: aroundRate(rng, state.rates.purchaseOrders),
+  };
+  const paid = await payDuePayments(client, day, runAt, aroundRate(rng, state.rates.paymentsPaid));
   if (paid) span.note(runAt);
   summary.paymentsPaid += paid;
 
-  // Sample: ~15 sales and ~6 purchase orders a day on average.
-  const counts = { sales: rng.int(12, 18), purchases: rng.int(4, 8) };
   const orders = dayOrders(rng, day, counts, state.refs, state.ids);
   await writeOrders(client, orders, state.refs);
   orders.forEach((o) => span.note(o.instant));
@@ -237,13 +304,34 @@ async function simulateDay(
   }
 }
 
-async function simulateDays(client: PoolClient, seed: string, dayCount: number): Promise<SimulationSummary> {
+/** Yesterday (UTC): the last day every instant of which is in the past. */
+const yesterday = (now: Date) => addDays(now.toISOString().slice(0, 10), -1);
+
+/**
+ * `dayCount` days after the source's newest change, ending yesterday at the latest: a
+ * source whose newest stamp is recent gets fewer days (and the summary says how many were
+ * skipped), one stamped today or later none.
+ */
+async function simulateDays(
+  client: PoolClient,
+  seed: string,
+  dayCount: number,
+  now: Date,
+): Promise<SimulationSummary> {
   const state = await sourceState(client);
-  const days = Array.from({ length: dayCount }, (_, i) => addDays(state.startDay, i));
+  const room = dayNumber(yesterday(now)) - dayNumber(state.startDay) + 1;
+  if (room < 1) throw new NothingToSimulateError(addDays(state.startDay, -1));
+  const days = Array.from({ length: Math.min(dayCount, room) }, (_, i) => addDays(state.startDay, i));
   const summary = emptySummary("days", seed, days);
   const span = new Span();
   for (const day of days) await simulateDay(client, state, seed, day, summary, span);
-  return { ...summary, from: span.from, to: span.to };
+  return {
+    ...summary,
+    from: span.from,
+    to: span.to,
+    rates: state.rates,
+    ...(days.length < dayCount ? { skippedDays: dayCount - days.length } : {}),
+  };
 }
 
 interface DayPlan {
@@ -322,14 +410,14 @@ async function simulateScale(
   client: PoolClient,
   seed: string,
   scale: number,
+  now: Date,
   onProgress?: (progress: CopyProgress) => void,
 ): Promise<SimulationSummary> {
   const sales = Math.round(scale * 1_000_000);
   if (sales < 1) throw new Error(`--scale ${scale} adds no sales orders; use at least 0.000001`);
   const state = await sourceState(client);
   // Up to yesterday (UTC): every instant of a planned day is then in the past.
-  const yesterday = addDays(new Date().toISOString().slice(0, 10), -1);
-  const plan = scalePlan(seed, state.startDay, sales, yesterday);
+  const plan = scalePlan(seed, state.startDay, sales, yesterday(now));
   const summary = emptySummary(
     "scale",
     seed,
@@ -409,10 +497,11 @@ export async function simulate(pool: Pool, options: SimulateOptions = {}): Promi
   return withTransaction(pool, async (client) => {
     // Ids are max + 1 inside this transaction: a second simulator must wait its turn.
     await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", ["totes source simulate"]);
+    const now = options.now ?? new Date();
     const summary =
       scale === null
-        ? await simulateDays(client, seed, days)
-        : await simulateScale(client, seed, scale, options.onProgress);
+        ? await simulateDays(client, seed, days, now)
+        : await simulateScale(client, seed, scale, now, options.onProgress);
     for (const table of GROWING_TABLES) await resetSequence(client, table);
     return summary;
   });

@@ -12,6 +12,12 @@ export interface LocalAwsOptions {
   readonly region?: string;
   /** Also save every this many milliseconds, so a killed process loses at most that much. */
   readonly autosaveMs?: number;
+  /**
+   * False for a reader (`totes status`, `totes runs`): `stop()` then writes nothing back, so
+   * a read-only command leaves the data directory as it found it, and skips re-hashing every
+   * object body on the way out.
+   */
+  readonly persist?: boolean;
 }
 
 export interface LocalAws {
@@ -84,7 +90,7 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
         clearInterval(timer);
         await app.close();
         try {
-          return await save();
+          return options.persist === false ? (restored ?? (await saving)) : await save();
         } finally {
           await unlock();
         }

