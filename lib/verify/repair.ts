@@ -41,5 +41,5 @@ export function repairCommand(reports: readonly TableReport[]): string | undefin
   if (!repairs.length) return undefined;
   const sources = [...new Set(repairs.flatMap((r) => r.sources))].sort();
   const deleteMissing = repairs.some((r) => r.deleteMissing);
-  return `npx totes backfill ${sources.map((s) => `--table ${s}`).join(" ")}${deleteMissing ? " --delete-missing" : ""}`;
+  return `npx totes backfill --table ${sources.join(" ")}${deleteMissing ? " --delete-missing" : ""}`;
 }
