@@ -103,7 +103,7 @@ describe("`totes run` while an analyst holds a view the run must replace", () =>
     ]);
   });
 
-  it("SIGTERM while it waits on the warehouse stops it before it extracts anything, exit 130", async () => {
+  it("SIGTERM while it waits on the warehouse stops it before it extracts anything, exit 143", async () => {
     // Prepare
     const release = await holdTheView();
     await source.query(
@@ -114,7 +114,7 @@ describe("`totes run` while an analyst holds a view the run must replace", () =>
     const run = await totesRun(1_500).finally(release);
 
     // Assess
-    expect(run.code).toBe(130);
+    expect(run.code).toBe(143);
     expect(run.ms).toBeLessThan(20_000);
     expect(run.stderr).not.toMatch(/\n\s+at /);
     expect(run.stdout).not.toMatch(/never extracted|dead letters:/);
