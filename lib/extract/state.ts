@@ -71,18 +71,24 @@ export function isExtractState(v: unknown): v is ExtractState {
 /** High marks of the first build (version 1: timestamps): a run after it reads every table once. */
 const isFirstBuildState = (v: unknown): v is { version: 1 } => isRecord(v) && v.version === 1;
 
-export async function readExtractState(store: ObjectStore, bucket: string): Promise<VersionedState> {
-  const found = await store.getBytes(bucket, EXTRACT_STATE_KEY);
-  if (!found) return { state: EMPTY };
+/** The extract state in a state file's bytes (undefined: no file yet, the empty state). */
+export function parseExtractState(body: Uint8Array | undefined): ExtractState {
+  if (!body) return EMPTY;
   const state = parseStateFile(
     EXTRACT_STATE_KEY,
-    found.body,
+    body,
     "extract cursors (version 2)",
     (v): v is ExtractState | { version: 1 } => isExtractState(v) || isFirstBuildState(v),
   );
   // Timestamp high marks cannot say what a late commit or an unstamped edit changed: start
   // over once (facts and dims absorb the re-read), keeping the object's version for the write.
-  return { state: state.version === 2 ? state : EMPTY, etag: found.etag };
+  return state.version === 2 ? state : EMPTY;
+}
+
+export async function readExtractState(store: ObjectStore, bucket: string): Promise<VersionedState> {
+  const found = await store.getBytes(bucket, EXTRACT_STATE_KEY);
+  if (!found) return { state: EMPTY };
+  return { state: parseExtractState(found.body), etag: found.etag };
 }
 
 /**

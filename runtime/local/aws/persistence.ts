@@ -1,10 +1,21 @@
 import { createHash, randomUUID } from "node:crypto";
 import { mkdir, open, readFile, readdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
-import type { FauxqsStores, S3Object, SqsMessage } from "./fauxqs-internals.js";
+import type { FauxqsStores, S3Object } from "./fauxqs-internals.js";
 import { s3StoreMaps } from "./fauxqs-internals.js";
-import type { QueueNotificationRule } from "./notification-config.js";
 import type { BucketNotifications } from "./s3-hooks.js";
+import {
+  STATE_VERSION,
+  awsStateDir,
+  blobPath,
+  readSavedState,
+  statePath,
+  type SavedBucket,
+  type SavedQueue,
+  type SavedState,
+} from "./saved-state.js";
+
+export { awsStateDir } from "./saved-state.js";
 
 /**
  * Snapshot of the local S3 + SQS under `<dataDir>/aws/`:
@@ -13,42 +24,6 @@ import type { BucketNotifications } from "./s3-hooks.js";
  * state.json is replaced by rename, so a crash mid-save leaves the previous snapshot whole;
  * blobs are written before the state that names them and removed only after it is replaced.
  */
-
-const STATE_VERSION = 1;
-
-interface SavedObject {
-  readonly key: string;
-  readonly blob: string;
-  readonly size: number;
-  readonly contentType: string;
-  readonly etag: string;
-  readonly lastModified: string;
-  readonly metadata: Record<string, string>;
-}
-
-interface SavedBucket {
-  readonly name: string;
-  readonly createdAt: string;
-  readonly objects: SavedObject[];
-  readonly notifications: QueueNotificationRule[];
-}
-
-interface SavedQueue {
-  readonly name: string;
-  readonly arn: string;
-  readonly attributes: Record<string, string>;
-  readonly tags: Record<string, string>;
-  readonly sequenceCounter: number;
-  /** Visible, delayed and in-flight alike, oldest first: in-flight ones come back visible. */
-  readonly messages: SqsMessage[];
-}
-
-interface SavedState {
-  readonly version: number;
-  readonly savedAt: string;
-  readonly buckets: SavedBucket[];
-  readonly queues: SavedQueue[];
-}
 
 export interface PersistenceSummary {
   readonly buckets: number;
@@ -68,10 +43,6 @@ const blobName = (body: Buffer) => {
   }
   return name;
 };
-
-export const awsStateDir = (dataDir: string) => path.join(dataDir, "aws");
-const statePath = (dir: string) => path.join(dir, "state.json");
-const blobPath = (dir: string, name: string) => path.join(dir, "blobs", name.slice(0, 2), name);
 
 /** Write to a temporary name, flush, rename: readers see the old file or the new one, never half. */
 async function writeAtomically(file: string, data: string | Buffer): Promise<void> {
@@ -181,22 +152,8 @@ export async function restoreState(
   queueUrl: (name: string) => string,
 ): Promise<PersistenceSummary | undefined> {
   const dir = awsStateDir(dataDir);
-  let text: string;
-  try {
-    text = await readFile(statePath(dir), "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw new Error(`cannot read ${statePath(dir)}`, { cause: error });
-  }
-  let state: SavedState;
-  try {
-    state = JSON.parse(text) as SavedState;
-  } catch (error) {
-    throw new Error(`${statePath(dir)} is not valid JSON; move it aside to start empty`, { cause: error });
-  }
-  if (state.version !== STATE_VERSION) {
-    throw new Error(`${statePath(dir)} has state version ${state.version}; this code reads ${STATE_VERSION}`);
-  }
+  const state = await readSavedState(dataDir);
+  if (!state) return undefined;
 
   const { buckets, bucketCreationDates } = s3StoreMaps(stores.s3Store);
   for (const saved of state.buckets) {
