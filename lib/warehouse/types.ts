@@ -97,4 +97,3 @@ export interface DanglingReference {
 /** The columns an object of `table` is staged with: its processed columns, in warehouse types. */
 export const stagedColumns = (table: TargetTable): StagedColumn[] =>
   processedColumns(table).map((c) => ({ name: c.name, type: sqlType(c.type) }));
-
