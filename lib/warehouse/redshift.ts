@@ -27,6 +27,9 @@ import type {
 } from "./types.js";
 import type { Warehouse } from "./warehouse.js";
 
+/** What the backend needs of the Data API executor (redshift-data-api.ts): a plan, a query. */
+export type DataApiRunner = Pick<RedshiftDataApi, "execute" | "query">;
+
 /** A plan's statements as one Data API batch: `$n` renamed per statement (one name, one value). */
 export const toBatch = (statements: readonly PlannedStatement[]): Plan =>
   statements.map((s, i) => toNamed(s.sql, s.params, `s${i}_`));
@@ -51,7 +54,7 @@ export class RedshiftWarehouse implements Warehouse {
   readonly schemas: WarehouseSchemas;
 
   constructor(
-    private readonly api: RedshiftDataApi,
+    private readonly api: DataApiRunner,
     readonly description: string,
     options: { schemas?: WarehouseSchemas } = {},
   ) {
