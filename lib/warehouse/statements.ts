@@ -34,7 +34,11 @@ const EXAMPLE = (table: TargetTable) => ({
  * apply plan and the ledger of the general path, then the fast path's statements (see
  * transactional-warehouse.ts; its COPY streams the rows from the load).
  */
-export function loadStatements(dialect: DialectName, table: TargetTable, schemas: WarehouseSchemas): NamedSql[] {
+export function loadStatements(
+  dialect: DialectName,
+  table: TargetTable,
+  schemas: WarehouseSchemas,
+): NamedSql[] {
   if (dialect === "redshift")
     return planRedshiftLoad(EXAMPLE(table), schemas).map((s, i) => ({
       name: `load ${table.name} #${i + 1} (${s.step})`,
@@ -57,7 +61,10 @@ export function initStatements(
   grants: { database: string; users: readonly string[] } = { database: "dev", users: [] },
 ): NamedSql[] {
   if (dialect === "postgres")
-    return [...tablesDdl(schemas), ...presentationDdl(schemas)].map((sql, i) => ({ name: `init #${i + 1}`, sql }));
+    return [...tablesDdl(schemas), ...presentationDdl(schemas)].map((sql, i) => ({
+      name: `init #${i + 1}`,
+      sql,
+    }));
   return [
     ...redshiftTablesDdl(schemas).map((sql, i) => ({ name: `init table #${i + 1}`, sql })),
     ...redshiftPresentationDdl(schemas).map((sql, i) => ({ name: `init view/comment #${i + 1}`, sql })),
