@@ -22,7 +22,7 @@ const v = (bytes: number) => `VARCHAR(${bytes})`;
  */
 function tableDdl(schema: string, table: TargetTable): string {
   const columns = table.columns.map((c) => {
-    if (c.name === table.recordId) return `${quoteIdent(c.name)} INTEGER IDENTITY(1,1) PRIMARY KEY`;
+    if (c.name === table.recordId) return `${quoteIdent(c.name)} INTEGER IDENTITY(1,1) NOT NULL PRIMARY KEY`;
     const key = c.name === table.naturalKey && table.kind !== "fact" ? " PRIMARY KEY" : "";
     return `${quoteIdent(c.name)} ${redshiftType(c.type).toUpperCase()}${c.nullable ? "" : " NOT NULL"}${key}`;
   });
@@ -47,13 +47,13 @@ export function redshiftTablesDdl(schemas: WarehouseSchemas): string[] {
        table_name ${v(m.tableName)} NOT NULL, record_id INTEGER NOT NULL, read_order BIGINT NOT NULL,
        PRIMARY KEY (table_name, record_id))`,
     `CREATE TABLE IF NOT EXISTS ${qualified(meta, "owner")} (
-       pipeline_id ${v(m.pipelineId)} PRIMARY KEY, description ${v(m.description)} NOT NULL,
+       pipeline_id ${v(m.pipelineId)} NOT NULL PRIMARY KEY, description ${v(m.description)} NOT NULL,
        claimed_at TIMESTAMPTZ NOT NULL DEFAULT GETDATE())`,
     `CREATE TABLE IF NOT EXISTS ${qualified(meta, "loaded_object")} (
-       object_key ${v(m.objectKey)} PRIMARY KEY, etag ${v(m.etag)}, table_name ${v(m.tableName)} NOT NULL,
+       object_key ${v(m.objectKey)} NOT NULL PRIMARY KEY, etag ${v(m.etag)}, table_name ${v(m.tableName)} NOT NULL,
        rows_in INTEGER NOT NULL, rows_written INTEGER NOT NULL, loaded_at TIMESTAMPTZ NOT NULL DEFAULT GETDATE())`,
     `CREATE TABLE IF NOT EXISTS ${qualified(meta, "applied_ddl")} (
-       part ${v(m.part)} PRIMARY KEY, fingerprint ${v(m.fingerprint)} NOT NULL,
+       part ${v(m.part)} NOT NULL PRIMARY KEY, fingerprint ${v(m.fingerprint)} NOT NULL,
        applied_at TIMESTAMPTZ NOT NULL DEFAULT GETDATE())`,
   ];
 }
