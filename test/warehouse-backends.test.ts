@@ -56,7 +56,7 @@ for (const backend of BACKENDS)
   describe(`the load's guarantees on ${backend.name}`, () => {
     let buckets: TestObjectStore;
     let source: Pool;
-    let pools: Pool[] = [];
+    const pools: Pool[] = [];
 
     beforeAll(async () => {
       [buckets, source] = await Promise.all([startObjectStore(), freshPool("bk_src")]);
