@@ -17,6 +17,8 @@ import { localPipelineIdentity } from "../../runtime/local/pipeline-identity.js"
 import { warehouseDdl } from "../../lib/warehouse/schema.js";
 import { currentViewName, factsWithCurrentView } from "../../lib/warehouse/views.js";
 import { Databases, WAREHOUSE_DATABASE, dataDirFrom, parsePort } from "../databases.js";
+import { parseDialect, printInit, registerWarehouseSql } from "./warehouse-sql.js";
+import type { DialectName } from "../../lib/warehouse/statements.js";
 
 interface WarehouseOptions {
   url?: string;
@@ -136,21 +138,51 @@ export function registerWarehouse(program: Command): void {
     .option(urlOption, urlHelp)
     .option("--data-dir <dir>", dirHelp)
     .option("--print", "print the DDL instead of running it", false)
-    .action(async (opts: WarehouseOptions & { print: boolean }) => {
-      if (opts.print) {
-        console.log(warehouseDdl().join(";\n\n") + ";");
-        return;
-      }
-      await withWarehouse(opts, async (dbs, url) => {
-        const report = await postgresWarehouse(await dbs.pool("warehouse", url)).ensureSchema({
-          refresh: true,
+    .option(
+      "--dialect <name>",
+      "with --print: postgres, or redshift (DDL and grants)",
+      parseDialect,
+      "postgres" as DialectName,
+    )
+    .option(
+      "--grant-to <user...>",
+      "with --dialect redshift: the functions' database users (IAMR:<role name>)",
+    )
+    .option("--database <name>", "with --dialect redshift: the database the grants are on", "warehouse")
+    .action(
+      async (
+        opts: WarehouseOptions & {
+          print: boolean;
+          dialect: DialectName;
+          grantTo?: string[];
+          database: string;
+        },
+      ) => {
+        if (opts.print && opts.dialect === "redshift") {
+          printInit(opts);
+          return;
+        }
+        if (opts.dialect === "redshift")
+          throw new Error(
+            "`warehouse init --dialect redshift` only prints (--print): run its output as the owner in the Redshift query editor",
+          );
+        if (opts.print) {
+          console.log(warehouseDdl().join(";\n\n") + ";");
+          return;
+        }
+        await withWarehouse(opts, async (dbs, url) => {
+          const report = await postgresWarehouse(await dbs.pool("warehouse", url)).ensureSchema({
+            refresh: true,
+          });
+          for (const table of report.created) console.log(`created  ${table}`);
+          for (const table of report.found) console.log(`found    ${table}`);
+          const views = factsWithCurrentView().map(currentViewName).join(", ");
+          console.log(`warehouse schema ready at ${dbs.describe(url)} (current-version views: ${views})`);
         });
-        for (const table of report.created) console.log(`created  ${table}`);
-        for (const table of report.found) console.log(`found    ${table}`);
-        const views = factsWithCurrentView().map(currentViewName).join(", ");
-        console.log(`warehouse schema ready at ${dbs.describe(url)} (current-version views: ${views})`);
-      });
-    });
+      },
+    );
+
+  registerWarehouseSql(warehouse);
 
   warehouse
     .command("claim")
