@@ -5,6 +5,7 @@ import { redshiftVerifyDialect } from "../lib/verify/dialect.js";
 import { warehouseSide } from "../lib/verify/sides.js";
 import type { Plan, PlanStatement } from "../lib/warehouse/data-api/plan.js";
 import { RedshiftWarehouse, type DataApiRunner } from "../lib/warehouse/redshift.js";
+import { planRedshiftLoad } from "../lib/warehouse/redshift/load-plan.js";
 import { REDSHIFT_TYPES } from "../lib/warehouse/redshift-dialect.js";
 import { expectedTables, type FoundColumn } from "../lib/warehouse/schema-check.js";
 import { DEFAULT_SCHEMAS, type WarehouseSchemas } from "../lib/warehouse/schema.js";
@@ -124,9 +125,20 @@ describe("every statement the Redshift backend sends", () => {
     ...initStatements("redshift", DEFAULT_SCHEMAS, { database: "dev", users: ["IAMR:totes-load"] }),
     ...initStatements("redshift", reserved, { database: "dev", users: ["IAMR:totes-verify"] }),
   ]);
-  itPassesRedshiftGate("the batch of a load of every table", () =>
-    allLoadStatements("redshift", DEFAULT_SCHEMAS),
-  );
+  itPassesRedshiftGate("the batch of a load of every table (and a COPY with a role ARN)", () => [
+    ...allLoadStatements("redshift", DEFAULT_SCHEMAS),
+    ...planRedshiftLoad(
+      {
+        table: TARGET_TABLES[0]!,
+        bucket: "b",
+        key: "k.parquet",
+        copyRole: "arn:aws:iam::123456789012:role/totes-copy",
+      },
+      DEFAULT_SCHEMAS,
+    )
+      .filter((s) => s.sql.startsWith("COPY"))
+      .map((s) => ({ name: "COPY with a role ARN", sql: s.sql })),
+  ]);
   itPassesRedshiftGate(
     "schema check, owner, status, runs, backfill, references, verify's warehouse side",
     async () => distinct(await runtimeStatements(DEFAULT_SCHEMAS)),

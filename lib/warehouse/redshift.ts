@@ -56,7 +56,7 @@ export class RedshiftWarehouse implements Warehouse {
   constructor(
     private readonly api: DataApiRunner,
     readonly description: string,
-    options: { schemas?: WarehouseSchemas } = {},
+    private readonly options: { schemas?: WarehouseSchemas; copyRole?: string } = {},
   ) {
     this.schemas = options.schemas ?? DEFAULT_SCHEMAS;
   }
@@ -256,6 +256,7 @@ export class RedshiftWarehouse implements Warehouse {
         bucket: object.bucket,
         key,
         ...(object.etag ? { etag: object.etag } : {}),
+        ...(this.options.copyRole ? { copyRole: this.options.copyRole } : {}),
         ...(options.pipeline ? { pipelineId: options.pipeline.id } : {}),
         ...(table.kind === "calendar" ? { calendarDays: await this.calendarGaps(object) } : {}),
       },

@@ -8,18 +8,24 @@ export interface RedshiftLink {
   readonly workgroupName?: string;
   readonly clusterIdentifier?: string;
   readonly database?: string;
+  /** "default", or the ARN of the role attached to an existing workgroup or cluster. */
+  readonly copyRole?: string;
 }
 
 /** The Data API target a `RedshiftWarehouse` link names; undefined when there is none. */
-export function redshiftTargetOf(link: RedshiftLink | undefined): RedshiftTarget | undefined {
+export function redshiftTargetOf(
+  link: RedshiftLink | undefined,
+): (RedshiftTarget & { readonly copyRole?: string }) | undefined {
   if (!link?.database) return undefined;
-  if (link.workgroupName) return { workgroupName: link.workgroupName, database: link.database };
-  if (link.clusterIdentifier) return { clusterIdentifier: link.clusterIdentifier, database: link.database };
+  const role = link.copyRole ? { copyRole: link.copyRole } : {};
+  if (link.workgroupName) return { workgroupName: link.workgroupName, database: link.database, ...role };
+  if (link.clusterIdentifier)
+    return { clusterIdentifier: link.clusterIdentifier, database: link.database, ...role };
   return undefined;
 }
 
 /** The Redshift warehouse a function is linked to; undefined in a Postgres stage (no such link). */
-export function linkedRedshiftTarget(): RedshiftTarget | undefined {
+export function linkedRedshiftTarget(): ReturnType<typeof redshiftTargetOf> {
   try {
     return redshiftTargetOf(
       (Resource as unknown as Record<string, RedshiftLink | undefined>).RedshiftWarehouse,
@@ -33,15 +39,22 @@ export function linkedRedshiftTarget(): RedshiftTarget | undefined {
 let built: RedshiftWarehouse | undefined;
 
 /** One warehouse (and one Data API client) per cold start, so its schema check runs once. */
-export function redshiftWarehouseFor(target: RedshiftTarget): RedshiftWarehouse {
+export function redshiftWarehouseFor(
+  target: RedshiftTarget & { readonly copyRole?: string },
+): RedshiftWarehouse {
   const where =
     "workgroupName" in target ? `workgroup ${target.workgroupName}` : `cluster ${target.clusterIdentifier}`;
   built ??= new RedshiftWarehouse(
     new RedshiftDataApi({
       client: new RedshiftDataClient({ region: process.env.AWS_REGION ?? "eu-west-2" }),
-      target,
+      // The Data API takes the target alone: the COPY role is the plan's.
+      target:
+        "workgroupName" in target
+          ? { workgroupName: target.workgroupName, database: target.database }
+          : { clusterIdentifier: target.clusterIdentifier, database: target.database },
     }),
     `redshift ${where}, database ${target.database}`,
+    target.copyRole ? { copyRole: target.copyRole } : {},
   );
   return built;
 }

@@ -12,9 +12,12 @@ describe("the deployed functions' Redshift link", () => {
       workgroupName: "wg",
       database: "warehouse",
     });
-    expect(redshiftTargetOf({ clusterIdentifier: "c1", database: "dev" })).toEqual({
+    expect(
+      redshiftTargetOf({ clusterIdentifier: "c1", database: "dev", copyRole: "arn:aws:iam::1:role/copy" }),
+    ).toEqual({
       clusterIdentifier: "c1",
       database: "dev",
+      copyRole: "arn:aws:iam::1:role/copy",
     });
   });
 

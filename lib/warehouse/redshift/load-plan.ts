@@ -22,6 +22,12 @@ export interface RedshiftLoadInput {
   readonly etag?: string;
   /** The pipeline loading it: the batch fails if the warehouse has another owner. */
   readonly pipelineId?: string;
+  /**
+   * The role Redshift assumes to read the object: "default" (the namespace's default role, what a
+   * stage that creates the namespace sets up) or a role ARN attached to an existing workgroup or
+   * cluster (stacks/redshift.ts links which).
+   */
+  readonly copyRole?: string;
   /** Calendar only: days the stage needs beside the object's, so the calendar stays contiguous. */
   readonly calendarDays?: readonly CalendarDay[];
 }
@@ -66,10 +72,11 @@ function stageStatements(input: RedshiftLoadInput): PlannedStatement[] {
   const typed = columns.map((c) => `${quoteIdent(c.name)} ${redshiftType(c.type).toUpperCase()}`);
   const source = quoteLiteral(`s3://${input.bucket}/${input.key}`);
   const needsRaw = columns.some((c) => redshiftRawType(c.type));
+  const role = !input.copyRole || input.copyRole === "default" ? "default" : quoteLiteral(input.copyRole);
   const copy = (into: string): PlannedStatement => ({
     // No column list: a columnar COPY maps by position, and refuses a file whose column count
     // differs from the table's (error 15007), which is how an object of another shape is caught.
-    sql: `COPY ${into} FROM ${source} IAM_ROLE default FORMAT AS PARQUET`,
+    sql: `COPY ${into} FROM ${source} IAM_ROLE ${role} FORMAT AS PARQUET`,
     step: "stage",
     reads: true,
   });
