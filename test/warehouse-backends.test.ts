@@ -1,9 +1,13 @@
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Pool } from "../lib/db/pool.js";
 import { BadObjectError } from "../lib/errors.js";
 import { extract } from "../lib/extract/extract.js";
 import { loadObject } from "../lib/load/load.js";
 import { parseProcessedKey } from "../lib/pipeline/keys.js";
+import { DuckSession } from "../lib/transform/duckdb-session.js";
 import { transformObject } from "../lib/transform/transform.js";
 import { postgresPortableVerifyDialect, redshiftVerifyDialect, verify } from "../lib/verify/index.js";
 import { WarehouseOwnedError } from "../lib/warehouse/ownership.js";
@@ -173,6 +177,40 @@ for (const backend of BACKENDS)
       const other = { id: "test:other", description: "another pipeline" };
       await expect(load(warehouse, first[0]!, other)).rejects.toBeInstanceOf(WarehouseOwnedError);
       expect((await pool.query("SELECT count(*)::int AS n FROM totes_meta.loaded_object")).rows[0].n).toBe(0);
+    }, 120_000);
+
+    it("refuses an object holding one key twice, naming it, writing nothing (Redshift enforces no key: the plan's guard does)", async () => {
+      const { pool, warehouse } = await freshWarehouse();
+      const key = first.find((k) => parseProcessedKey(k)?.target === "dim_currency")!;
+      const dir = await mkdtemp(path.join(tmpdir(), "totes-dup-"));
+      const duck = await DuckSession.open(dir);
+      try {
+        const original = path.join(dir, "in.parquet");
+        await writeFile(original, (await buckets.store.getBytes(buckets.processedBucket, key))!.body);
+        const doubled = path.join(dir, "out.parquet");
+        await duck.run(
+          `COPY (SELECT * FROM read_parquet('${original}') UNION ALL SELECT * FROM read_parquet('${original}'))
+             TO '${doubled}' (FORMAT parquet, COMPRESSION snappy)`,
+        );
+        // Under its own key (a processed key is parsed): this warehouse has not loaded it.
+        const twice = key;
+        await buckets.store.putBytes(buckets.processedBucket, twice, await readFile(doubled));
+        // Every currency twice.
+        const rows = await duck.rows<{ n: bigint }>(
+          `SELECT count(*) - 2 * count(DISTINCT currency_id) AS n FROM read_parquet('${doubled}')`,
+        );
+        expect(Number(rows[0]!.n)).toBe(0);
+        const refused = await load(warehouse, twice).catch((e: unknown) => e);
+        expect(refused, String(refused)).toBeInstanceOf(Error);
+        if (backend.redshift) expect(String(refused)).toMatch(/holds one key more than once: \d+/);
+        expect((await pool.query("SELECT count(*)::int AS n FROM totes_meta.loaded_object")).rows[0].n).toBe(
+          0,
+        );
+        expect((await pool.query("SELECT count(*)::int AS n FROM public.dim_currency")).rows[0].n).toBe(0);
+      } finally {
+        duck.close();
+        await rm(dir, { recursive: true, force: true });
+      }
     }, 120_000);
 
     it("refuses an object of another table's shape, naming it, writing nothing", async () => {
