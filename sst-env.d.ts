@@ -12,6 +12,14 @@ declare module "sst" {
     TransformQueue: { type: "sst.aws.Queue"; url: string };
     LoadQueue: { type: "sst.aws.Queue"; url: string };
     WarehouseDatabaseUrl: { type: "sst.sst.Secret"; value: string };
+    /* A Redshift stage only (stacks/redshift.ts): instead of WarehouseDatabaseUrl. */
+    RedshiftWarehouse: {
+      type: "sst.sst.Linkable";
+      workgroupName?: string;
+      clusterIdentifier?: string;
+      database: string;
+      copyRole: string;
+    };
   }
 }
 export {};

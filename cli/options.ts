@@ -6,6 +6,16 @@ import { InvalidArgumentError, type Command } from "commander";
  * typo answer at once, and a command's own modules load only when it runs.
  */
 
+/** The warehouses the pipeline writes SQL for (lib/warehouse/statements.ts's DialectName). */
+const DIALECTS = ["postgres", "redshift"] as const;
+
+/** Parses a --dialect value. */
+export function parseDialect(value: string): (typeof DIALECTS)[number] {
+  const found = DIALECTS.find((d) => d === value);
+  if (!found) throw new InvalidArgumentError(`--dialect must be ${DIALECTS.join(" or ")}, not "${value}"`);
+  return found;
+}
+
 /** Parses a --port value: an integer from 1 to 65535. */
 export function parsePort(value: string): number {
   const port = Number(value);

@@ -3,6 +3,7 @@ import { dataDirLine, findDataDir } from "./data-dir.js";
 import {
   DATA_DIR_HELP,
   parseInterval,
+  parseDialect,
   parsePort,
   positiveNumber,
   wholeNumber,
@@ -158,7 +159,24 @@ export function buildProgram(version: string): Command {
     .option("--url <url>", urlHelp)
     .option("--data-dir <dir>", DATA_DIR_HELP)
     .option("--print", "print the DDL instead of running it", false)
+    .option(
+      "--dialect <name>",
+      "with --print: postgres, or redshift (its DDL and grants)",
+      parseDialect,
+      "postgres",
+    )
+    .option(
+      "--grant-to <user...>",
+      "with --dialect redshift: the functions' database users (IAMR:<role name>)",
+    )
+    .option("--database <name>", "with --dialect redshift: the database the grants are on", "warehouse")
     .action(async (opts) => (await import("./commands/warehouse.js")).warehouseInit(opts));
+  warehouse
+    .command("sql")
+    .description("print every statement a load of a table can run, as the backend sends it (for review)")
+    .option("--dialect <name>", "postgres or redshift", parseDialect, "postgres")
+    .option("--table <name>", "one warehouse table (default: every one)")
+    .action(async (opts) => (await import("./commands/warehouse-sql.js")).warehouseSql(opts));
   warehouse
     .command("claim")
     .description(

@@ -17,6 +17,9 @@ import { postgresWarehouse } from "../../lib/warehouse/postgres.js";
 import { localPipelineIdentity } from "../../runtime/local/pipeline-identity.js";
 import { warehouseDdl } from "../../lib/warehouse/schema.js";
 import { currentViewName, factsWithCurrentView } from "../../lib/warehouse/views.js";
+import type { DialectName } from "../../lib/warehouse/statements.js";
+import { CliError } from "../errors.js";
+import { printInit } from "./warehouse-sql.js";
 import { Databases, WAREHOUSE_DATABASE } from "../databases.js";
 import { dataDirFrom } from "../data-dir.js";
 
@@ -147,7 +150,22 @@ export async function warehouseClaim(opts: WarehouseOptions & { deployed?: strin
   });
 }
 
-export async function warehouseInit(opts: WarehouseOptions & { print: boolean }): Promise<void> {
+export async function warehouseInit(
+  opts: WarehouseOptions & { print: boolean; dialect?: DialectName; grantTo?: string[]; database?: string },
+): Promise<void> {
+  if (opts.dialect === "redshift") {
+    if (!opts.print)
+      throw new CliError(
+        "`warehouse init --dialect redshift` only prints (--print)",
+        "run its output as the warehouse's owner in the Redshift query editor",
+      );
+    printInit({
+      dialect: "redshift",
+      ...(opts.grantTo ? { grantTo: opts.grantTo } : {}),
+      ...(opts.database ? { database: opts.database } : {}),
+    });
+    return;
+  }
   if (opts.print) {
     console.log(warehouseDdl().join(";\n\n") + ";");
     return;

@@ -66,3 +66,54 @@ export const postgresVerifyDialect: VerifyDialect = {
   hashSum: (hash) => `CAST(coalesce(sum(${hash}), 0) AS varchar)`,
   hashText: (hash) => `CAST(${hash} AS varchar)`,
 };
+
+/**
+ * A row's text that Postgres and Redshift compute alike from their renders: each text value
+ * length-prefixed (`5:Leeds`), NULL as `~`, which no rendered value is (text is prefixed, the
+ * rest are digits, dates, times and t/f). No backslash: the engines read one in a literal
+ * differently.
+ */
+function crossEngineRowText(
+  columns: readonly RenderedColumn[],
+  as: (expr: string, type: ColumnType) => string,
+) {
+  return columns
+    .map(({ expr, type }) => {
+      const r = as(expr, type);
+      return isText(type)
+        ? `coalesce(CAST(length(${r}) AS VARCHAR(12)) || ':' || ${r}, '~')`
+        : `coalesce(${r}, '~')`;
+    })
+    .join(` || ',' || `);
+}
+
+/**
+ * The source side (Postgres) of a comparison with a Redshift warehouse: the cross-engine row
+ * text, hashed as Redshift hashes it (the first 15 hex digits of the md5 as an integer: the
+ * same number `STRTOL(…, 16)` gives there).
+ */
+export const postgresPortableVerifyDialect: VerifyDialect = {
+  ...postgresVerifyDialect,
+  rowText: (columns) => crossEngineRowText(columns, render),
+};
+
+/** A value as text on Redshift: every cast with an explicit length (a bare VARCHAR is 256 bytes). */
+function redshiftRender(expr: string, type: ColumnType): string {
+  if (type.kind === "boolean") return `CASE WHEN ${expr} THEN 't' WHEN NOT ${expr} THEN 'f' END`;
+  return `CAST(${expr} AS VARCHAR(${isText(type) ? "MAX" : "64"}))`;
+}
+
+/**
+ * The warehouse side on Redshift: the same canonical text as the portable source side, so equal
+ * rows hash equal across engines. Redshift's DateStyle default is ISO (no session settings);
+ * whether it prints times and timestamps with the same fractional digits as Postgres is one of
+ * the things only a real cluster shows (docs/architecture.md).
+ */
+export const redshiftVerifyDialect: VerifyDialect = {
+  sessionSettings: [],
+  render: redshiftRender,
+  rowText: (columns) => crossEngineRowText(columns, redshiftRender),
+  rowHash: (text) => `STRTOL(SUBSTRING(MD5(${text}), 1, 15), 16)`,
+  hashSum: (hash) => `CAST(coalesce(sum(${hash}), 0) AS VARCHAR(40))`,
+  hashText: (hash) => `CAST(${hash} AS VARCHAR(24))`,
+};

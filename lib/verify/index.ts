@@ -4,7 +4,12 @@ export { DEFAULT_BISECT } from "./bisect.js";
 export type { BisectOptions } from "./bisect.js";
 export { dataTests, testName } from "./data-tests.js";
 export type { DataTest, DataTestResult } from "./data-tests.js";
-export { portableRowText, postgresVerifyDialect } from "./dialect.js";
+export {
+  portableRowText,
+  postgresPortableVerifyDialect,
+  postgresVerifyDialect,
+  redshiftVerifyDialect,
+} from "./dialect.js";
 export type { RenderedColumn, VerifyDialect } from "./dialect.js";
 export { expectedRowsSql } from "./expected.js";
 export { repairCommand, repairOf, type Repair } from "./repair.js";

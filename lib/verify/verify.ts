@@ -74,6 +74,11 @@ export interface VerifyOptions {
   readonly tables?: readonly string[];
   readonly bisect?: BisectOptions;
   readonly dialect?: VerifyDialect;
+  /**
+   * The warehouse side's dialect where it is another engine (Redshift): both sides must then
+   * render rows alike, so `dialect` is the source's portable one (dialect.ts).
+   */
+  readonly warehouseDialect?: VerifyDialect;
   /** Hears of each table as it is done (the CLI's progress). */
   readonly onTable?: (report: TableReport) => void;
 }
@@ -92,6 +97,7 @@ export async function verify(options: VerifyOptions): Promise<VerifyReport> {
     targetTable,
   );
   const dialect = options.dialect ?? postgresVerifyDialect;
+  const warehouseDialect = options.warehouseDialect ?? dialect;
   const { warehouse } = options;
   const dangling = await warehouse.checkReferences(tables);
   const reports = await withTransaction(
@@ -99,14 +105,21 @@ export async function verify(options: VerifyOptions): Promise<VerifyReport> {
     async (source) => {
       for (const statement of dialect.sessionSettings) await source.query(statement);
       return warehouse.readSnapshot(async (db) => {
-        for (const statement of dialect.sessionSettings) await db.query(statement);
+        for (const statement of warehouseDialect.sessionSettings) await db.query(statement);
         const done: TableReport[] = [];
         for (const table of tables) {
-          const report = await verifyTable(table, sessionOf(source), db, warehouse.schemas, dialect, {
-            bisect: options.bisect ?? DEFAULT_BISECT,
-            dangling,
-            sourceSchema: options.sourceSchema ?? DEFAULT_SOURCE_SCHEMA,
-          });
+          const report = await verifyTable(
+            table,
+            sessionOf(source),
+            db,
+            warehouse.schemas,
+            { source: dialect, warehouse: warehouseDialect },
+            {
+              bisect: options.bisect ?? DEFAULT_BISECT,
+              dangling,
+              sourceSchema: options.sourceSchema ?? DEFAULT_SOURCE_SCHEMA,
+            },
+          );
           options.onTable?.(report);
           done.push(report);
         }
@@ -139,7 +152,7 @@ async function verifyTable(
   source: SqlSession,
   db: SqlSession,
   schemas: WarehouseSchemas,
-  dialect: VerifyDialect,
+  dialects: { readonly source: VerifyDialect; readonly warehouse: VerifyDialect },
   context: {
     bisect: BisectOptions;
     dangling: Awaited<ReturnType<Warehouse["checkReferences"]>>;
@@ -148,7 +161,7 @@ async function verifyTable(
 ): Promise<TableReport> {
   const started = Date.now();
   try {
-    const tests = await runDataTests(db, table, schemas.stars, dialect, context.dangling);
+    const tests = await runDataTests(db, table, schemas.stars, dialects.warehouse, context.dangling);
     const testFailures = tests.reduce((n, t) => n + t.failures, 0);
     const base = { table: table.name, kind: table.kind, tests };
     if (table.kind === "calendar")
@@ -166,8 +179,8 @@ async function verifyTable(
         bytes: 0,
         seconds: (Date.now() - started) / 1000,
       };
-    const s = sourceSide(source, table, context.sourceSchema, dialect);
-    const w = warehouseSide(db, table, schemas, dialect);
+    const s = sourceSide(source, table, context.sourceSchema, dialects.source);
+    const w = warehouseSide(db, table, schemas, dialects.warehouse);
     const diff = await bisect(s, w, context.bisect);
     const rows = await differingColumns(table, s, w, diff.differing.ids);
     return {

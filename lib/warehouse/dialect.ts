@@ -1,4 +1,5 @@
-import type { StagedColumn } from "./warehouse.js";
+import type { ApplyOps } from "./plan/apply-ops.js";
+import type { StagedColumn } from "./types.js";
 
 /**
  * The statements that differ between warehouses. Everything else the pipeline runs (MERGE,
@@ -12,15 +13,12 @@ export interface SqlDialect {
    * the warehouse held any of the rows only where they are enforced.
    */
   readonly enforcesUniqueKeys: boolean;
+  /** The SQL of each operation that moves a staged object into its table (plan/apply-plan.ts orders them). */
+  readonly apply: ApplyOps;
   /** Makes loads of one table wait for each other, without blocking readers. */
   lockTable(qualifiedTable: string): string;
   /** A session-private stage table that disappears with the transaction. */
   createStage(name: string, columns: readonly StagedColumn[]): string;
-  /**
-   * Refreshes the planner's statistics of the (just filled) stage, so that joining a few
-   * staged rows with a large table probes its indexes instead of scanning it.
-   */
-  analyzeStage(name: string): string;
   /**
    * Bounds how long the transaction's next statements wait for a lock (SQLSTATE 55P03 when
    * exceeded); undefined where the database has no such setting.

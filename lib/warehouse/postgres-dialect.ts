@@ -1,13 +1,14 @@
 import { quoteIdent } from "../db/identifiers.js";
 import type { SqlDialect } from "./dialect.js";
+import { postgresApplyOps } from "./postgres-apply-ops.js";
 
 export const postgresDialect: SqlDialect = {
   enforcesUniqueKeys: true,
+  apply: postgresApplyOps,
   // SHARE ROW EXCLUSIVE conflicts with itself (one load per table at a time) but not with SELECT.
   lockTable: (table) => `LOCK TABLE ${table} IN SHARE ROW EXCLUSIVE MODE`,
   createStage: (name, columns) =>
     `CREATE TEMP TABLE ${quoteIdent(name)} (${columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(", ")}) ON COMMIT DROP`,
-  analyzeStage: (name) => `ANALYZE ${quoteIdent(name)}`,
   lockTimeout: (seconds) => `SET LOCAL lock_timeout = '${Math.max(1, Math.round(seconds * 1000))}ms'`,
   ddlLock: () => "SELECT pg_advisory_xact_lock(hashtext('totes-etl warehouse ddl'))",
   tableExists: () => "SELECT to_regclass($1) IS NOT NULL AS present",

@@ -9,14 +9,14 @@ import { openParquet, type CopyValue, type ParquetRows } from "../load/parquet-r
 import { STAGE } from "./apply-sql.js";
 import { postgresDialect } from "./postgres-dialect.js";
 import type { WarehouseSchemas } from "./schema.js";
+import { TransactionalWarehouse } from "./transactional-warehouse.js";
 import {
-  Warehouse,
   copyColumnName,
   type CopiedRows,
   type CopyColumn,
   type ProcessedObject,
   type SqlSession,
-} from "./warehouse.js";
+} from "./types.js";
 
 /** A transaction on one checked-out connection, which COPY needs. */
 interface PgTransaction extends SqlSession {
@@ -74,7 +74,7 @@ async function* parquetCsv(
  * PostgreSQL: an object's rows are decoded here and streamed with `COPY … FROM STDIN`, one
  * row group in memory at a time, while Postgres takes the previous one.
  */
-export class PostgresWarehouse extends Warehouse<PgTransaction> {
+export class PostgresWarehouse extends TransactionalWarehouse<PgTransaction> {
   protected readonly dialect = postgresDialect;
 
   constructor(

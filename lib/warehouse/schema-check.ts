@@ -55,16 +55,43 @@ export interface SchemaComparison {
 const column = (name: string, type: string, nullable = false): ExpectedColumn => ({ name, type, nullable });
 
 /**
+ * How a backend names types, in `normalisedType`'s vocabulary: a catalog type, and a bookkeeping
+ * text column of at most `bytes` (Postgres: `text`; Redshift: `varchar(bytes)`).
+ */
+export interface TypeVocabulary {
+  of(type: Column["type"]): string;
+  text(bytes: number): string;
+}
+
+export const POSTGRES_TYPES: TypeVocabulary = { of: sqlType, text: () => "text" };
+
+/** Byte lengths of the bookkeeping's text columns where a backend needs them (Redshift). */
+export const META_TEXT_BYTES = {
+  tableName: 128,
+  objectKey: 1024,
+  etag: 256,
+  pipelineId: 1024,
+  description: 1024,
+  part: 64,
+  fingerprint: 64,
+} as const;
+const BYTES = META_TEXT_BYTES;
+
+/**
  * What the pipeline needs, table by table. The `totes_meta` columns mirror `tablesDdl()`;
  * `ensureSchema` inspects again after running that DDL, so the two cannot drift unnoticed.
  */
-export function expectedTables(schemas: WarehouseSchemas): ExpectedTable[] {
+export function expectedTables(
+  schemas: WarehouseSchemas,
+  types: TypeVocabulary = POSTGRES_TYPES,
+): ExpectedTable[] {
+  const text = (bytes: number) => types.text(bytes);
   const stars = TARGET_TABLES.map((t) => ({
     schema: schemas.stars,
     name: t.name,
     columns: (t.columns as readonly Column[]).map((c) => ({
       name: c.name,
-      type: sqlType(c.type),
+      type: types.of(c.type),
       nullable: c.nullable ?? false,
       ...("recordId" in t && c.name === t.recordId ? { identity: true } : {}),
     })),
@@ -75,7 +102,7 @@ export function expectedTables(schemas: WarehouseSchemas): ExpectedTable[] {
       schema: schemas.meta,
       name: "dim_read",
       columns: [
-        column("table_name", "text"),
+        column("table_name", text(BYTES.tableName)),
         column("natural_id", "integer"),
         ...DIM_VERSION_COLUMNS.map((c) => column(storedVersionColumn(c), "bigint")),
       ],
@@ -83,14 +110,18 @@ export function expectedTables(schemas: WarehouseSchemas): ExpectedTable[] {
     {
       schema: schemas.meta,
       name: "fact_read",
-      columns: [column("table_name", "text"), column("record_id", "integer"), column("read_order", "bigint")],
+      columns: [
+        column("table_name", text(BYTES.tableName)),
+        column("record_id", "integer"),
+        column("read_order", "bigint"),
+      ],
     },
     {
       schema: schemas.meta,
       name: "owner",
       columns: [
-        column("pipeline_id", "text"),
-        column("description", "text"),
+        column("pipeline_id", text(BYTES.pipelineId)),
+        column("description", text(BYTES.description)),
         column("claimed_at", "timestamptz"),
       ],
     },
@@ -98,9 +129,9 @@ export function expectedTables(schemas: WarehouseSchemas): ExpectedTable[] {
       schema: schemas.meta,
       name: "loaded_object",
       columns: [
-        column("object_key", "text"),
-        column("etag", "text", true),
-        column("table_name", "text"),
+        column("object_key", text(BYTES.objectKey)),
+        column("etag", text(BYTES.etag), true),
+        column("table_name", text(BYTES.tableName)),
         column("rows_in", "integer"),
         column("rows_written", "integer"),
         column("loaded_at", "timestamptz"),
@@ -109,7 +140,11 @@ export function expectedTables(schemas: WarehouseSchemas): ExpectedTable[] {
     {
       schema: schemas.meta,
       name: "applied_ddl",
-      columns: [column("part", "text"), column("fingerprint", "text"), column("applied_at", "timestamptz")],
+      columns: [
+        column("part", text(BYTES.part)),
+        column("fingerprint", text(BYTES.fingerprint)),
+        column("applied_at", "timestamptz"),
+      ],
     },
   ];
 }

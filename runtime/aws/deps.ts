@@ -1,8 +1,17 @@
 import { partBoundFrom } from "../../lib/extract/csv-parts.js";
+import { postgresPortableVerifyDialect, redshiftVerifyDialect } from "../../lib/verify/index.js";
 import { postgresWarehouse } from "../../lib/warehouse/postgres.js";
+import type { Warehouse } from "../../lib/warehouse/warehouse.js";
+import { linkedRedshiftTarget, redshiftWarehouseFor } from "./redshift-target.js";
 import type { ExtractDeps, LoadDeps, RetryDeps, TransformDeps, VerifyDeps } from "../lambda/deps.js";
 import { sqsClient } from "./clients.js";
 import { awsPipeline, buckets, database, functionConfig, processedBucket, sourceSchema } from "./config.js";
+
+/** The stage's warehouse: Redshift through the Data API when the function is linked to one, else Postgres. */
+function warehouse(): Warehouse {
+  const redshift = linkedRedshiftTarget();
+  return redshift ? redshiftWarehouseFor(redshift) : postgresWarehouse(database("warehouse"));
+}
 
 /** The queue the function is mapped to, for the retry backoff (the role may ChangeMessageVisibility). */
 const retry = (): RetryDeps => ({ sqs: sqsClient(functionConfig().aws) });
@@ -18,7 +27,7 @@ export const awsExtractDeps = (): ExtractDeps => ({
 export const awsTransformDeps = (): TransformDeps => ({ buckets: buckets(), retry: retry() });
 export const awsLoadDeps = (): LoadDeps => ({
   buckets: buckets(),
-  warehouse: postgresWarehouse(database("warehouse")),
+  warehouse: warehouse(),
   pipeline: awsPipeline(),
   retry: retry(),
 });
@@ -29,7 +38,11 @@ export const awsVerifyDeps = (): VerifyDeps => {
     processedBucket: bucket,
     source: database("source"),
     sourceSchema: sourceSchema(),
-    warehouse: postgresWarehouse(database("warehouse")),
+    warehouse: warehouse(),
     pipeline: awsPipeline(),
+    // Postgres against Redshift: both sides render rows the one cross-engine way.
+    ...(linkedRedshiftTarget()
+      ? { dialects: { source: postgresPortableVerifyDialect, warehouse: redshiftVerifyDialect } }
+      : {}),
   };
 };

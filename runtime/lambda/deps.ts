@@ -3,6 +3,7 @@ import type { PartBound } from "../../lib/extract/csv-parts.js";
 import type { Buckets } from "../../lib/pipeline/location.js";
 import type { ObjectStore } from "../../lib/store/object-store.js";
 import type { PipelineIdentity } from "../../lib/warehouse/ownership.js";
+import type { VerifyDialect } from "../../lib/verify/index.js";
 import type { Warehouse } from "../../lib/warehouse/warehouse.js";
 import type { RetryDeps } from "./retry-backoff.js";
 
@@ -54,4 +55,6 @@ export interface VerifyDeps {
   readonly sourceSchema?: string;
   readonly warehouse: Warehouse;
   readonly pipeline: PipelineIdentity;
+  /** Where the warehouse is another engine (Redshift): how each side renders rows (lib/verify/dialect.ts). */
+  readonly dialects?: { readonly source: VerifyDialect; readonly warehouse: VerifyDialect };
 }

@@ -63,6 +63,9 @@ export function createVerifyHandler(deps: VerifyDeps) {
       const report = await verify({
         source: deps.source,
         warehouse: deps.warehouse,
+        ...(deps.dialects
+          ? { dialect: deps.dialects.source, warehouseDialect: deps.dialects.warehouse }
+          : {}),
         ...(deps.sourceSchema ? { sourceSchema: deps.sourceSchema } : {}),
         ...(tables?.length ? { tables } : {}),
         onTable: (t) =>

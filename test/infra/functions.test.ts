@@ -97,11 +97,11 @@ describe("links (what `Resource` holds in each function)", () => {
     expect(Object.keys(run.builds.get(fn)!.input.links).sort()).toEqual(names);
   });
 
-  it("match the hand-written sst-env.d.ts (plus the queues, which no function links yet)", () => {
+  it("match the hand-written sst-env.d.ts (plus the queues, which no function links yet, and RedshiftWarehouse, linked in a Redshift stage: test/infra/redshift.test.ts)", () => {
     const declared = [...readFileSync(path.join(ROOT, "sst-env.d.ts"), "utf8").matchAll(/^\s+(\w+): \{/gm)];
     const linked = new Set([...run.builds.values()].flatMap((b) => Object.keys(b.input.links)));
     expect(declared.map((m) => m[1]).sort()).toEqual(
-      [...linked, "AlertEmail", "LoadQueue", "TransformQueue"].sort(),
+      [...linked, "AlertEmail", "LoadQueue", "TransformQueue", "RedshiftWarehouse"].sort(),
     );
   });
 

@@ -1,0 +1,229 @@
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Pool } from "../lib/db/pool.js";
+import { BadObjectError } from "../lib/errors.js";
+import { extract } from "../lib/extract/extract.js";
+import { loadObject } from "../lib/load/load.js";
+import { parseProcessedKey } from "../lib/pipeline/keys.js";
+import { DuckSession } from "../lib/transform/duckdb-session.js";
+import { transformObject } from "../lib/transform/transform.js";
+import { postgresPortableVerifyDialect, redshiftVerifyDialect, verify } from "../lib/verify/index.js";
+import { WarehouseOwnedError } from "../lib/warehouse/ownership.js";
+import { postgresWarehouse } from "../lib/warehouse/postgres.js";
+import type { Warehouse } from "../lib/warehouse/warehouse.js";
+import { initSource } from "../tools/source/init.js";
+import { freshPool } from "./helpers/databases.js";
+import { startObjectStore, type TestObjectStore } from "./helpers/object-store.js";
+import { prng } from "./helpers/prng.js";
+import { standInWarehouse, type RedshiftStandIn } from "./helpers/redshift-standin.js";
+
+/*
+ * The load's guarantees, run against both backends from one suite: Postgres as deployed, and the
+ * Redshift backend (its plans, guards and bookkeeping, unchanged) through a Data API stand-in that
+ * executes on the embedded Postgres with no unique keys (test/helpers/redshift-standin.ts). What
+ * passing proves for Redshift: the logic of its batches — idempotency, the read-order rule,
+ * dedupe without keys, the owner guard, positional COPY's column check — is right. What it cannot:
+ * that Redshift itself accepts the SQL's types and casts, maps the Parquet's types, locks and
+ * retries as assumed (docs/architecture.md lists those).
+ */
+
+interface Backend {
+  readonly name: string;
+  /** The stand-in's record of what the Redshift backend sent (its last warehouse's). */
+  readonly redshift?: { statements(): readonly string[] };
+  make(pool: Pool, buckets: TestObjectStore): Warehouse;
+  readonly verifyDialects: Partial<Parameters<typeof verify>[0]>;
+}
+
+const BACKENDS: readonly Backend[] = [
+  { name: "postgres", make: (pool) => postgresWarehouse(pool), verifyDialects: {} },
+  (() => {
+    let last: RedshiftStandIn | undefined;
+    return {
+      name: "redshift (stand-in on Postgres)",
+      redshift: { statements: () => last?.statements ?? [] },
+      make: (pool: Pool, buckets: TestObjectStore) => {
+        const made = standInWarehouse(pool, buckets.store);
+        last = made.standIn;
+        return made.warehouse;
+      },
+      verifyDialects: { dialect: postgresPortableVerifyDialect, warehouseDialect: redshiftVerifyDialect },
+    };
+  })(),
+];
+
+const pipeline = { id: "test:backends", description: "the test pipeline" };
+
+for (const backend of BACKENDS)
+  describe(`the load's guarantees on ${backend.name}`, () => {
+    let buckets: TestObjectStore;
+    let source: Pool;
+    const pools: Pool[] = [];
+
+    beforeAll(async () => {
+      [buckets, source] = await Promise.all([startObjectStore(), freshPool("bk_src")]);
+      await initSource(source);
+    }, 120_000);
+    afterAll(async () => {
+      await Promise.all([buckets.stop(), source.end(), ...pools.map((p) => p.end())]);
+    });
+
+    async function freshWarehouse(): Promise<{ pool: Pool; warehouse: Warehouse }> {
+      const pool = await freshPool("bk_wh");
+      pools.push(pool);
+      return { pool, warehouse: backend.make(pool, buckets) };
+    }
+
+    /** Extract everything new, transform it: the processed keys. */
+    async function extractAndTransform(): Promise<string[]> {
+      const extracted = await extract({ source, store: buckets.store, bucket: buckets.ingestionBucket });
+      const keys: string[] = [];
+      for (const key of extracted.tables.flatMap((t) => t.objectKeys))
+        keys.push(...(await transformObject(buckets, key)).outputs.map((o) => o.objectKey));
+      return keys;
+    }
+
+    const load = (warehouse: Warehouse, key: string, who = pipeline) =>
+      loadObject({ store: buckets.store, bucket: buckets.processedBucket, warehouse, pipeline: who }, key);
+
+    const counts = async (pool: Pool) =>
+      (
+        await pool.query<{ t: string; n: number }>(
+          `SELECT relname AS t, n_live_tup::int AS n FROM pg_stat_user_tables WHERE schemaname = 'public' ORDER BY 1`,
+        )
+      ).rows;
+    const rowsOf = async (pool: Pool) => {
+      const out: Record<string, number> = {};
+      for (const { t } of await counts(pool))
+        out[t] = (await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM public."${t}"`)).rows[0]!.n;
+      return out;
+    };
+
+    const verifyEqual = async (warehouse: Warehouse) => {
+      const report = await verify({ source, warehouse, ...backend.verifyDialects });
+      expect(
+        report.tables.filter((t) => t.mismatches > 0).map((t) => t.table),
+        "tables that differ from the source",
+      ).toEqual([]);
+      expect(report.equal).toBe(true);
+    };
+
+    let first: string[] = [];
+
+    it("loads the sample, and verify finds the warehouse equal to the source", async () => {
+      const { pool, warehouse } = await freshWarehouse();
+      first = await extractAndTransform();
+      for (const key of first) expect((await load(warehouse, key)).alreadyLoaded).toBe(false);
+      await verifyEqual(warehouse);
+      expect(await warehouse.checkReferences()).toEqual([]);
+      if (backend.redshift) {
+        // As on Redshift: no key enforced anywhere, and every object staged by a Parquet COPY from S3.
+        const { rows } = await pool.query(
+          `SELECT count(*)::int AS n FROM pg_constraint c JOIN pg_namespace s ON s.oid = c.connamespace
+            WHERE c.contype IN ('p', 'u') AND s.nspname IN ('public', 'totes_meta')`,
+        );
+        expect(rows[0].n).toBe(0);
+        expect(backend.redshift.statements().filter((s) => /FORMAT AS PARQUET$/.test(s))).toHaveLength(
+          first.length,
+        );
+      }
+    }, 600_000);
+
+    it("is idempotent: the same objects again add nothing, by the ledger or, without it, by the versions", async () => {
+      const { pool, warehouse } = await freshWarehouse();
+      for (const key of first) await load(warehouse, key);
+      const before = await rowsOf(pool);
+      for (const key of first) expect((await load(warehouse, key)).alreadyLoaded).toBe(true);
+      // Forget the ledger: the objects load again, and the version rules write nothing.
+      await pool.query("DELETE FROM totes_meta.loaded_object");
+      for (const key of first) expect((await load(warehouse, key)).rowsWritten).toBe(0);
+      expect(await rowsOf(pool)).toEqual(before);
+      await verifyEqual(warehouse);
+    }, 600_000);
+
+    it("converges under shuffled, duplicated deliveries of two runs with a staff move, a department rename and a correction", async () => {
+      const { warehouse } = await freshWarehouse();
+      // Run 2: staff 1 moves department, department 2 is renamed, a sales order is amended.
+      await source.query(
+        `UPDATE staff SET department_id = department_id % 8 + 1, last_updated = now() WHERE staff_id = 1`,
+      );
+      await source.query(
+        `UPDATE department SET department_name = 'Renamed', last_updated = now() WHERE department_id = 2`,
+      );
+      await source.query(
+        `UPDATE sales_order SET units_sold = units_sold + 1, last_updated = now() WHERE sales_order_id = 1`,
+      );
+      const second = await extractAndTransform();
+      const random = prng(23);
+      const deliveries = [
+        ...first,
+        ...second,
+        ...second.filter(() => random() < 0.5),
+        ...first.filter(() => random() < 0.3),
+      ];
+      for (let i = deliveries.length - 1; i > 0; i--) {
+        const j = Math.floor(random() * (i + 1));
+        [deliveries[i], deliveries[j]] = [deliveries[j]!, deliveries[i]!];
+      }
+      for (const key of deliveries) await load(warehouse, key);
+      await verifyEqual(warehouse);
+    }, 600_000);
+
+    it("refuses a load by a pipeline other than the warehouse's owner, writing nothing", async () => {
+      const { pool, warehouse } = await freshWarehouse();
+      await warehouse.claim(pipeline);
+      const other = { id: "test:other", description: "another pipeline" };
+      await expect(load(warehouse, first[0]!, other)).rejects.toBeInstanceOf(WarehouseOwnedError);
+      expect((await pool.query("SELECT count(*)::int AS n FROM totes_meta.loaded_object")).rows[0].n).toBe(0);
+    }, 120_000);
+
+    it("refuses an object holding one key twice, naming it, writing nothing (Redshift enforces no key: the plan's guard does)", async () => {
+      const { pool, warehouse } = await freshWarehouse();
+      const key = first.find((k) => parseProcessedKey(k)?.target === "dim_currency")!;
+      const dir = await mkdtemp(path.join(tmpdir(), "totes-dup-"));
+      const duck = await DuckSession.open(dir);
+      try {
+        const original = path.join(dir, "in.parquet");
+        await writeFile(original, (await buckets.store.getBytes(buckets.processedBucket, key))!.body);
+        const doubled = path.join(dir, "out.parquet");
+        await duck.run(
+          `COPY (SELECT * FROM read_parquet('${original}') UNION ALL SELECT * FROM read_parquet('${original}'))
+             TO '${doubled}' (FORMAT parquet, COMPRESSION snappy)`,
+        );
+        // Under its own key (a processed key is parsed): this warehouse has not loaded it.
+        const twice = key;
+        await buckets.store.putBytes(buckets.processedBucket, twice, await readFile(doubled));
+        // Every currency twice.
+        const rows = await duck.rows<{ n: bigint }>(
+          `SELECT count(*) - 2 * count(DISTINCT currency_id) AS n FROM read_parquet('${doubled}')`,
+        );
+        expect(Number(rows[0]!.n)).toBe(0);
+        const refused = await load(warehouse, twice).catch((e: unknown) => e);
+        expect(refused, String(refused)).toBeInstanceOf(Error);
+        if (backend.redshift) expect(String(refused)).toMatch(/holds one key more than once: \d+/);
+        expect((await pool.query("SELECT count(*)::int AS n FROM totes_meta.loaded_object")).rows[0].n).toBe(
+          0,
+        );
+        expect((await pool.query("SELECT count(*)::int AS n FROM public.dim_currency")).rows[0].n).toBe(0);
+      } finally {
+        duck.close();
+        await rm(dir, { recursive: true, force: true });
+      }
+    }, 120_000);
+
+    it("refuses an object of another table's shape, naming it, writing nothing", async () => {
+      const { pool, warehouse } = await freshWarehouse();
+      const of = (target: string) => first.find((k) => parseProcessedKey(k)?.target === target)!;
+      // dim_currency's Parquet where a dim_design object should be (the last test: it may overwrite).
+      const key = of("dim_design");
+      const bytes = (await buckets.store.getBytes(buckets.processedBucket, of("dim_currency")))!.body;
+      await buckets.store.putBytes(buckets.processedBucket, key, bytes);
+      const refused = await load(warehouse, key).catch((e: unknown) => e);
+      expect(refused instanceof BadObjectError, String(refused)).toBe(true);
+      // Redshift's columnar COPY maps by position and refuses another column count (15007).
+      if (backend.redshift) expect(String(refused)).toMatch(/Unmatched number of columns/);
+      expect((await pool.query("SELECT count(*)::int AS n FROM totes_meta.loaded_object")).rows[0].n).toBe(0);
+    }, 120_000);
+  });
