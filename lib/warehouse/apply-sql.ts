@@ -12,7 +12,8 @@ import type { WarehouseSchemas } from "./schema.js";
  */
 export const STAGE = "_totes_stage";
 
-const list = (names: readonly string[], prefix = "") =>
+/** `"a", "b"`, each name quoted, with an optional alias prefix (`n."a"`). */
+export const list = (names: readonly string[], prefix = "") =>
   names.map((n) => `${prefix}${quoteIdent(n)}`).join(", ");
 
 /**
@@ -27,7 +28,7 @@ function notOlder(pairs: readonly (readonly [string, string])[], from = 0): stri
 }
 
 /** The loaded columns of `a` and `b` hold the same values, NULL equal to NULL, never NULL itself. */
-function sameValues(columns: readonly string[], a: string, b: string): string {
+export function sameValues(columns: readonly string[], a: string, b: string): string {
   return columns
     .map(
       (c) =>
@@ -37,18 +38,18 @@ function sameValues(columns: readonly string[], a: string, b: string): string {
 }
 
 /** The fact row a staged row is a version of: same natural id and version key. */
-const sameVersion = (table: TargetTable, fact: string, staged: string) =>
+export const sameVersion = (table: TargetTable, fact: string, staged: string) =>
   [table.naturalKey, ...(table.versionKey ?? [])]
     .map((c) => `${fact}.${quoteIdent(c)} = ${staged}.${quoteIdent(c)}`)
     .join(" AND ");
 
 /** A fact's columns that a correction may change: all but its identity. */
-const correctable = (table: TargetTable) =>
+export const correctable = (table: TargetTable) =>
   loadedColumns(table)
     .map((c) => c.name)
     .filter((c) => c !== table.naturalKey && !(table.versionKey ?? []).includes(c));
 
-const recordId = (table: TargetTable) => quoteIdent(table.recordId ?? table.naturalKey);
+export const recordId = (table: TargetTable) => quoteIdent(table.recordId ?? table.naturalKey);
 
 /**
  * Facts: each (natural id, version) once; ids from the warehouse; a reload inserts nothing.

@@ -2,7 +2,18 @@ import { loadedColumns, type TargetTable } from "../../catalog/index.js";
 import { qualified, quoteIdent } from "../../db/identifiers.js";
 import { DIM_VERSION_COLUMNS, storedVersionColumn } from "../../pipeline/dim-versions.js";
 import { READ_ORDER } from "../../pipeline/read-order.js";
-import { STAGE, dimDropStale, dimDropUnchanged, factDropStale, factInsert } from "../apply-sql.js";
+import {
+  STAGE,
+  correctable,
+  dimDropStale,
+  dimDropUnchanged,
+  factDropStale,
+  factInsert,
+  list,
+  recordId,
+  sameValues,
+  sameVersion,
+} from "../apply-sql.js";
 import type { ApplyOps } from "../plan/apply-ops.js";
 import { rendered } from "../plan/statement.js";
 import type { WarehouseSchemas } from "../schema.js";
@@ -17,30 +28,7 @@ import { META_VARCHAR } from "./ddl.js";
  * one row per key (load-plan.ts refuses an object that does not) and every insert is guarded.
  */
 
-const list = (names: readonly string[], prefix = "") =>
-  names.map((n) => `${prefix}${quoteIdent(n)}`).join(", ");
 const tableName = `CAST($1 AS VARCHAR(${META_VARCHAR.tableName}))`;
-
-function sameValues(columns: readonly string[], a: string, b: string): string {
-  return columns
-    .map(
-      (c) =>
-        `COALESCE(${a}.${quoteIdent(c)} = ${b}.${quoteIdent(c)}, ${a}.${quoteIdent(c)} IS NULL AND ${b}.${quoteIdent(c)} IS NULL)`,
-    )
-    .join(" AND ");
-}
-
-const sameVersion = (table: TargetTable, fact: string, staged: string) =>
-  [table.naturalKey, ...(table.versionKey ?? [])]
-    .map((c) => `${fact}.${quoteIdent(c)} = ${staged}.${quoteIdent(c)}`)
-    .join(" AND ");
-
-const correctable = (table: TargetTable) =>
-  loadedColumns(table)
-    .map((c) => c.name)
-    .filter((c) => c !== table.naturalKey && !(table.versionKey ?? []).includes(c));
-
-const recordId = (table: TargetTable) => quoteIdent(table.recordId ?? table.naturalKey);
 
 /** The rows a fact load writes: staged versions the fact lacks, or holds with other values. */
 function factWrites(table: TargetTable, schemas: WarehouseSchemas): string {
