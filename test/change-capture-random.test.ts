@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Pool, PoolClient } from "../lib/db/pool.js";
+import type { Pool } from "../lib/db/pool.js";
 import { initSource } from "../tools/source/init.js";
 import { freshPool } from "./helpers/databases.js";
 import { prng } from "./helpers/prng.js";
 import { startObjectStore, type TestObjectStore } from "./helpers/object-store.js";
 import { runStages } from "./helpers/run-stages.js";
 import { expectDimsEqualSourceJoin } from "./helpers/source-join.js";
+import { writerHistory } from "./helpers/writers.js";
 
 /**
  * What a writer does in one transaction: stamped or not, as real sources do both. A long
@@ -67,42 +68,21 @@ describe("change capture under interleaved writers (short, long, unstamped) and 
       const processedBucket = `processed-ccr-${seed}`;
       await Promise.all([objects.createBucket(ingestionBucket), objects.createBucket(processedBucket)]);
       const buckets = { store: objects.store, ingestionBucket, processedBucket };
-      const open: PoolClient[] = [];
-      let lanes = 0;
       try {
         await initSource(source);
         await runStages(buckets, source, warehouse);
-        for (let step = 0; step < 12; step++) {
-          const choice = random();
-          if (choice < 0.35) {
-            // A short writer: commits before the next run.
-            await source.query(`BEGIN; ${edits(random).join("; ")}; COMMIT`);
-          } else if (choice < 0.55 && open.length < 2) {
-            // A long writer: its transaction stays open across runs (two at most: the pool has four).
-            const writer = await source.connect();
-            await writer.query("BEGIN");
-            for (const sql of edits(random, lanes++)) await writer.query(sql);
-            open.push(writer);
-          } else if (choice < 0.7 && open.length > 0) {
-            const writer = open.splice(Math.floor(random() * open.length), 1)[0]!;
-            await writer.query("COMMIT");
-            writer.release();
-          } else {
-            await runStages(buckets, source, warehouse);
-          }
-        }
-        for (const writer of open.splice(0)) {
-          await writer.query("COMMIT");
-          writer.release();
-        }
-        await runStages(buckets, source, warehouse);
+        // Short writers commit before the next run; long ones stay open across runs.
+        await writerHistory(source, random, {
+          steps: 12,
+          edits,
+          short: 0.35,
+          open: 0.55,
+          commit: 0.7,
+          run: async () => void (await runStages(buckets, source, warehouse)),
+        });
         await expectDimsEqualSourceJoin(source, warehouse);
         await expectFactsEqualSource(source, warehouse);
       } finally {
-        for (const writer of open) {
-          await writer.query("ROLLBACK").catch(() => undefined);
-          writer.release();
-        }
         await Promise.all([source.end(), warehouse.end()]);
       }
     },

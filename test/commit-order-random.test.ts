@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Pool, PoolClient } from "../lib/db/pool.js";
+import type { Pool } from "../lib/db/pool.js";
 import { extract } from "../lib/extract/extract.js";
 import { loadObject } from "../lib/load/load.js";
 import type { Buckets } from "../lib/pipeline/location.js";
@@ -11,6 +11,7 @@ import { TEST_PIPELINE } from "./helpers/pipeline.js";
 import { prng } from "./helpers/prng.js";
 import { startObjectStore, type TestObjectStore } from "./helpers/object-store.js";
 import { expectDimsEqualSourceJoin } from "./helpers/source-join.js";
+import { writerHistory } from "./helpers/writers.js";
 
 /*
  * Issue 22: versions follow commit order whatever `last_updated` a writer stamps. Writers stamp
@@ -126,43 +127,24 @@ describe("commit order under arbitrary stamps, long writers, backfills and shuff
         objects.createBucket(buckets.ingestionBucket),
         objects.createBucket(buckets.processedBucket),
       ]);
-      const open: PoolClient[] = [];
-      let lanes = 0;
       try {
         await initSource(source);
         await run(buckets, source, warehouse, random);
-        for (let step = 0; step < 14; step++) {
-          const choice = random();
-          if (choice < 0.4) {
-            await source.query(`BEGIN; ${edits(random).join("; ")}; COMMIT`);
-          } else if (choice < 0.55 && open.length < 2) {
-            const writer = await source.connect();
-            await writer.query("BEGIN");
-            for (const sql of edits(random, lanes++)) await writer.query(sql);
-            open.push(writer);
-          } else if (choice < 0.7 && open.length > 0) {
-            const writer = open.splice(Math.floor(random() * open.length), 1)[0]!;
-            await writer.query("COMMIT");
-            writer.release();
-          } else {
+        // After every run what the source has committed is what the warehouse holds (open
+        // writers are in neither).
+        await writerHistory(source, random, {
+          steps: 14,
+          edits,
+          short: 0.4,
+          open: 0.55,
+          commit: 0.7,
+          run: async () => {
             await run(buckets, source, warehouse, random);
-            // What the source has committed is what the warehouse holds (open writers are in neither).
             await expectDimsEqualSourceJoin(source, warehouse);
             await expectFactsEqualSource(source, warehouse);
-          }
-        }
-        for (const writer of open.splice(0)) {
-          await writer.query("COMMIT");
-          writer.release();
-        }
-        await run(buckets, source, warehouse, random);
-        await expectDimsEqualSourceJoin(source, warehouse);
-        await expectFactsEqualSource(source, warehouse);
+          },
+        });
       } finally {
-        for (const writer of open) {
-          await writer.query("ROLLBACK").catch(() => undefined);
-          writer.release();
-        }
         await Promise.all([source.end(), warehouse.end()]);
       }
     },
