@@ -26,7 +26,7 @@ const VALUES: Record<string, string> = {
 /** The command a doc shows, as argv: optional parts kept, the first of alternatives taken. */
 export function argvOf(text: string): string[] {
   const line = text
-    .split(/ && | ; |\)|`| # /)[0]!
+    .split(/ && | ; |\)|`| # | > /)[0]!
     .replaceAll("\\|", "|")
     .replaceAll(/[[\]]/g, " ")
     .replaceAll("…", " ");
@@ -52,7 +52,11 @@ function shownCommands(): { where: string; text: string }[] {
   for (const file of files) {
     const lines = readFileSync(path.join(root, file), "utf8").split("\n");
     lines.forEach((line, i) => {
-      for (const m of line.matchAll(/npx totes ([^`\n]*)/g))
+      // A shell line continued with a trailing backslash is one command.
+      let whole = line;
+      for (let next = i + 1; whole.endsWith("\\") && next < lines.length; next++)
+        whole = `${whole.slice(0, -1)} ${lines[next]!.trim()}`;
+      for (const m of whole.matchAll(/npx totes ([^`\n]*)/g))
         found.push({ where: `${file}:${i + 1}`, text: m[1]! });
     });
   }

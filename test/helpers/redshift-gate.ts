@@ -20,12 +20,15 @@ export const gateRequired = process.env.CI === "true" || process.env.TOTES_REQUI
  * Registers a test that runs the gate and, when sqlfluff is installed, hands `assess` the
  * verdicts. Without sqlfluff: skipped with a console warning, or failed when the gate is required.
  */
+const GATE_TIMEOUT_MS = 600_000;
+
 export function itWithRedshiftGate(
   title: string,
   assess: (install: NonNullable<typeof sqlfluff.install>) => Promise<void>,
 ) {
   const { install } = sqlfluff;
-  if (install) return it(title, () => assess(install));
+  // sqlfluff parses a few statements a second: a gate over a backend's every statement takes minutes.
+  if (install) return it(title, () => assess(install), GATE_TIMEOUT_MS);
   const reason = "reason" in sqlfluff ? sqlfluff.reason : "unknown";
   if (gateRequired)
     return it(`${title} (the gate is required here: sqlfluff must be installed)`, () => {
