@@ -20,14 +20,9 @@ export function placeholders(sql: string): Placeholder[] {
   while (i < sql.length) {
     const ch = sql[i]!;
     const next = sql[i + 1];
-    if (ch === "'" || ch === '"') {
-      i = closing(sql, i + 1, ch);
-    } else if (ch === "-" && next === "-") {
-      const eol = sql.indexOf("\n", i);
-      i = eol < 0 ? sql.length : eol + 1;
-    } else if (ch === "/" && next === "*") {
-      const end = sql.indexOf("*/", i + 2);
-      i = end < 0 ? sql.length : end + 2;
+    const skipped = pastNonCode(sql, i);
+    if (skipped !== i) {
+      i = skipped;
     } else if (ch === ":" && next === ":") {
       i += 2; // a cast, `a::date`
     } else if (ch === ":" && next !== undefined && NAME_START.test(next)) {
@@ -40,6 +35,27 @@ export function placeholders(sql: string): Placeholder[] {
     }
   }
   return found;
+}
+
+/**
+ * Where the run of what is not SQL code starting at `i` ends — a string literal, a quoted
+ * identifier, a line or block comment — or `i` itself when code starts there. Every scan of
+ * statement text for parameters goes through it, so none mistakes a comment's `$1` or a
+ * literal's `:name` for one.
+ */
+export function pastNonCode(sql: string, i: number): number {
+  const ch = sql[i];
+  const next = sql[i + 1];
+  if (ch === "'" || ch === '"') return closing(sql, i + 1, ch);
+  if (ch === "-" && next === "-") {
+    const eol = sql.indexOf("\n", i);
+    return eol < 0 ? sql.length : eol + 1;
+  }
+  if (ch === "/" && next === "*") {
+    const end = sql.indexOf("*/", i + 2);
+    return end < 0 ? sql.length : end + 2;
+  }
+  return i;
 }
 
 /** The index just past the quote closing a literal or identifier; a doubled quote is an escape. */

@@ -1,10 +1,11 @@
+import { pastNonCode } from "../data-api/placeholders.js";
 import type { ParameterValue, PlanStatement } from "../data-api/plan.js";
 
 /**
  * `$1`-style parameters (what the planner and the port's queries use, as Postgres takes them)
  * as the Data API's named ones: `$n` becomes `:{prefix}{n}`. A batch shares one set of names,
- * so each statement of a batch gets its own prefix. Skips what is not SQL code: string literals
- * (a comment's text may say `$1`), quoted identifiers and comments.
+ * so each statement of a batch gets its own prefix. Skips what is not SQL code (`pastNonCode`):
+ * string literals, quoted identifiers and comments (a comment's text may say `$1`).
  */
 export function toNamed(sql: string, params: readonly unknown[] = [], prefix = "p"): PlanStatement {
   let out = "";
@@ -12,15 +13,10 @@ export function toNamed(sql: string, params: readonly unknown[] = [], prefix = "
   let i = 0;
   while (i < sql.length) {
     const ch = sql[i]!;
-    if (ch === "'" || ch === '"') {
-      const end = closing(sql, i + 1, ch);
-      out += sql.slice(i, end);
-      i = end;
-    } else if (ch === "-" && sql[i + 1] === "-") {
-      const eol = sql.indexOf("\n", i);
-      const end = eol < 0 ? sql.length : eol + 1;
-      out += sql.slice(i, end);
-      i = end;
+    const skipped = pastNonCode(sql, i);
+    if (skipped !== i) {
+      out += sql.slice(i, skipped);
+      i = skipped;
     } else if (ch === "$" && /[0-9]/.test(sql[i + 1] ?? "")) {
       let end = i + 1;
       while (end < sql.length && /[0-9]/.test(sql[end]!)) end++;
@@ -45,15 +41,4 @@ function asParameter(value: unknown): ParameterValue {
   if (typeof value === "bigint") return value.toString();
   if (value instanceof Date) return value.toISOString();
   throw new TypeError(`a parameter of type ${typeof value} has no Data API form`);
-}
-
-function closing(sql: string, from: number, quote: string): number {
-  let i = from;
-  while (i < sql.length) {
-    if (sql[i] === quote) {
-      if (sql[i + 1] === quote) i += 2;
-      else return i + 1;
-    } else i++;
-  }
-  return sql.length;
 }
