@@ -40,6 +40,23 @@ export class Databases {
   ) {}
 
   /** True when the data directory holds an embedded cluster (read-only commands use it only then). */
+  /**
+   * The warehouse a read-only command (`status`, `runs`) reads, or undefined: none with `false`
+   * (`--no-warehouse`); on a stage only one given (its URL is a secret only the functions see);
+   * locally the one given, else the embedded one only if it exists (read-only: nothing made).
+   */
+  async readOnlyWarehouseUrl(opts: {
+    warehouse?: string | false;
+    stage?: string;
+  }): Promise<string | undefined> {
+    if (opts.warehouse === false) return undefined;
+    const given = opts.stage
+      ? (opts.warehouse ?? process.env.TOTES_WAREHOUSE_URL)
+      : this.given("warehouse", opts.warehouse);
+    if (given !== undefined) return this.url("warehouse", given);
+    return !opts.stage && (await this.hasCluster()) ? this.url("warehouse") : undefined;
+  }
+
   async hasCluster(): Promise<boolean> {
     return (await embeddedPostgresState(this.dataDir)).initialised;
   }

@@ -22,16 +22,7 @@ export async function readRuns(opts: RunsOptions): Promise<{ runs: RunHistoryEnt
   const dbs = new Databases(where.dataDir, { readOnly: true });
   try {
     return await withTarget(where, async ({ target }) => {
-      // As `totes status`: on AWS the warehouse URL is a secret only the functions see.
-      const given =
-        opts.warehouse === false
-          ? undefined
-          : opts.stage
-            ? (opts.warehouse ?? process.env.TOTES_WAREHOUSE_URL)
-            : dbs.given("warehouse", opts.warehouse);
-      // Read-only: an embedded warehouse is read only if one exists.
-      const read = opts.warehouse !== false && (opts.stage ? !!given : !!given || (await dbs.hasCluster()));
-      const url = read ? await dbs.url("warehouse", given) : undefined;
+      const url = await dbs.readOnlyWarehouseUrl(opts);
       const warehouse = url ? postgresWarehouse(await dbs.pool("warehouse", url), url) : undefined;
       return { runs: await gatherRuns(target, warehouse, limit), where: target.description };
     });

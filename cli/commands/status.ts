@@ -46,23 +46,11 @@ export async function readStatus(opts: StatusOptions): Promise<PipelineStatus> {
     : { stage: undefined, dataDir: dataDirFrom(opts.dataDir), outputsFile: undefined, readOnly: true };
   const dbs = new Databases(where.dataDir, { readOnly: true });
   try {
-    // On AWS the warehouse URL is a secret only the functions see: read it only when given.
-    const given =
-      opts.warehouse === false
-        ? undefined
-        : opts.stage
-          ? (opts.warehouse ?? process.env.TOTES_WAREHOUSE_URL)
-          : dbs.given("warehouse", opts.warehouse);
-    // Read-only: an embedded warehouse is counted only if one exists.
-    const read =
-      opts.warehouse !== false && (given !== undefined || (!opts.stage && (await dbs.hasCluster())));
-    // The warehouse (perhaps an embedded server to start) opens while the local state restores.
-    const warehouse = read
-      ? dbs
-          .url("warehouse", given)
-          .then(async (url) => postgresWarehouse(await dbs.pool("warehouse", url), url))
-      : undefined;
-    warehouse?.catch(() => undefined); // awaited below; a failure is reported there
+    // The warehouse (perhaps an embedded server to start) opens while the local state is read.
+    const warehouse = dbs
+      .readOnlyWarehouseUrl(opts)
+      .then(async (url) => (url ? postgresWarehouse(await dbs.pool("warehouse", url), url) : undefined));
+    warehouse.catch(() => undefined); // awaited below; a failure is reported there
     const local = opts.stage ? undefined : await savedLocalParts(where.dataDir);
     if (local) return await statusOf(local, await warehouse);
     const [{ withTarget }, { gatherStatus }] = await Promise.all([
