@@ -1,5 +1,5 @@
 import { parquetMetadata, parquetRead } from "hyparquet";
-import type { FileMetaData, SchemaElement } from "hyparquet";
+import type { FileMetaData, ParquetParsers, SchemaElement } from "hyparquet";
 
 /** A value as COPY's CSV takes it: exact text, or null for NULL. */
 export type CopyValue = string | null;
@@ -92,14 +92,19 @@ function timestampTexts(dateText: (days: number) => string): (micros: bigint) =>
 
 type Converter = (value: unknown) => CopyValue;
 
+type Parsers = Partial<ParquetParsers>;
+
 /**
- * Columns whose text never holds a comma, quote or line break (numbers, dates, times,
- * booleans): COPY's CSV takes their text unquoted, with no per-value check.
+ * Values left as stored: dates as days since 1970, timestamps as microseconds, strings as their
+ * UTF-8 bytes (an encoder that writes bytes need not decode and re-encode them).
  */
-const isPlain = (element: SchemaElement): boolean =>
-  (element.type !== "BYTE_ARRAY" && element.type !== "FIXED_LEN_BYTE_ARRAY") ||
-  element.converted_type === "DECIMAL" ||
-  element.logical_type?.type === "DECIMAL";
+const RAW_PARSERS: Parsers = {
+  dateFromDays: (days) => days,
+  timestampFromMilliseconds: (ms) => ms * 1000n,
+  timestampFromMicroseconds: (us) => us,
+  timestampFromNanoseconds: (ns) => ns / 1000n,
+  stringFromBytes: (bytes) => bytes,
+};
 
 /**
  * How each column's decoded value becomes exact text. DECIMAL columns are read as their
@@ -120,8 +125,6 @@ function converterFor(element: SchemaElement): Converter {
 
 export interface ParquetRows {
   readonly columns: readonly string[];
-  /** Per column: its text never needs CSV quoting (see isPlain). */
-  readonly plain: readonly boolean[];
   readonly rowCount: number;
   /**
    * One row group at a time, read and converted column by column: no array per row is
@@ -131,12 +134,26 @@ export interface ParquetRows {
   groups(only?: readonly string[]): AsyncGenerator<RowGroup>;
   /** Rows in chunks (one per row group), so memory holds one group at a time. */
   chunks(): AsyncGenerator<CopyValue[][]>;
+  /** Each column's Parquet schema element, as written (how to read its raw values). */
+  readonly elements: readonly SchemaElement[];
+  /** Like `groups`, with the values as decoded (RawRowGroup), for an encoder that needs no text. */
+  rawGroups(only?: readonly string[]): AsyncGenerator<RawRowGroup>;
 }
 
 export interface RowGroup {
   readonly rows: number;
   /** `columns[c][r]`: column c's text at row r. */
   readonly columns: readonly (readonly CopyValue[])[];
+}
+
+/**
+ * A row group's values as decoded, before any text is made: integers as number or bigint,
+ * DECIMAL as its raw scaled integer, DATE as days since 1970, TIME and TIMESTAMP as their
+ * integer unit (see `elements`), booleans, strings; null or undefined for NULL.
+ */
+export interface RawRowGroup {
+  readonly rows: number;
+  readonly columns: readonly (readonly unknown[])[];
 }
 
 export function openParquet(bytes: Uint8Array): ParquetRows {
@@ -155,44 +172,61 @@ export function openParquet(bytes: Uint8Array): ParquetRows {
   };
   const dateFromDays = dayTexts();
   const timestampFromMicroseconds = timestampTexts(dateFromDays);
-  const parsers = {
+  const textParsers: Parsers = {
     dateFromDays,
     timestampFromMicroseconds,
     timestampFromMilliseconds: (ms: bigint) => timestampFromMicroseconds(ms * 1000n),
   };
+  /**
+   * One row group at a time, read column by column into arrays of the group's length (no array
+   * per row, which was much of a large load's garbage); each value through `convert` if given.
+   * With `only`, just those columns are decoded; the others read as NULL.
+   */
+  async function* readGroups(
+    only: readonly string[] | undefined,
+    parsers: Parsers,
+    convert?: readonly Converter[],
+  ): AsyncGenerator<{ rows: number; columns: unknown[][] }> {
+    const index = new Map(leaves.map((e, i) => [e.name, i]));
+    const read = new Set(only ?? leaves.map((e) => e.name));
+    let rowStart = 0;
+    for (const group of parsed.row_groups) {
+      const rows = Number(group.num_rows);
+      const columns = leaves.map((e) => new Array<unknown>(read.has(e.name) ? rows : 0).fill(null));
+      await parquetRead({
+        file,
+        metadata,
+        parsers,
+        ...(only ? { columns: [...read] } : {}),
+        rowStart,
+        rowEnd: rowStart + rows,
+        // Each column's decoded pages, placed into the group's column at their rows.
+        onChunk({ columnName, columnData, rowStart: first }) {
+          const c = index.get(columnName)!;
+          const column = columns[c]!;
+          const conversion = convert?.[c];
+          for (let k = 0; k < columnData.length; k++) {
+            const r = first + k - rowStart;
+            const value: unknown = columnData[k];
+            if (r >= 0 && r < rows && value !== null && value !== undefined)
+              column[r] = conversion ? conversion(value) : value;
+          }
+        },
+      });
+      yield { rows, columns };
+      rowStart += rows;
+    }
+  }
   return {
     columns: leaves.map((e) => e.name),
-    plain: leaves.map(isPlain),
     rowCount: Number(parsed.num_rows),
     async *groups(only) {
-      const index = new Map(leaves.map((e, i) => [e.name, i]));
-      const read = new Set(only ?? leaves.map((e) => e.name));
-      let rowStart = 0;
-      for (const group of parsed.row_groups) {
-        const rows = Number(group.num_rows);
-        const columns = leaves.map((e) => new Array<CopyValue>(read.has(e.name) ? rows : 0).fill(null));
-        await parquetRead({
-          file,
-          metadata,
-          parsers,
-          ...(only ? { columns: [...read] } : {}),
-          rowStart,
-          rowEnd: rowStart + rows,
-          // Each column's decoded pages, converted into the group's column at their rows.
-          onChunk({ columnName, columnData, rowStart: first }) {
-            const c = index.get(columnName)!;
-            const column = columns[c]!;
-            const convert = converters[c]!;
-            for (let k = 0; k < columnData.length; k++) {
-              const r = first + k - rowStart;
-              const value: unknown = columnData[k];
-              if (r >= 0 && r < rows && value !== null && value !== undefined) column[r] = convert(value);
-            }
-          },
-        });
-        yield { rows, columns };
-        rowStart += rows;
-      }
+      // Every value went through its column's converter: text, or null.
+      for await (const group of readGroups(only, textParsers, converters)) yield group as RowGroup;
+    },
+    elements: leaves,
+    async *rawGroups(only) {
+      yield* readGroups(only, RAW_PARSERS);
     },
     async *chunks() {
       for await (const group of this.groups())

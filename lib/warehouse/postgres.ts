@@ -1,12 +1,14 @@
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { from as copyFrom } from "pg-copy-streams";
-import { copyCsvField, copyCsvLine, type CopyField } from "../db/copy-csv.js";
+import { BinaryRows, binaryCopyHeader, binaryCopyTrailer, binaryTypeOf } from "../db/copy-binary.js";
+import { copyCsvLine, type CopyField } from "../db/copy-csv.js";
 import { quoteIdent } from "../db/identifiers.js";
 import { redactUrl, type Pool, type PoolClient } from "../db/pool.js";
 import { BadObjectError } from "../errors.js";
 import { openParquet, type CopyValue, type ParquetRows } from "../load/parquet-rows.js";
 import { STAGE } from "./apply-sql.js";
+import { describeElement, fieldWriter, type FieldWriter } from "./postgres-copy-fields.js";
 import { postgresDialect } from "./postgres-dialect.js";
 import type { WarehouseSchemas } from "./schema.js";
 import { TransactionalWarehouse } from "./transactional-warehouse.js";
@@ -31,48 +33,52 @@ async function* csvChunks(chunks: AsyncIterable<readonly (readonly CopyField[])[
   }
 }
 
-/** Where each COPY field comes from: an object column (its index, quoted or not), or one text. */
-type FieldSource = { readonly index: number; readonly plain: boolean } | { readonly fixed: string };
+/** Where each COPY field comes from: an object column (its index) and how to write it, or one value. */
+type FieldSource = { readonly index: number; readonly write: FieldWriter } | { readonly fixed: Buffer };
 
 /**
- * The object's rows as COPY CSV text, one row group per chunk, each row's fields from
- * `fields`; the distinct values of the column at `observed` go into `seen`.
+ * The object's rows as binary COPY data, one row group per chunk, each row's fields from
+ * `fields`; the distinct values of the column at `observed` go into `seen` (as text).
  */
-async function* parquetCsv(
+async function* parquetBinary(
   parquet: ParquetRows,
   fields: readonly FieldSource[],
   observed: number | undefined,
   seen: Set<CopyValue>,
-): AsyncGenerator<string> {
+): AsyncGenerator<Buffer> {
   const read = new Set(fields.flatMap((f) => ("index" in f ? [parquet.columns[f.index]!] : [])));
   if (observed !== undefined) read.add(parquet.columns[observed]!);
-  for await (const group of parquet.groups([...read])) {
+  const out = new BinaryRows();
+  yield binaryCopyHeader();
+  for await (const group of parquet.rawGroups([...read])) {
     const columns = fields.map((f) => ("index" in f ? group.columns[f.index]! : undefined));
-    const fixed = fields.map((f) => ("fixed" in f ? copyCsvField(f.fixed) : undefined));
-    const plain = fields.map((f) => "index" in f && f.plain);
     const watched = observed === undefined ? undefined : group.columns[observed]!;
-    let text = "";
     for (let r = 0; r < group.rows; r++) {
-      if (watched) seen.add(watched[r] ?? null);
+      if (watched) {
+        const value = watched[r];
+        seen.add(value === null || value === undefined ? null : String(value));
+      }
+      out.row(fields.length);
       for (let j = 0; j < fields.length; j++) {
-        if (j > 0) text += ",";
-        const column = columns[j];
-        if (!column) {
-          text += fixed[j]!;
+        const field = fields[j]!;
+        if ("fixed" in field) {
+          out.bytes(field.fixed);
           continue;
         }
-        const value = column[r] ?? null;
-        if (value !== null) text += plain[j] ? value : copyCsvField(value);
+        const value = columns[j]![r];
+        if (value === null || value === undefined) out.null();
+        else field.write(out, value);
       }
-      text += "\n";
     }
-    yield text;
+    yield out.take();
   }
+  yield binaryCopyTrailer();
 }
 
 /**
- * PostgreSQL: an object's rows are decoded here and streamed with `COPY … FROM STDIN`, one
- * row group in memory at a time, while Postgres takes the previous one.
+ * PostgreSQL: an object's rows are decoded here and streamed with binary `COPY … FROM STDIN`
+ * (each value in its column type's binary form, so the server parses no text), one row group in
+ * memory at a time, while Postgres takes the previous one.
  */
 export class PostgresWarehouse extends TransactionalWarehouse<PgTransaction> {
   protected readonly dialect = postgresDialect;
@@ -121,11 +127,22 @@ export class PostgresWarehouse extends TransactionalWarehouse<PgTransaction> {
     tx: PgTransaction,
     into: string,
     columns: readonly string[],
-    text: AsyncIterable<string>,
+    data: AsyncIterable<string | Buffer>,
+    format: "csv" | "binary",
   ) {
-    const sql = `COPY ${into} (${columns.map(quoteIdent).join(", ")}) FROM STDIN WITH (FORMAT csv)`;
+    const sql = `COPY ${into} (${columns.map(quoteIdent).join(", ")}) FROM STDIN WITH (FORMAT ${format})`;
     // One chunk (row group) waiting at a time: memory follows the row group, not the object.
-    await pipeline(Readable.from(text, { highWaterMark: 1 }), tx.client.query(copyFrom(sql)));
+    await pipeline(Readable.from(data, { highWaterMark: 1 }), tx.client.query(copyFrom(sql)));
+  }
+
+  /** The type of each of `relation`'s columns, by name (what binary COPY must write). */
+  private async columnTypes(tx: PgTransaction, relation: string): Promise<Map<string, number>> {
+    const { rows } = await tx.query<{ name: string; oid: number }>(
+      `SELECT attname AS name, atttypid::int AS oid FROM pg_attribute
+        WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped`,
+      [relation],
+    );
+    return new Map(rows.map((r) => [r.name, r.oid]));
   }
 
   protected async copyObject(
@@ -160,13 +177,36 @@ export class PostgresWarehouse extends TransactionalWarehouse<PgTransaction> {
             : ""),
       );
     const seen = new Set<CopyValue>();
+    const types = await this.columnTypes(tx, into);
     const fields = columns.map((c): FieldSource => {
-      if (typeof c !== "string" && "fixed" in c) return { fixed: c.fixed };
+      const name = copyColumnName(c);
+      const oid = types.get(name);
+      const type = oid === undefined ? undefined : binaryTypeOf(oid);
+      // The columns are the catalog's: one the warehouse lacks or types otherwise is a bug here.
+      if (!type) throw new Error(`${into}.${name}: no binary COPY encoding for its type (OID ${oid ?? "none"})`);
+      if (typeof c !== "string" && "fixed" in c) {
+        if (type !== "text") throw new Error(`${into}.${name}: a fixed value must be text`);
+        return { fixed: Buffer.from(c.fixed, "utf8") };
+      }
       const index = parquet.columns.indexOf(source(c)!);
-      return { index, plain: parquet.plain[index] === true };
+      const element = parquet.elements[index]!;
+      const write = fieldWriter(element, type);
+      if (!write)
+        throw new BadObjectError(
+          object.table.name,
+          object.key,
+          `column ${element.name} is Parquet ${describeElement(element)}, which does not load into ${name} (${type})`,
+        );
+      return { index, write };
     });
     const observed = observe === undefined ? undefined : parquet.columns.indexOf(observe);
-    await this.copy(tx, into, columns.map(copyColumnName), parquetCsv(parquet, fields, observed, seen));
+    await this.copy(
+      tx,
+      into,
+      columns.map(copyColumnName),
+      parquetBinary(parquet, fields, observed, seen),
+      "binary",
+    );
     return { rows: parquet.rowCount, observed: seen };
   }
 
@@ -184,6 +224,7 @@ export class PostgresWarehouse extends TransactionalWarehouse<PgTransaction> {
           yield rows;
         })(),
       ),
+      "csv",
     );
   }
 
