@@ -214,7 +214,7 @@ describe("corrections: state and warehouse kept before read orders were recorded
     // Prepare: the join states as the transform stored them before: department 40 with neither
     // _read_order nor _extracted_at, staff 99 with the _extracted_at it carried then.
     const workDir = await mkdtemp(path.join(tmpdir(), "corr-"));
-    const duck = await DuckSession.open(workDir);
+    const duck = await DuckSession.open();
     try {
       const file = path.join(workDir, "department.parquet");
       await duck.run(`COPY (SELECT 40::INTEGER AS department_id, 'Dispatch' AS department_name, 'Leds' AS location,
@@ -236,7 +236,7 @@ describe("corrections: state and warehouse kept before read orders were recorded
         await readFile(staffFile),
       );
     } finally {
-      duck.close();
+      await duck.close();
       await rm(workDir, { recursive: true, force: true });
     }
     // A warehouse as the earlier version left it: its stars, staff 99 and order 70 loaded,

@@ -49,10 +49,10 @@ describe("loading straight into the table", () => {
   beforeAll(async () => {
     buckets = await startObjectStore();
     dir = await mkdtemp(path.join(tmpdir(), "totes-first-load-"));
-    duck = await DuckSession.open(dir);
+    duck = await DuckSession.open();
   });
   afterAll(async () => {
-    duck.close();
+    await duck.close();
     await Promise.all([buckets.stop(), ...pools.map((p) => p.end())]);
     await rm(dir, { recursive: true, force: true });
   });

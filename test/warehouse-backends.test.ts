@@ -183,7 +183,7 @@ for (const backend of BACKENDS)
       const { pool, warehouse } = await freshWarehouse();
       const key = first.find((k) => parseProcessedKey(k)?.target === "dim_currency")!;
       const dir = await mkdtemp(path.join(tmpdir(), "totes-dup-"));
-      const duck = await DuckSession.open(dir);
+      const duck = await DuckSession.open();
       try {
         const original = path.join(dir, "in.parquet");
         await writeFile(original, (await buckets.store.getBytes(buckets.processedBucket, key))!.body);
@@ -208,7 +208,7 @@ for (const backend of BACKENDS)
         );
         expect((await pool.query("SELECT count(*)::int AS n FROM public.dim_currency")).rows[0].n).toBe(0);
       } finally {
-        duck.close();
+        await duck.close();
         await rm(dir, { recursive: true, force: true });
       }
     }, 120_000);

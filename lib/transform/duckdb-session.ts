@@ -1,23 +1,50 @@
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from "@duckdb/node-api";
+import { makeWorkDir } from "./work-dir.js";
 
 const MEMORY_LIMIT = "512MB";
 
-/** An in-memory DuckDB for one input: opened per object, closed when it is done. */
+/**
+ * One DuckDB per process, made on first use: creating and closing an instance cost ~50 ms,
+ * a fixed price per object that was most of a small delta's transform. Each object gets a
+ * database of its own in it (`ATTACH ':memory:'`), dropped whole when the object is done, so
+ * nothing one object made is seen by the next or kept in memory.
+ */
+let shared: Promise<DuckDBInstance> | undefined;
+let opened = 0;
+
+function sharedInstance(): Promise<DuckDBInstance> {
+  shared ??= (async () => {
+    // Spill to a work directory of this process's own (work-dir.ts sweeps it once the process
+    // has gone), never to the working directory (read-only on Lambda). DuckDB would otherwise
+    // keep every intermediate in memory up to 80% of RAM; past the limit it spills, so a big
+    // input stays within a Lambda's memory.
+    const spill = await makeWorkDir();
+    return DuckDBInstance.create(":memory:", { temp_directory: spill, memory_limit: MEMORY_LIMIT });
+  })().catch((error: unknown) => {
+    shared = undefined;
+    throw error;
+  });
+  return shared;
+}
+
+/** A DuckDB database for one input: opened per object, dropped when it is done. */
 export class DuckSession {
   private constructor(
-    private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
+    private readonly database: string,
   ) {}
 
-  static async open(tempDir: string): Promise<DuckSession> {
-    // Spill to the job's temp directory, never to the working directory (read-only on Lambda).
-    // DuckDB would otherwise keep every intermediate in memory up to 80% of RAM; past this
-    // it spills to the job's temp directory, so a big input stays within a Lambda's memory.
-    const instance = await DuckDBInstance.create(":memory:", {
-      temp_directory: tempDir,
-      memory_limit: MEMORY_LIMIT,
-    });
-    return new DuckSession(instance, await instance.connect());
+  static async open(): Promise<DuckSession> {
+    const connection = await (await sharedInstance()).connect();
+    const database = `object_${++opened}`;
+    try {
+      await connection.run(`ATTACH ':memory:' AS ${database}`);
+      await connection.run(`USE ${database}`);
+    } catch (error) {
+      connection.closeSync();
+      throw error;
+    }
+    return new DuckSession(connection, database);
   }
 
   async run(sql: string, values?: DuckDBValue[]): Promise<void> {
@@ -29,7 +56,7 @@ export class DuckSession {
    * parameterised INSERT … VALUES of a few thousand rows costs a parse and bind per value.
    */
   async append(table: string, rows: readonly (readonly DuckDBValue[])[]): Promise<void> {
-    const appender = await this.connection.createAppender(table);
+    const appender = await this.connection.createAppender(table, "main", this.database);
     try {
       for (const row of rows) {
         for (const value of row) appender.appendValue(value);
@@ -51,8 +78,13 @@ export class DuckSession {
     return Number(row?.n ?? 0);
   }
 
-  close(): void {
-    this.connection.closeSync();
-    this.instance.closeSync();
+  /** Drops this object's database (and with it everything the object made). */
+  async close(): Promise<void> {
+    try {
+      await this.connection.run(`USE memory`);
+      await this.connection.run(`DETACH ${this.database}`);
+    } finally {
+      this.connection.closeSync();
+    }
   }
 }

@@ -119,7 +119,7 @@ export async function transformObject(buckets: Buckets, key: string): Promise<Tr
   if (!input) throw new UnrecognisedKeyError(key, "ingestion");
   const table = sourceTable(input.table);
   const workDir = await makeWorkDir();
-  const duck = await DuckSession.open(workDir).catch(async (error: unknown) => {
+  const duck = await DuckSession.open().catch(async (error: unknown) => {
     await rm(workDir, { recursive: true, force: true });
     throw error;
   });
@@ -176,7 +176,7 @@ export async function transformObject(buckets: Buckets, key: string): Promise<Tr
     const first = ((error as Error).message ?? String(error)).split("\n")[0];
     throw new TransformError(table.name, key, first ?? "failed", { cause: error });
   } finally {
-    duck.close();
+    await duck.close();
     await rm(workDir, { recursive: true, force: true });
   }
 }

@@ -12,11 +12,11 @@ let files = 0;
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), "totes-unit-parquet-"));
-  duck = await DuckSession.open(dir);
+  duck = await DuckSession.open();
 });
 
 afterAll(async () => {
-  duck.close();
+  await duck.close();
   await rm(dir, { recursive: true, force: true });
 });
 

@@ -22,10 +22,10 @@ describe("input checks from the catalog", () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), "totes-staging-"));
-    duck = await DuckSession.open(dir);
+    duck = await DuckSession.open();
   });
   afterAll(async () => {
-    duck.close();
+    await duck.close();
     await rm(dir, { recursive: true, force: true });
   });
 

@@ -1,0 +1,44 @@
+import { describe, expect, it } from "vitest";
+import { DuckSession } from "../../lib/transform/duckdb-session.js";
+
+/*
+ * The transform shares one DuckDB per process (a new instance per object cost ~50 ms); each
+ * object's session must still be a world of its own, and leave nothing behind.
+ */
+describe("DuckSession", () => {
+  const databases = async (duck: DuckSession) =>
+    (await duck.rows<{ name: string }>(`SELECT database_name AS name FROM duckdb_databases() WHERE NOT internal`))
+      .map((r) => r.name)
+      .sort();
+
+  it("gives concurrent objects separate databases with the same table names", async () => {
+    const a = await DuckSession.open();
+    const b = await DuckSession.open();
+    try {
+      await a.run(`CREATE TABLE raw AS SELECT 1 AS id`);
+      await b.run(`CREATE TABLE raw AS SELECT 2 AS id UNION ALL SELECT 3`);
+      await a.append("raw", [[4]]);
+      expect(await a.count("raw")).toBe(2);
+      expect(await b.count("raw")).toBe(2);
+      expect(await a.rows<{ id: number }>(`SELECT id FROM raw ORDER BY id`)).toEqual([{ id: 1 }, { id: 4 }]);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it("drops everything an object made when it closes, whether or not it failed", async () => {
+    const first = await DuckSession.open();
+    await first.run(`CREATE TABLE raw AS SELECT range AS id FROM range(1000)`);
+    await expect(first.run(`SELECT * FROM no_such_table`)).rejects.toThrow();
+    await first.close();
+    const next = await DuckSession.open();
+    try {
+      await expect(next.count("raw")).rejects.toThrow(/raw/);
+      // Only the built-in database and the open session's own remain attached.
+      expect((await databases(next)).filter((d) => d !== "memory")).toHaveLength(1);
+    } finally {
+      await next.close();
+    }
+  });
+});
