@@ -1,29 +1,25 @@
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from "@duckdb/node-api";
-import { makeWorkDir } from "./work-dir.js";
 
 const MEMORY_LIMIT = "512MB";
 
 /**
- * One DuckDB per process, made on first use: creating and closing an instance cost ~50 ms,
- * a fixed price per object that was most of a small delta's transform. Each object gets a
- * database of its own in it (`ATTACH ':memory:'`), dropped whole when the object is done, so
- * nothing one object made is seen by the next or kept in memory.
+ * Small inputs share one DuckDB per process, made on first use: creating and closing an
+ * instance cost ~50 ms, a fixed price per object that was most of a small delta's transform.
+ * Each object gets a database of its own in it (`ATTACH ':memory:'`), dropped whole when the
+ * object is done, so nothing one object made is seen by the next or kept in memory. The
+ * shared instance never spills (DuckDB cannot move its spill directory once used, and a
+ * directory kept for the process's life would outlive the objects whose rows it held).
  */
 let shared: Promise<DuckDBInstance> | undefined;
-let opened = 0;
+let attached = 0;
 
 function sharedInstance(): Promise<DuckDBInstance> {
-  shared ??= (async () => {
-    // Spill to a work directory of this process's own (work-dir.ts sweeps it once the process
-    // has gone), never to the working directory (read-only on Lambda). DuckDB would otherwise
-    // keep every intermediate in memory up to 80% of RAM; past the limit it spills, so a big
-    // input stays within a Lambda's memory.
-    const spill = await makeWorkDir();
-    return DuckDBInstance.create(":memory:", { temp_directory: spill, memory_limit: MEMORY_LIMIT });
-  })().catch((error: unknown) => {
-    shared = undefined;
-    throw error;
-  });
+  shared ??= DuckDBInstance.create(":memory:", { temp_directory: "", memory_limit: MEMORY_LIMIT }).catch(
+    (error: unknown) => {
+      shared = undefined;
+      throw error;
+    },
+  );
   return shared;
 }
 
@@ -32,11 +28,26 @@ export class DuckSession {
   private constructor(
     private readonly connection: DuckDBConnection,
     private readonly database: string,
+    /** An instance of this session's own, closed with it (a large input's). */
+    private readonly own?: DuckDBInstance,
   ) {}
 
-  static async open(): Promise<DuckSession> {
+  /**
+   * A session in the shared instance; or, with `spillDir`, in an instance of its own that may
+   * spill there (a large input: past the memory limit DuckDB spills instead of failing, so a
+   * big input stays within a Lambda's memory; never to the working directory, read-only on
+   * Lambda, where DuckDB would spill by default).
+   */
+  static async open(options: { spillDir?: string } = {}): Promise<DuckSession> {
+    if (options.spillDir !== undefined) {
+      const own = await DuckDBInstance.create(":memory:", {
+        temp_directory: options.spillDir,
+        memory_limit: MEMORY_LIMIT,
+      });
+      return new DuckSession(await own.connect(), "memory", own);
+    }
     const connection = await (await sharedInstance()).connect();
-    const database = `object_${++opened}`;
+    const database = `object_${++attached}`;
     try {
       await connection.run(`ATTACH ':memory:' AS ${database}`);
       await connection.run(`USE ${database}`);
@@ -81,10 +92,13 @@ export class DuckSession {
   /** Drops this object's database (and with it everything the object made). */
   async close(): Promise<void> {
     try {
-      await this.connection.run(`USE memory`);
-      await this.connection.run(`DETACH ${this.database}`);
+      if (!this.own) {
+        await this.connection.run(`USE memory`);
+        await this.connection.run(`DETACH ${this.database}`);
+      }
     } finally {
       this.connection.closeSync();
+      this.own?.closeSync();
     }
   }
 }

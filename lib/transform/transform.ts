@@ -1,4 +1,4 @@
-import { rm } from "node:fs/promises";
+import { rm, stat } from "node:fs/promises";
 import path from "node:path";
 import {
   SOURCE_TABLES,
@@ -44,6 +44,13 @@ export interface TransformResult {
   readonly rowsSettled: number;
   readonly outputs: readonly TargetOutput[];
 }
+
+/**
+ * Inputs up to this size are transformed in the process's shared DuckDB, which never spills
+ * (duckdb-session.ts): a few MB of CSV stays far within its memory limit whatever the models
+ * do with it; a larger one gets an instance of its own that may spill.
+ */
+const SHARED_DUCKDB_MAX_BYTES = 8 * 1024 * 1024;
 
 /** The load decodes one row group at a time: smaller groups bound its memory. */
 const ROW_GROUP_ROWS = 4_096;
@@ -119,13 +126,13 @@ export async function transformObject(buckets: Buckets, key: string): Promise<Tr
   if (!input) throw new UnrecognisedKeyError(key, "ingestion");
   const table = sourceTable(input.table);
   const workDir = await makeWorkDir();
-  const duck = await DuckSession.open().catch(async (error: unknown) => {
-    await rm(workDir, { recursive: true, force: true });
-    throw error;
-  });
+  let duck: DuckSession | undefined;
   try {
     const csv = path.join(workDir, "input.csv");
     await buckets.store.getFile(buckets.ingestionBucket, key, csv);
+    duck = await DuckSession.open(
+      (await stat(csv)).size > SHARED_DUCKDB_MAX_BYTES ? { spillDir: workDir } : {},
+    );
     await createLookups(duck);
     const { rowsIn, quarantined } = await loadRaw(duck, table, key, input.stamp, csv);
     const quarantine = await InputQuarantine.open(buckets, table, key);
@@ -176,7 +183,7 @@ export async function transformObject(buckets: Buckets, key: string): Promise<Tr
     const first = ((error as Error).message ?? String(error)).split("\n")[0];
     throw new TransformError(table.name, key, first ?? "failed", { cause: error });
   } finally {
-    await duck.close();
+    await duck?.close();
     await rm(workDir, { recursive: true, force: true });
   }
 }
