@@ -149,7 +149,8 @@ export interface RowGroup {
 /**
  * A row group's values as decoded, before any text is made: integers as number or bigint,
  * DECIMAL as its raw scaled integer, DATE as days since 1970, TIME and TIMESTAMP as their
- * integer unit (see `elements`), booleans, strings; null or undefined for NULL.
+ * integer unit (see `elements`), booleans, strings as their UTF-8 bytes; null or undefined
+ * for NULL.
  */
 export interface RawRowGroup {
   readonly rows: number;
