@@ -3,7 +3,8 @@ import {
   startEmbeddedPostgres,
   type EmbeddedPostgresHandle,
 } from "../runtime/local/postgres/embedded.js";
-import { checkDatabaseUrl, type DatabaseRole } from "../lib/db/errors.js";
+import { checkDatabaseUrl } from "../lib/db/database-url.js";
+import type { DatabaseRole } from "../lib/db/errors.js";
 import { assertReachable, createPool, redactUrl, type Pool } from "../lib/db/pool.js";
 import { sourceSchemaFrom } from "../lib/db/session-settings.js";
 import { stablePort } from "../runtime/local/postgres/stable-port.js";
