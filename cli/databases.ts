@@ -3,7 +3,13 @@ import {
   startEmbeddedPostgres,
   type EmbeddedPostgresHandle,
 } from "../runtime/local/postgres/embedded.js";
-import { checkDatabaseUrl, type DatabaseRole } from "../lib/db/errors.js";
+import {
+  parseDatabaseUrl,
+  RedshiftUnreachedError,
+  type DatabaseEngine,
+  type DatabaseTarget,
+} from "../lib/db/database-url.js";
+import type { DatabaseRole } from "../lib/db/errors.js";
 import { assertReachable, createPool, redactUrl, type Pool } from "../lib/db/pool.js";
 import { sourceSchemaFrom } from "../lib/db/session-settings.js";
 import { stablePort } from "../runtime/local/postgres/stable-port.js";
@@ -12,6 +18,9 @@ import { recalledUrl, rememberDatabases } from "./remembered.js";
 
 export const SOURCE_DATABASE = "totesys";
 export const WAREHOUSE_DATABASE = "warehouse";
+
+/** What a warehouse setting may name: Postgres, or Redshift (through the Data API). */
+const WAREHOUSE_ENGINES: readonly DatabaseEngine[] = ["postgres", "redshift"];
 
 /**
  * Hands out the databases a command needs: the URLs the user gave (flag, then env var, then
@@ -28,6 +37,7 @@ export interface OpenDatabases {
 export class Databases {
   private embedded?: Promise<EmbeddedPostgresHandle>;
   private readonly pools: Pool[] = [];
+  private readonly closers: (() => Promise<void> | void)[] = [];
 
   /**
    * `port`: the embedded server's (--port); by default the data directory's stable port.
@@ -39,24 +49,25 @@ export class Databases {
     private readonly options: { port?: number; readOnly?: boolean } = {},
   ) {}
 
-  /** True when the data directory holds an embedded cluster (read-only commands use it only then). */
   /**
    * The warehouse a read-only command (`status`, `runs`) reads, or undefined: none with `false`
-   * (`--no-warehouse`); on a stage only one given (its URL is a secret only the functions see);
-   * locally the one given, else the embedded one only if it exists (read-only: nothing made).
+   * (`--no-warehouse`); on a stage only one given (a Postgres stage's URL is a secret only the
+   * functions see); locally the one given, else the embedded one only if it exists (read-only:
+   * nothing made). A Redshift warehouse is named by a redshift:// URL, on a stage or not.
    */
-  async readOnlyWarehouseUrl(opts: {
+  async readOnlyWarehouse(opts: {
     warehouse?: string | false;
     stage?: string;
-  }): Promise<string | undefined> {
+  }): Promise<DatabaseTarget | undefined> {
     if (opts.warehouse === false) return undefined;
     const given = opts.stage
-      ? (opts.warehouse ?? process.env.TOTES_WAREHOUSE_URL)
-      : this.given("warehouse", opts.warehouse);
-    if (given !== undefined) return this.url("warehouse", given);
-    return !opts.stage && (await this.hasCluster()) ? this.url("warehouse") : undefined;
+      ? this.named("warehouse", opts.warehouse, "--warehouse", WAREHOUSE_ENGINES, { recall: false })
+      : this.givenWarehouse(opts.warehouse);
+    if (given) return given;
+    return !opts.stage && (await this.hasCluster()) ? this.warehouseTarget() : undefined;
   }
 
+  /** True when the data directory holds an embedded cluster (read-only commands use it only then). */
   async hasCluster(): Promise<boolean> {
     return (await embeddedPostgresState(this.dataDir)).initialised;
   }
@@ -79,16 +90,58 @@ export class Databases {
   }
 
   /**
-   * The URL the user gave for this database (flag, then env var), checked: a URL that is
-   * not postgres:// is refused here, naming the flag or variable it came from.
+   * What the user named for this database (flag, then env var, then what the data directory
+   * remembers), parsed, naming the flag or variable it came from when refused.
    */
-  given(kind: DatabaseRole, flag?: string, flagName = `--${kind}`): string | undefined {
-    if (flag) return checkDatabaseUrl(kind, flagName, flag);
+  private named(
+    kind: DatabaseRole,
+    flag: string | undefined,
+    flagName: string,
+    engines: readonly DatabaseEngine[],
+    options: { recall?: boolean } = {},
+  ): DatabaseTarget | undefined {
+    const found = (setting: string, url: string) => parseDatabaseUrl(kind, setting, url, engines);
+    if (flag) return found(flagName, flag);
     const variable = kind === "source" ? "TOTES_SOURCE_URL" : "TOTES_WAREHOUSE_URL";
     const fromEnv = process.env[variable];
-    if (fromEnv) return checkDatabaseUrl(kind, variable, fromEnv);
+    if (fromEnv) return found(variable, fromEnv);
+    if (options.recall === false) return undefined;
     const recalled = recalledUrl(this.dataDir, kind);
-    return recalled && checkDatabaseUrl(kind, `${this.dataDir}/databases.json`, recalled);
+    return recalled ? found(`${this.dataDir}/databases.json`, recalled) : undefined;
+  }
+
+  /**
+   * The Postgres URL the user gave for this database (flag, then env var), checked: any other
+   * URL is refused here, naming the flag or variable it came from; a Redshift warehouse with
+   * the commands that can reach one.
+   */
+  given(kind: DatabaseRole, flag?: string, flagName = `--${kind}`): string | undefined {
+    try {
+      return this.named(kind, flag, flagName, ["postgres"])?.url;
+    } catch (error) {
+      if (error instanceof RedshiftUnreachedError && kind === "warehouse")
+        throw new CliError(
+          error.message,
+          "status, runs, verify and warehouse claim take a redshift:// warehouse; a Redshift stage's functions load it (docs/deploy.md)",
+          { cause: error },
+        );
+      throw error;
+    }
+  }
+
+  /** The warehouse the user gave (flag, env var, remembered): Postgres or Redshift. */
+  givenWarehouse(flag?: string, flagName = "--warehouse"): DatabaseTarget | undefined {
+    return this.named("warehouse", flag, flagName, WAREHOUSE_ENGINES);
+  }
+
+  /** The warehouse the user gave, else the embedded one (started on demand). */
+  async warehouseTarget(flag?: string, flagName = "--warehouse"): Promise<DatabaseTarget> {
+    return (
+      this.givenWarehouse(flag, flagName) ?? {
+        engine: "postgres",
+        url: await (await this.cluster()).url(WAREHOUSE_DATABASE),
+      }
+    );
   }
 
   /** Records the URLs given for this run, so later commands on this data directory need no flags. */
@@ -139,8 +192,13 @@ export class Databases {
     return redactUrl(url);
   }
 
+  /** Something else a command opened (a Data API client), closed with the pools. */
+  onClose(close: () => Promise<void> | void): void {
+    this.closers.push(close);
+  }
+
   async close(): Promise<void> {
-    await Promise.all(this.pools.map((p) => p.end()));
+    await Promise.all([...this.pools.map((p) => p.end()), ...this.closers.map(async (c) => c())]);
     if (this.embedded) await (await this.embedded).stop();
   }
 }

@@ -19,6 +19,9 @@ import {
 /** Prints what a command returns (the commands that build their output as one string). */
 const print = async (text: Promise<string>) => console.log(await text);
 
+/** What the read and claim commands take for a warehouse (parsed by lib/db/database-url.ts). */
+const EITHER_WAREHOUSE =
+  "postgres://… or redshift://workgroup/<name>/<database> | redshift://cluster/<id>/<database> (the Data API, your AWS credentials and AWS_REGION)";
 const TABLES_HELP = "tables, several after one flag (source or warehouse names: design or dim_design)";
 
 /** Commander's own errors as ours: one `totes: …` line, then at most one line of what to do. */
@@ -109,7 +112,7 @@ export function buildProgram(version: string): Command {
     .option("--limit <n>", "how many runs, newest first", "20")
     .option(
       "--warehouse <url>",
-      "warehouse whose load ledger to read (env TOTES_WAREHOUSE_URL); locally default: as the last run",
+      `warehouse whose load ledger to read, ${EITHER_WAREHOUSE} (env TOTES_WAREHOUSE_URL); locally default: as the last run`,
     )
     .option("--no-warehouse", "do not read the warehouse (load completion unknown)")
     .option("--json", "machine-readable output", false)
@@ -151,6 +154,7 @@ export function buildProgram(version: string): Command {
 
   const warehouse = program.command("warehouse").description("the star-schema warehouse");
   const urlHelp = "a Postgres URL instead of the embedded warehouse (env TOTES_WAREHOUSE_URL)";
+  const claimUrlHelp = `a warehouse instead of the embedded one, ${EITHER_WAREHOUSE} (env TOTES_WAREHOUSE_URL)`;
   warehouse
     .command("init")
     .description(
@@ -182,7 +186,7 @@ export function buildProgram(version: string): Command {
     .description(
       "hand the warehouse over to this pipeline on purpose: from then on only its loads are taken (the first load claims an unowned warehouse by itself)",
     )
-    .option("--url <url>", urlHelp)
+    .option("--url <url>", claimUrlHelp)
     .option("--data-dir <dir>", DATA_DIR_HELP)
     .option(
       "--deployed <processed-bucket>",
@@ -222,7 +226,10 @@ export function buildProgram(version: string): Command {
       "compare the warehouse with the source, table by table, by segment checksums: rows missing, extra and differing, and the data tests; exit 1 unless equal",
     )
     .option("--source <url>", "source totesys database (env TOTES_SOURCE_URL); default: as the last run")
-    .option("--warehouse <url>", "warehouse database (env TOTES_WAREHOUSE_URL); default: as the last run")
+    .option(
+      "--warehouse <url>",
+      `warehouse database, ${EITHER_WAREHOUSE} (env TOTES_WAREHOUSE_URL); default: as the last run`,
+    )
     .option("--data-dir <dir>", DATA_DIR_HELP)
     .option(
       "--port <n>",
@@ -311,7 +318,7 @@ export function buildProgram(version: string): Command {
     )
     .option(
       "--warehouse <url>",
-      "warehouse to count rows in (env TOTES_WAREHOUSE_URL); locally default: as the last run",
+      `warehouse to count rows in, ${EITHER_WAREHOUSE} (env TOTES_WAREHOUSE_URL); locally default: as the last run`,
     )
     .option("--no-warehouse", "do not read the warehouse")
     .option("--json", "machine-readable output", false)

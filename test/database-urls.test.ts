@@ -5,12 +5,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { closeDatabases, database } from "../runtime/aws/config.js";
-import {
-  BadDatabaseUrlError,
-  DatabaseUnreachableError,
-  checkDatabaseUrl,
-  redactUrl,
-} from "../lib/db/errors.js";
+import { checkDatabaseUrl } from "../lib/db/database-url.js";
+import { BadDatabaseUrlError, DatabaseUnreachableError, redactUrl } from "../lib/db/errors.js";
 import { awsStateDir } from "../runtime/local/aws/persistence.js";
 import { closedPort, freshDatabaseUrl } from "./helpers/databases.js";
 import { afterDataDirLine } from "./helpers/cli.js";

@@ -1,14 +1,14 @@
-import { postgresWarehouse } from "../../lib/warehouse/postgres.js";
 import { OpsError } from "../../ops/errors.js";
 import { withTarget } from "../../ops/open-target.js";
 import { gatherRuns, type RunHistoryEntry } from "../../ops/runs.js";
 import { Databases } from "../databases.js";
+import { openWarehouse } from "../open-warehouse.js";
 import { formatRuns } from "../format-runs.js";
 import type { WhereOptions } from "../options.js";
 import { targetOptions } from "./dlq.js";
 
 export interface RunsOptions extends WhereOptions {
-  /** A URL; false for --no-warehouse; undefined: locally the embedded one, on AWS none. */
+  /** A postgres:// or redshift:// URL; false for --no-warehouse; undefined: locally the embedded one, on AWS none. */
   warehouse?: string | false;
   limit: string;
   json?: boolean;
@@ -22,8 +22,8 @@ export async function readRuns(opts: RunsOptions): Promise<{ runs: RunHistoryEnt
   const dbs = new Databases(where.dataDir, { readOnly: true });
   try {
     return await withTarget(where, async ({ target }) => {
-      const url = await dbs.readOnlyWarehouseUrl(opts);
-      const warehouse = url ? postgresWarehouse(await dbs.pool("warehouse", url), url) : undefined;
+      const named = await dbs.readOnlyWarehouse(opts);
+      const warehouse = named ? (await openWarehouse(dbs, named)).warehouse : undefined;
       return { runs: await gatherRuns(target, warehouse, limit), where: target.description };
     });
   } finally {

@@ -1,16 +1,16 @@
 import { EXTRACT_STATE_KEY, parseExtractState } from "../../lib/extract/state.js";
 import { LOCAL_BUCKETS, TOPOLOGY } from "../../lib/pipeline/topology.js";
-import { postgresWarehouse } from "../../lib/warehouse/postgres.js";
 import type { Warehouse } from "../../lib/warehouse/warehouse.js";
 import { statusOf, type PipelineStatus, type StatusParts } from "../../ops/status-report.js";
 import { readSavedState, savedObjectBody, savedQueueMessages } from "../../runtime/local/aws/saved-state.js";
 import { Databases } from "../databases.js";
+import { openWarehouse } from "../open-warehouse.js";
 import { dataDirFrom } from "../data-dir.js";
 import { formatStatus } from "../format.js";
 import type { WhereOptions } from "../options.js";
 
 export interface StatusOptions extends WhereOptions {
-  /** A URL; false for --no-warehouse; undefined: locally the embedded one, on AWS none. */
+  /** A postgres:// or redshift:// URL; false for --no-warehouse; undefined: locally the embedded one, on AWS none. */
   warehouse?: string | false;
   json?: boolean;
 }
@@ -48,8 +48,8 @@ export async function readStatus(opts: StatusOptions): Promise<PipelineStatus> {
   try {
     // The warehouse (perhaps an embedded server to start) opens while the local state is read.
     const warehouse = dbs
-      .readOnlyWarehouseUrl(opts)
-      .then(async (url) => (url ? postgresWarehouse(await dbs.pool("warehouse", url), url) : undefined));
+      .readOnlyWarehouse(opts)
+      .then(async (named) => (named ? (await openWarehouse(dbs, named)).warehouse : undefined));
     warehouse.catch(() => undefined); // awaited below; a failure is reported there
     const local = opts.stage ? undefined : await savedLocalParts(where.dataDir);
     if (local) return await statusOf(local, await warehouse);

@@ -1,9 +1,9 @@
 import { warehouseTables } from "../table-names.js";
 import { assertReachable } from "../../lib/db/pool.js";
 import { readVerifyReport, verify, type VerifyReport } from "../../lib/verify/index.js";
-import { postgresWarehouse } from "../../lib/warehouse/postgres.js";
 import { OpsError, withTarget } from "../../ops/index.js";
 import { Databases } from "../databases.js";
+import { openWarehouse } from "../open-warehouse.js";
 import { dataDirFrom } from "../data-dir.js";
 import { formatVerifyReport } from "../format-verify.js";
 import { targetOptions } from "./dlq.js";
@@ -28,22 +28,20 @@ async function verifyHere(opts: VerifyCommandOptions): Promise<{ report: VerifyR
   try {
     // A bad URL is refused, naming its flag or variable, before any database starts.
     dbs.given("source", opts.source);
-    dbs.given("warehouse", opts.warehouse);
+    dbs.givenWarehouse(opts.warehouse);
     const sourceUrl = await dbs.url("source", opts.source);
-    const warehouseUrl = await dbs.url("warehouse", opts.warehouse);
-    const [source, warehousePool] = [
-      await dbs.pool("source", sourceUrl),
-      await dbs.pool("warehouse", warehouseUrl),
-    ];
+    const source = await dbs.pool("source", sourceUrl);
+    const warehouse = await openWarehouse(dbs, await dbs.warehouseTarget(opts.warehouse));
     await assertReachable(source, "source", sourceUrl);
-    await assertReachable(warehousePool, "warehouse", warehouseUrl);
+    await warehouse.assertReachable();
     const report = await verify({
       source,
-      warehouse: postgresWarehouse(warehousePool, warehouseUrl),
+      warehouse: warehouse.warehouse,
       sourceSchema: dbs.sourceSchema,
       tables: opts.table,
+      ...warehouse.verifyDialects,
     });
-    return { report, where: `source ${dbs.describe(sourceUrl)}, warehouse ${dbs.describe(warehouseUrl)}` };
+    return { report, where: `source ${dbs.describe(sourceUrl)}, warehouse ${warehouse.description}` };
   } finally {
     await dbs.close();
   }

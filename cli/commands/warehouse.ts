@@ -21,6 +21,7 @@ import type { DialectName } from "../../lib/warehouse/statements.js";
 import { CliError } from "../errors.js";
 import { printInit } from "./warehouse-sql.js";
 import { Databases, WAREHOUSE_DATABASE } from "../databases.js";
+import { openWarehouse } from "../open-warehouse.js";
 import { dataDirFrom } from "../data-dir.js";
 
 interface WarehouseOptions {
@@ -138,16 +139,21 @@ export async function warehouseClaim(opts: WarehouseOptions & { deployed?: strin
   const pipeline = opts.deployed
     ? deployedPipeline(opts.deployed)
     : await localPipelineIdentity(dataDirFrom(opts.dataDir));
-  await withWarehouse(opts, async (dbs, url) => {
-    const target = postgresWarehouse(await dbs.pool("warehouse", url));
-    const before = await target.owner();
-    const owner = await target.claim(pipeline, { takeOver: true });
+  const dbs = new Databases(dataDirFrom(opts.dataDir));
+  try {
+    // Postgres or Redshift (a redshift:// --url): claiming is the same on both.
+    const opened = await openWarehouse(dbs, await dbs.warehouseTarget(opts.url, "--url"));
+    await opened.assertReachable();
+    const before = await opened.warehouse.owner();
+    const owner = await opened.warehouse.claim(pipeline, { takeOver: true });
     console.log(
       before && before.id !== owner.id
-        ? `warehouse ${dbs.describe(url)} handed over from ${before.description} to ${owner.description}`
-        : `warehouse ${dbs.describe(url)} is loaded by ${owner.description} (since ${owner.claimedAt})`,
+        ? `warehouse ${opened.description} handed over from ${before.description} to ${owner.description}`
+        : `warehouse ${opened.description} is loaded by ${owner.description} (since ${owner.claimedAt})`,
     );
-  });
+  } finally {
+    await dbs.close();
+  }
 }
 
 export async function warehouseInit(

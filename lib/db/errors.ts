@@ -32,7 +32,7 @@ function withoutPassword(text: string, url: string): string {
   return text.replaceAll(password, "****").replaceAll(decoded, "****");
 }
 
-/** A database setting that is not a Postgres URL: refused before anything connects or starts. */
+/** A database setting that is not a URL this use can reach: refused before anything connects or starts. */
 export class BadDatabaseUrlError extends PipelineError {
   constructor(
     readonly role: DatabaseRole,
@@ -44,37 +44,6 @@ export class BadDatabaseUrlError extends PipelineError {
   ) {
     super(`${setting}: the ${role} database ${reason}`);
   }
-}
-
-const POSTGRES_SCHEMES = ["postgres:", "postgresql:"];
-
-/**
- * The URL, if it is one pg can use (postgres:// or postgresql://). Anything else (mysql://,
- * a bare host name, a typo) would otherwise reach the driver, which guesses, and fail late.
- */
-export function checkDatabaseUrl(role: DatabaseRole, setting: string, url: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    // Not echoed: an unparseable URL cannot be masked reliably and may hold a password.
-    throw new BadDatabaseUrlError(
-      role,
-      setting,
-      undefined,
-      "URL does not parse: expected postgres://, then user, password, host, port and database",
-    );
-  }
-  if (!POSTGRES_SCHEMES.includes(parsed.protocol))
-    // Only the scheme is echoed: in a URL of another shape (`user:secret@host`) the password
-    // is not where redactUrl looks for it.
-    throw new BadDatabaseUrlError(
-      role,
-      setting,
-      parsed.host ? redactUrl(url) : undefined,
-      `URL must start with postgres:// or postgresql://, not ${parsed.protocol}//`,
-    );
-  return url;
 }
 
 /** A database that did not answer: which one, where (password masked), and the driver's reason as `cause`. */

@@ -1,6 +1,7 @@
 import { Resource } from "sst/resource";
 import { s3Client, type AwsEndpoint } from "./clients.js";
-import { checkDatabaseUrl, type DatabaseRole } from "../../lib/db/errors.js";
+import { checkDatabaseUrl } from "../../lib/db/database-url.js";
+import type { DatabaseRole } from "../../lib/db/errors.js";
 import { createPool, type Pool } from "../../lib/db/pool.js";
 import type { Buckets } from "../../lib/pipeline/location.js";
 import { ObjectStore } from "../../lib/store/object-store.js";

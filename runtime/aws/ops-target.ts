@@ -6,8 +6,9 @@ import { resolveAwsStage, stageResourcesFromOutputs } from "./stage-resources.js
 import { StageResolutionError } from "../errors.js";
 import type { OpenTarget } from "../local/ops-target.js";
 import type { StageResources } from "../ops-target.js";
+import { awsRegion } from "./region.js";
 
-export const awsRegion = () => process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? "eu-west-2";
+export { awsRegion } from "./region.js";
 
 async function fromOutputsFile(file: string, stage: string): Promise<StageResources> {
   try {

@@ -1,7 +1,7 @@
-import { RedshiftDataClient } from "@aws-sdk/client-redshift-data";
 import { Resource } from "sst/resource";
-import { RedshiftDataApi, type RedshiftTarget } from "../../lib/warehouse/redshift-data-api.js";
-import { RedshiftWarehouse } from "../../lib/warehouse/redshift.js";
+import type { RedshiftTarget } from "../../lib/warehouse/redshift-data-api.js";
+import type { RedshiftWarehouse } from "../../lib/warehouse/redshift.js";
+import { openRedshiftWarehouse } from "./redshift-warehouse.js";
 
 /** What stacks/redshift.ts links as `Resource.RedshiftWarehouse` (the COPY role is the namespace's default). */
 export interface RedshiftLink {
@@ -42,19 +42,10 @@ let built: RedshiftWarehouse | undefined;
 export function redshiftWarehouseFor(
   target: RedshiftTarget & { readonly copyRole?: string },
 ): RedshiftWarehouse {
-  const where =
-    "workgroupName" in target ? `workgroup ${target.workgroupName}` : `cluster ${target.clusterIdentifier}`;
-  built ??= new RedshiftWarehouse(
-    new RedshiftDataApi({
-      client: new RedshiftDataClient({ region: process.env.AWS_REGION ?? "eu-west-2" }),
-      // The Data API takes the target alone: the COPY role is the plan's.
-      target:
-        "workgroupName" in target
-          ? { workgroupName: target.workgroupName, database: target.database }
-          : { clusterIdentifier: target.clusterIdentifier, database: target.database },
-    }),
-    `redshift ${where}, database ${target.database}`,
-    target.copyRole ? { copyRole: target.copyRole } : {},
-  );
+  const { copyRole, ...where } = target;
+  built ??= openRedshiftWarehouse(where, {
+    region: process.env.AWS_REGION ?? "eu-west-2",
+    ...(copyRole ? { copyRole } : {}),
+  }).warehouse;
   return built;
 }
