@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Pool } from "../lib/db/pool.js";
+import { createPool, type Pool } from "../lib/db/pool.js";
 import { targetsFedBy } from "../lib/catalog/index.js";
 import { BadObjectError } from "../lib/errors.js";
 import { extract } from "../lib/extract/extract.js";
@@ -15,9 +15,11 @@ import { transformObject, type TransformResult } from "../lib/transform/transfor
 import { postgresPortableVerifyDialect, redshiftVerifyDialect, verify } from "../lib/verify/index.js";
 import { WarehouseOwnedError } from "../lib/warehouse/ownership.js";
 import { postgresWarehouse } from "../lib/warehouse/postgres.js";
+import { redshiftPresentationDdl } from "../lib/warehouse/redshift/ddl.js";
+import { DEFAULT_SCHEMAS } from "../lib/warehouse/schema.js";
 import type { Warehouse } from "../lib/warehouse/warehouse.js";
 import { initSource } from "../tools/source/init.js";
-import { freshPool } from "./helpers/databases.js";
+import { freshDatabaseUrl, freshPool } from "./helpers/databases.js";
 import { MOVES_AND_RENAMES, MOVE_ORDERS, transformInOrder } from "./helpers/dim-moves.js";
 import { startObjectStore, type TestObjectStore } from "./helpers/object-store.js";
 import { SAMPLE_PARTS, expectSamplePaymentInParts } from "./helpers/parts.js";
@@ -40,7 +42,7 @@ import { starContents } from "./helpers/star-contents.js";
 interface Backend {
   readonly name: string;
   /** The stand-in's record of what the Redshift backend sent (its last warehouse's). */
-  readonly redshift?: { statements(): readonly string[] };
+  readonly redshift?: { statements(): readonly string[]; batches(): readonly (readonly string[])[] };
   make(pool: Pool, buckets: TestObjectStore): Warehouse;
   readonly verifyDialects: Partial<Parameters<typeof verify>[0]>;
 }
@@ -51,7 +53,7 @@ const BACKENDS: readonly Backend[] = [
     let last: RedshiftStandIn | undefined;
     return {
       name: "redshift (stand-in on Postgres)",
-      redshift: { statements: () => last?.statements ?? [] },
+      redshift: { statements: () => last?.statements ?? [], batches: () => last?.batches ?? [] },
       make: (pool: Pool, buckets: TestObjectStore) => {
         const made = standInWarehouse(pool, buckets.store);
         last = made.standIn;
@@ -315,6 +317,74 @@ for (const backend of BACKENDS)
       expect(await unsettled()).toEqual([]);
       await verifyEqual(warehouse);
     }, 600_000);
+
+    it("replaces the views and comments with their fingerprint all or nothing: a failure midway leaves the old ones", async () => {
+      // Each start a process of its own: a new pool, so no backend reuses the last one's schema check.
+      const url = await freshDatabaseUrl("bk_wh");
+      const start = () => {
+        const pool = createPool(url);
+        pools.push(pool);
+        return backend.make(pool, buckets);
+      };
+      const pool = createPool(url);
+      pools.push(pool);
+      expect((await start().ensureSchema()).presentation).toBe("applied");
+      const fingerprint = async () =>
+        (
+          await pool.query<{ f: string }>(
+            "SELECT fingerprint AS f FROM totes_meta.applied_ddl WHERE part = 'presentation'",
+          )
+        ).rows.map((r) => r.f);
+      const applied = await fingerprint();
+      expect(applied).toHaveLength(1);
+      if (backend.redshift) {
+        // One BatchExecuteStatement (one transaction) holds every view, every comment and the fingerprint.
+        const batches = backend.redshift.batches();
+        const withFingerprint = batches.filter((b) =>
+          b.some((s) => /INSERT INTO "totes_meta"\."applied_ddl"/.test(s)),
+        );
+        expect(withFingerprint).toHaveLength(1);
+        const text = withFingerprint[0]!.join("\n");
+        for (const statement of redshiftPresentationDdl(DEFAULT_SCHEMAS)) expect(text).toContain(statement);
+        expect(batches.filter((b) => b.some((s) => s.includes("COMMENT ON ")))).toHaveLength(1);
+      }
+
+      // The presentation of an earlier version: one view as it defined it, its comment, its fingerprint.
+      await pool.query(
+        "CREATE OR REPLACE VIEW public.fact_payment_current AS SELECT * FROM public.fact_payment",
+      );
+      await pool.query("COMMENT ON VIEW public.fact_payment_current IS 'the old view'");
+      await pool.query("UPDATE totes_meta.applied_ddl SET fingerprint = 'old' WHERE part = 'presentation'");
+      const presentationNow = async () =>
+        (
+          await pool.query<{ definition: string; comment: string | null }>(
+            `SELECT pg_get_viewdef('public.fact_payment_current'::regclass) AS definition,
+                    obj_description('public.fact_payment_current'::regclass, 'pg_class') AS comment`,
+          )
+        ).rows[0]!;
+      const old = await presentationNow();
+      // A fault in the middle: the first comment on a current view's column (after the views are
+      // replaced and every table commented) fails, as a lost connection or a refused statement would.
+      await pool.query(`
+        CREATE FUNCTION public.planted_fault() RETURNS event_trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF EXISTS (SELECT 1 FROM pg_event_trigger_ddl_commands() WHERE position('_current.' in object_identity) > 0) THEN
+            RAISE EXCEPTION 'planted fault on a view column comment';
+          END IF;
+        END $$;
+        CREATE EVENT TRIGGER planted_fault ON ddl_command_end WHEN TAG IN ('COMMENT') EXECUTE FUNCTION public.planted_fault();`);
+      await expect(start().ensureSchema()).rejects.toThrow(/planted fault/);
+      expect(await fingerprint()).toEqual(["old"]);
+      expect(await presentationNow()).toEqual(old);
+
+      // Healed, the next start applies the whole presentation and its fingerprint.
+      await pool.query("DROP EVENT TRIGGER planted_fault; DROP FUNCTION public.planted_fault()");
+      expect((await start().ensureSchema()).presentation).toBe("applied");
+      expect(await fingerprint()).toEqual(applied);
+      const now = await presentationNow();
+      expect(now.definition).not.toBe(old.definition);
+      expect(now.comment).toMatch(/^One row per /);
+    }, 120_000);
 
     it("refuses a load by a pipeline other than the warehouse's owner, writing nothing", async () => {
       const { pool, warehouse } = await freshWarehouse();
