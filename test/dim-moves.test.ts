@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { extract } from "../lib/extract/extract.js";
 import { loadObject } from "../lib/load/load.js";
-import { transformObject } from "../lib/transform/transform.js";
 import { postgresWarehouse } from "../lib/warehouse/postgres.js";
 import { initSource } from "../tools/source/init.js";
 import { freshPool } from "./helpers/databases.js";
+import { MOVES_AND_RENAMES, MOVE_ORDERS, movedObjects } from "./helpers/dim-moves.js";
 import { startObjectStore, type TestObjectStore } from "./helpers/object-store.js";
 import { runStages } from "./helpers/run-stages.js";
 import { expectDimsEqualSourceJoin } from "./helpers/source-join.js";
@@ -57,35 +56,13 @@ describe("dims joined from two tables converge when a child moves while a parent
     }
   });
 
-  it.each([
-    ["parents first, Parquet in order", ["department", "address", "staff", "counterparty"], false],
-    ["children first, Parquet in order", ["staff", "counterparty", "department", "address"], false],
-    ["parents first, Parquet reversed", ["department", "address", "staff", "counterparty"], true],
-    ["children first, Parquet reversed", ["staff", "counterparty", "department", "address"], true],
-  ])("moves and renames in both directions: %s", async (_, order, reverseLoads) => {
-    const name = `mv_${order[0]}_${reverseLoads ? "r" : "f"}`;
+  it.each(MOVE_ORDERS)("moves and renames in both directions: %s", async (...order) => {
+    const [, tables, reverseLoads] = order;
+    const name = `mv_${tables[0]}_${reverseLoads ? "r" : "f"}`;
     const { source, warehouse, buckets } = await loadedSample(name);
     try {
-      await source.query(`
-        UPDATE staff SET department_id = 8, last_updated = '2024-11-20 10:00' WHERE staff_id = 1;
-        UPDATE staff SET department_id = 2, last_updated = '2024-11-20 12:00' WHERE staff_id = 3;
-        UPDATE department SET department_name = 'Purchasing (renamed)', last_updated = '2024-11-20 11:00' WHERE department_id = 2;
-        UPDATE department SET location = 'Hull', last_updated = '2024-11-20 09:00' WHERE department_id = 8;
-        UPDATE counterparty SET legal_address_id = 28, last_updated = '2024-11-20 10:00' WHERE counterparty_id = 1;
-        UPDATE address SET phone = '0000 renamed', last_updated = '2024-11-20 11:00' WHERE address_id = 15;
-        UPDATE address SET city = 'Hull', last_updated = '2024-11-20 09:00' WHERE address_id = 28;`);
-      const extracted = await extract({
-        source,
-        store: buckets.store,
-        bucket: buckets.ingestionBucket,
-      });
-      const csv = new Map(extracted.tables.filter((t) => t.objectKey).map((t) => [t.table, t.objectKey!]));
-      const parquet: string[] = [];
-      for (const table of order) {
-        const result = await transformObject(buckets, csv.get(table)!);
-        parquet.push(...result.outputs.map((o) => o.objectKey));
-      }
-      if (reverseLoads) parquet.reverse();
+      await source.query(MOVES_AND_RENAMES);
+      const parquet = await movedObjects(buckets, source, order);
       const options = {
         store: buckets.store,
         bucket: buckets.processedBucket,

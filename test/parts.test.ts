@@ -3,12 +3,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TARGET_TABLES, loadedColumns } from "../lib/catalog/index.js";
 import { createPool, type Pool } from "../lib/db/pool.js";
-import { quoteIdent } from "../lib/db/identifiers.js";
 import { extract } from "../lib/extract/extract.js";
 import { loadObject } from "../lib/load/load.js";
-import { parseIngestionKey } from "../lib/pipeline/keys.js";
 import type { Buckets } from "../lib/pipeline/location.js";
 import { ObjectStore } from "../lib/store/object-store.js";
 import { transformObject } from "../lib/transform/transform.js";
@@ -19,20 +16,9 @@ import { startLocalAws, type LocalAws } from "../runtime/local/index.js";
 import { initSource } from "../tools/source/init.js";
 import { Random } from "../tools/source/random.js";
 import { freshDatabaseUrl, freshPool } from "./helpers/databases.js";
+import { SAMPLE_PARTS, expectSamplePaymentInParts } from "./helpers/parts.js";
 import { expectDimsEqualSourceJoin } from "./helpers/source-join.js";
-
-/** Every star table's rows without the warehouse's own record ids, in one order: comparable across warehouses. */
-async function starContents(warehouse: Pool): Promise<Record<string, unknown[]>> {
-  const out: Record<string, unknown[]> = {};
-  for (const table of TARGET_TABLES) {
-    const columns = loadedColumns(table).map((c) => quoteIdent(c.name));
-    const { rows } = await warehouse.query(
-      `SELECT ${columns.join(", ")} FROM ${quoteIdent(table.name)} ORDER BY ${columns.map((_, i) => i + 1).join(", ")}`,
-    );
-    out[table.name] = rows;
-  }
-  return out;
-}
+import { starContents } from "./helpers/star-contents.js";
 
 describe("a window written in parts", () => {
   let source: Pool;
@@ -70,17 +56,11 @@ describe("a window written in parts", () => {
     const many = await split.local.runOnce({
       source,
       warehouse: split.warehouse,
-      parts: { rows: 4000, bytes: 64 * 1024 * 1024 },
+      parts: SAMPLE_PARTS,
     });
 
     // Assess
-    const payment = many.extract.tables.find((t) => t.table === "payment")!;
-    expect(payment.rows).toBe(15836);
-    expect(payment.objectKeys).toHaveLength(4);
-    expect(payment.objectKeys.map((k) => parseIngestionKey(k)?.part)).toEqual([1, 2, 3, 4]);
-    expect(new Set(payment.objectKeys.map((k) => parseIngestionKey(k)?.stamp))).toEqual(
-      new Set([parseIngestionKey(payment.objectKeys[0]!)!.stamp]),
-    );
+    expectSamplePaymentInParts(many.extract.tables);
     expect(one.extract.tables.find((t) => t.table === "payment")!.objectKeys).toHaveLength(1);
     expect(many.deadLetters).toEqual({ transform: 0, load: 0 });
     const loaded = Object.fromEntries(many.loaded.map((t) => [t.table, t]));

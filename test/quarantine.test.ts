@@ -16,6 +16,7 @@ import type { QuarantineEntry } from "../lib/pipeline/quarantine.js";
 import { LocalPipeline, type RunSummary } from "../runtime/local/pipeline.js";
 import { initSource } from "../tools/source/init.js";
 import { freshDatabaseUrl, useOwnCluster } from "./helpers/databases.js";
+import { FIX_BAD_ORDERS, INSERT_BAD_ORDERS, NEW_ORDERS, ordersBothSides } from "./helpers/quarantine-case.js";
 
 const root = path.resolve(import.meta.dirname, "..");
 
@@ -76,35 +77,9 @@ describe("row quarantine: a bad row is set aside, the rest of its file loads, th
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  /** The newest warehouse version of each order, and the source's row, in the same text shape. */
-  async function ordersBothSides(ids: number[]) {
-    const columns = `sales_order_id, units_sold, unit_price::text AS unit_price, agreed_delivery_date::text AS delivery,
-                     agreed_payment_date::text AS payment`;
-    const wh = await warehouse.query(
-      `SELECT DISTINCT ON (sales_order_id) ${columns},
-              to_char(last_updated_date + last_updated_time, 'YYYY-MM-DD HH24:MI:SS.MS') AS last_updated
-         FROM fact_sales_order WHERE sales_order_id = ANY($1) ORDER BY sales_order_id, sales_record_id DESC`,
-      [ids],
-    );
-    const src = await source.query(
-      `SELECT ${columns}, to_char(last_updated, 'YYYY-MM-DD HH24:MI:SS.MS') AS last_updated
-         FROM sales_order WHERE sales_order_id = ANY($1) ORDER BY sales_order_id`,
-      [ids],
-    );
-    return { warehouse: wh.rows, source: src.rows };
-  }
-
   it("case 2 of issue 13, as written: the good rows load at once, the fixed rows after the fix; `totes run` exits 1 until then", async () => {
     // Sales orders 90001–90004; 90002 with agreed_delivery_date 2023-02-30, 90003 paying 'tomorrow'.
-    await source.query(`
-      INSERT INTO sales_order (sales_order_id, created_at, last_updated, design_id, staff_id, counterparty_id,
-                               units_sold, unit_price, currency_id, agreed_delivery_date, agreed_payment_date,
-                               agreed_delivery_location_id)
-      SELECT id, localtimestamp - interval '1 minute', localtimestamp - interval '1 minute', design_id, staff_id,
-             counterparty_id, units_sold, unit_price, currency_id,
-             CASE id WHEN 90002 THEN '2023-02-30' ELSE agreed_delivery_date END,
-             CASE id WHEN 90003 THEN 'tomorrow' ELSE agreed_payment_date END, agreed_delivery_location_id
-        FROM sales_order, generate_series(90001, 90004) AS id WHERE sales_order_id = 2`);
+    await source.query(INSERT_BAD_ORDERS);
 
     const first = await run();
     expect(first.stdout).toMatch(/quarantined rows: 2 this run, 0 settled, 2 unsettled in all/);
@@ -148,18 +123,14 @@ describe("row quarantine: a bad row is set aside, the rest of its file loads, th
     expect(await quarantineShow("sales_order", "90002", { dataDir })).toContain("status    unsettled");
 
     // The fix at the source, re-stamped; then the advice the issue followed, step by step.
-    await source.query(`
-      UPDATE sales_order SET agreed_delivery_date = '2023-02-28', last_updated = localtimestamp - interval '6 seconds'
-       WHERE sales_order_id = 90002;
-      UPDATE sales_order SET agreed_payment_date = '2023-03-01', last_updated = localtimestamp - interval '6 seconds'
-       WHERE sales_order_id = 90003`);
+    await source.query(FIX_BAD_ORDERS);
     const replay = await totes("dlq", "replay", "--queue", "transform", ...where());
     expect(replay.code).toBe(0);
     const second = await run();
     expect(second.stdout).toMatch(/quarantined rows: 0 this run, 2 settled, 0 unsettled in all/);
     expect(second.code).toBe(0);
 
-    const both = await ordersBothSides([90001, 90002, 90003, 90004]);
+    const both = await ordersBothSides(source, warehouse, NEW_ORDERS);
     expect(both.warehouse).toHaveLength(4);
     expect(both.warehouse).toEqual(both.source);
     // The bad versions never became facts: one row per order.

@@ -144,7 +144,7 @@ describe("every statement the Redshift backend sends", () => {
     async () => distinct(await runtimeStatements(DEFAULT_SCHEMAS)),
   );
 
-  it("records what it gates: the schema check, a load's batch, the owner's claim, verify's hashes", async () => {
+  it("records what it gates: the schema check, a load's batch, the owner's claim, verify's hashes, the presentation's procedure", async () => {
     const sql = (await runtimeStatements(DEFAULT_SCHEMAS)).map((s) => s.sql);
     for (const pattern of [
       /FROM svv_columns/,
@@ -152,6 +152,8 @@ describe("every statement the Redshift backend sends", () => {
       /FORMAT AS PARQUET$/,
       /STRTOL\(SUBSTRING\(MD5/,
       /INSERT INTO "totes_meta"\."owner"/,
+      /^CREATE OR REPLACE PROCEDURE "totes_meta"\."apply_presentation_1"\(\) AS \$totes_presentation\$/,
+      /^CALL "totes_meta"\."apply_presentation_1"\(\)$/,
     ])
       expect(
         sql.some((s) => pattern.test(s)),

@@ -6,12 +6,13 @@ import { openParquet } from "../load/parquet-rows.js";
 import { calendarRange, type CalendarDay } from "../model/calendar.js";
 import { noun } from "../plural.js";
 import { DataApiStatementError } from "./data-api/errors.js";
-import { DATA_API_LIMITS, type Plan } from "./data-api/plan.js";
+import type { Plan } from "./data-api/plan.js";
 import { WarehouseOwnedError, type PipelineIdentity, type WarehouseOwner } from "./ownership.js";
 import type { PlannedStatement } from "./plan/statement.js";
 import type { RedshiftDataApi } from "./redshift-data-api.js";
 import { redshiftPresentationDdl, redshiftTablesDdl } from "./redshift/ddl.js";
 import { OWNER_GUARD, planRedshiftLoad } from "./redshift/load-plan.js";
+import { presentationPlan } from "./redshift/presentation.js";
 import { toNamed } from "./redshift/positional.js";
 import { REDSHIFT_TYPES, redshiftDialect } from "./redshift-dialect.js";
 import { compareSchema, conflictName, expectedTables, type FoundColumn } from "./schema-check.js";
@@ -76,14 +77,6 @@ export class RedshiftWarehouse implements Warehouse {
     return (await this.api.execute(toBatch(statements))).rowCounts;
   }
 
-  /** Statements that need not be atomic together (the views and comments), in batches of 40. */
-  private async runInBatches(sqls: readonly string[]): Promise<void> {
-    for (let i = 0; i < sqls.length; i += DATA_API_LIMITS.batchStatements)
-      await this.run(
-        sqls.slice(i, i + DATA_API_LIMITS.batchStatements).map((sql) => ({ sql, step: "apply" })),
-      );
-  }
-
   private async inspect() {
     const { rows } = await this.session().query<FoundColumn>(redshiftDialect.inspectColumns(), [
       this.schemas.stars,
@@ -121,7 +114,8 @@ export class RedshiftWarehouse implements Warehouse {
 
   /**
    * As Postgres's: compare, create what is missing (CREATE … IF NOT EXISTS in one batch: Redshift
-   * serialises DDL itself), then the views and comments when their fingerprint changed.
+   * serialises DDL itself), then the views and comments when their fingerprint changed, with
+   * their fingerprint in one batch.
    */
   private async prepareSchema(refresh: boolean): Promise<SchemaReport> {
     const before = await this.inspect();
@@ -142,15 +136,8 @@ export class RedshiftWarehouse implements Warehouse {
     );
     let presentation: SchemaReport["presentation"] = "current";
     if (refresh || rows[0]?.fingerprint !== fingerprint) {
-      await this.runInBatches(statements);
-      await this.run([
-        { sql: `DELETE FROM ${applied} WHERE part = 'presentation'`, step: "ledger" },
-        {
-          sql: `INSERT INTO ${applied} (part, fingerprint, applied_at) VALUES ('presentation', $1, GETDATE())`,
-          params: [fingerprint],
-          step: "ledger",
-        },
-      ]);
+      // Views, comments and fingerprint in one batch: all or nothing (redshift/presentation.ts).
+      await this.run(presentationPlan(this.schemas, statements, fingerprint));
       presentation = "applied";
     }
     return { created: [...before.missing], found: [...before.present], presentation };

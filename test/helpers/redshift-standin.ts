@@ -80,11 +80,15 @@ const fieldOf = (value: unknown): Field => {
   return { stringValue: String(value) };
 };
 
-/** A Data API client over the embedded Postgres; `statements` lists every SQL it was sent. */
+/**
+ * A Data API client over the embedded Postgres; `statements` lists every SQL it was sent, and
+ * `batches` each BatchExecuteStatement's statements (one transaction each), in the order sent.
+ */
 export class RedshiftStandIn {
   private readonly outcomes = new Map<string, Outcome>();
   private ready: Promise<void> | undefined;
   readonly statements: string[] = [];
+  readonly batches: (readonly string[])[] = [];
 
   constructor(
     private readonly pool: Pool,
@@ -197,6 +201,7 @@ export class RedshiftStandIn {
   async send(command: unknown): Promise<unknown> {
     if (command instanceof BatchExecuteStatementCommand) {
       const id = randomUUID();
+      this.batches.push([...(command.input.Sqls ?? [])]);
       this.outcomes.set(id, await this.run(command.input.Sqls ?? [], command.input.Parameters));
       return { Id: id };
     }
