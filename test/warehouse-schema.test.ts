@@ -14,10 +14,12 @@ import { loadObject } from "../lib/load/load.js";
 import { transformObject } from "../lib/transform/transform.js";
 import { PostgresWarehouse, postgresWarehouse } from "../lib/warehouse/postgres.js";
 import { DEFAULT_SCHEMAS } from "../lib/warehouse/schema.js";
+import { redshiftGrants } from "../lib/warehouse/redshift/ddl.js";
 import { expectedTables } from "../lib/warehouse/schema-check.js";
 import { initSource } from "../tools/source/init.js";
 import { freshDatabaseUrl } from "./helpers/databases.js";
 import { startObjectStore } from "./helpers/object-store.js";
+import { standInWarehouse } from "./helpers/redshift-standin.js";
 
 const root = path.resolve(import.meta.dirname, "..");
 const SECURITY_DOC = readFileSync(path.join(root, "docs/security.md"), "utf8");
@@ -252,6 +254,31 @@ describe("the warehouse is compared with the catalog before anything is written"
     expect(Number((await loader.query("SELECT count(*) AS n FROM fact_sales_order_current")).rows[0].n)).toBe(
       11187,
     );
+  });
+
+  it("on Redshift (the Data API stand-in), a loader with the printed grants loads on while the views and comments are stale, leaving them for the owner", async () => {
+    const adminUrl = await freshDatabaseUrl("whs_rs_dml");
+    const owner = standInWarehouse(pool(adminUrl), buckets.store).warehouse;
+    expect((await owner.ensureSchema({ refresh: true })).presentation).toBe("applied");
+    // A catalog whose views changed since the owner's init (or an init that wrote no fingerprint).
+    await run(adminUrl, "UPDATE totes_meta.applied_ddl SET fingerprint = 'older catalog'");
+    const loaderRole = `${role("loader")}_rs`;
+    await run(
+      adminUrl,
+      [
+        `CREATE ROLE ${loaderRole} LOGIN PASSWORD '${password}'`,
+        ...redshiftGrants(DEFAULT_SCHEMAS, databaseName(adminUrl), loaderRole),
+      ].join(";\n"),
+    );
+    const loaderPool = pool(as(adminUrl, loaderRole));
+    const loader = standInWarehouse(loaderPool, buckets.store).warehouse;
+    expect(await loader.ensureSchema()).toMatchObject({ created: [], presentation: "stale" });
+    const key = parquetKeys.find((k) => k.startsWith("tables/dim_currency/"))!;
+    const loaded = await loadObject({ store: buckets.store, bucket: buckets.processedBucket, warehouse: loader }, key);
+    expect(loaded).toMatchObject({ table: "dim_currency", alreadyLoaded: false });
+    expect(loaded.rowsWritten).toBeGreaterThan(0);
+    // The owner's next init replaces them.
+    expect((await owner.ensureSchema({ refresh: true })).presentation).toBe("applied");
   });
 
   it("a DML-only loader on a warehouse nobody initialised fails naming what is missing and what to run", async () => {

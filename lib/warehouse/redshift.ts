@@ -50,6 +50,13 @@ const sum = (counts: readonly number[], statements: readonly PlannedStatement[],
  * owner checked by a guard inside the batch (a batch cannot branch); verify reads statement by
  * statement, without one snapshot (the Data API keeps none across statements).
  */
+/**
+ * Redshift refused the statement for want of a privilege (`permission denied …`, `must be owner
+ * of …`): the Data API reports Redshift's message, not its SQLSTATE.
+ */
+const isPrivilegeFailure = (error: unknown): boolean =>
+  error instanceof DataApiStatementError && /permission denied|must be owner of/i.test(error.redshiftError);
+
 export class RedshiftWarehouse implements Warehouse {
   private schemaReady: Promise<SchemaReport> | undefined;
   readonly schemas: WarehouseSchemas;
@@ -120,7 +127,17 @@ export class RedshiftWarehouse implements Warehouse {
   private async prepareSchema(refresh: boolean): Promise<SchemaReport> {
     const before = await this.inspect();
     if (refresh || before.missing.length) {
-      await this.run(redshiftTablesDdl(this.schemas).map((sql) => ({ sql, step: "apply" })));
+      await this.run(redshiftTablesDdl(this.schemas).map((sql) => ({ sql, step: "apply" }))).catch(
+        (error: unknown) => {
+          if (!isPrivilegeFailure(error)) throw error;
+          throw new WarehouseSchemaError(
+            [],
+            before.missing,
+            `${before.missing.length ? `warehouse lacks ${before.missing.join(", ")} and this` : "This"} login may not run the schema DDL (${(error as DataApiStatementError).redshiftError}): its owner runs what \`totes warehouse init --dialect redshift --print\` prints (docs/deploy.md)`,
+            { cause: error },
+          );
+        },
+      );
       const after = await this.inspect();
       if (after.missing.length)
         throw new WarehouseSchemaError(
@@ -136,9 +153,16 @@ export class RedshiftWarehouse implements Warehouse {
     );
     let presentation: SchemaReport["presentation"] = "current";
     if (refresh || rows[0]?.fingerprint !== fingerprint) {
-      // Views, comments and fingerprint in one batch: all or nothing (redshift/presentation.ts).
-      await this.run(presentationPlan(this.schemas, statements, fingerprint));
-      presentation = "applied";
+      try {
+        // Views, comments and fingerprint in one batch: all or nothing (redshift/presentation.ts).
+        await this.run(presentationPlan(this.schemas, statements, fingerprint));
+        presentation = "applied";
+      } catch (error) {
+        // As on Postgres: a login that may not replace them (the DML-only loader deploy.md sets
+        // up) leaves them for the owner's next init; analysts read them, loads do not.
+        if (refresh || !isPrivilegeFailure(error)) throw error;
+        presentation = "stale";
+      }
     }
     return { created: [...before.missing], found: [...before.present], presentation };
   }

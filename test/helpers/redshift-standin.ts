@@ -47,6 +47,9 @@ const SETUP = [
        FROM information_schema.columns`,
   `CREATE OR REPLACE VIEW ${HELPERS}.svv_tables AS
      SELECT table_schema::text, table_name::text FROM information_schema.tables`,
+  // Redshift's built-ins are every user's.
+  `GRANT USAGE ON SCHEMA ${HELPERS} TO PUBLIC`,
+  `GRANT SELECT ON ${HELPERS}.svv_columns, ${HELPERS}.svv_tables TO PUBLIC`,
 ];
 
 const COPY =
@@ -95,8 +98,14 @@ export class RedshiftStandIn {
     private readonly store: ObjectStore,
   ) {}
 
+  /**
+   * Makes the emulated built-ins, once per database: a stand-in for a login that may create
+   * nothing (a loader with the owner's grants) finds them made by the owner's.
+   */
   private setup(): Promise<void> {
     this.ready ??= (async () => {
+      const { rows } = await this.pool.query(`SELECT 1 FROM pg_namespace WHERE nspname = $1`, [HELPERS]);
+      if (rows.length) return;
       for (const sql of SETUP) await this.pool.query(sql);
     })();
     return this.ready;
