@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { TARGET_TABLES, type TargetTable } from "../catalog/index.js";
 import { qualified, quoteIdent } from "../db/identifiers.js";
 import { BadObjectError, LoadError, WarehouseSchemaError } from "../errors.js";
@@ -12,7 +11,7 @@ import type { PlannedStatement } from "./plan/statement.js";
 import type { RedshiftDataApi } from "./redshift-data-api.js";
 import { redshiftPresentationDdl, redshiftTablesDdl } from "./redshift/ddl.js";
 import { OWNER_GUARD, planRedshiftLoad } from "./redshift/load-plan.js";
-import { presentationPlan } from "./redshift/presentation.js";
+import { presentationFingerprint, presentationPlan } from "./redshift/presentation.js";
 import { toNamed } from "./redshift/positional.js";
 import { REDSHIFT_TYPES, redshiftDialect } from "./redshift-dialect.js";
 import { compareSchema, conflictName, expectedTables, type FoundColumn } from "./schema-check.js";
@@ -116,7 +115,7 @@ export class RedshiftWarehouse implements Warehouse {
 
   private fingerprint(): { statements: string[]; fingerprint: string } {
     const statements = redshiftPresentationDdl(this.schemas);
-    return { statements, fingerprint: createHash("sha256").update(statements.join(";\n")).digest("hex") };
+    return { statements, fingerprint: presentationFingerprint(statements) };
   }
 
   /**

@@ -3,6 +3,7 @@ import { calendarRange } from "../model/calendar.js";
 import { toNamed } from "./redshift/positional.js";
 import { redshiftGrants, redshiftPresentationDdl, redshiftTablesDdl } from "./redshift/ddl.js";
 import { planRedshiftLoad } from "./redshift/load-plan.js";
+import { recordPresentation } from "./redshift/presentation.js";
 import { STAGE } from "./apply-sql.js";
 import { planApply } from "./plan/apply-plan.js";
 import { postgresDialect } from "./postgres-dialect.js";
@@ -68,6 +69,10 @@ export function initStatements(
   return [
     ...redshiftTablesDdl(schemas).map((sql, i) => ({ name: `init table #${i + 1}`, sql })),
     ...redshiftPresentationDdl(schemas).map((sql, i) => ({ name: `init view/comment #${i + 1}`, sql })),
+    ...recordPresentation(schemas, redshiftPresentationDdl(schemas)).map((sql) => ({
+      name: "init: record the views' fingerprint",
+      sql,
+    })),
     ...grants.users.flatMap((user) =>
       redshiftGrants(schemas, grants.database, user).map((sql) => ({ name: `grant to ${user}`, sql })),
     ),

@@ -258,12 +258,12 @@ export class RedshiftStandIn {
 export function standInWarehouse(
   pool: Pool,
   store: ObjectStore,
-): { warehouse: RedshiftWarehouse; standIn: RedshiftStandIn } {
+): { warehouse: RedshiftWarehouse; standIn: RedshiftStandIn; api: RedshiftDataApi } {
   const standIn = new RedshiftStandIn(pool, store);
   const api = new RedshiftDataApi({
     client: standIn as unknown as RedshiftDataClient,
     target: { workgroupName: "standin", database: "dev" },
     sleep: async () => undefined,
   });
-  return { warehouse: new RedshiftWarehouse(api, "redshift stand-in (embedded Postgres)"), standIn };
+  return { warehouse: new RedshiftWarehouse(api, "redshift stand-in (embedded Postgres)"), standIn, api };
 }

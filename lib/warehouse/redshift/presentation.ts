@@ -1,4 +1,5 @@
-import { qualified } from "../../db/identifiers.js";
+import { createHash } from "node:crypto";
+import { qualified, quoteLiteral } from "../../db/identifiers.js";
 import { DATA_API_LIMITS } from "../data-api/plan.js";
 import type { PlannedStatement } from "../plan/statement.js";
 import type { WarehouseSchemas } from "../schema.js";
@@ -70,3 +71,19 @@ export function presentationPlan(
 
 const procedureName = (schemas: WarehouseSchemas, n: number) =>
   qualified(schemas.meta, `apply_presentation_${n}`);
+
+/** The fingerprint of this catalog's views and comments: what `applied_ddl` records once applied. */
+export const presentationFingerprint = (statements: readonly string[]): string =>
+  createHash("sha256").update(statements.join(";\n")).digest("hex");
+
+/**
+ * What the owner's printed init ends with: the fingerprint of the views and comments it made, so
+ * that a first load finds them current (a loader may not replace them).
+ */
+export function recordPresentation(schemas: WarehouseSchemas, statements: readonly string[]): string[] {
+  const applied = qualified(schemas.meta, "applied_ddl");
+  return [
+    `DELETE FROM ${applied} WHERE part = 'presentation'`,
+    `INSERT INTO ${applied} (part, fingerprint, applied_at) VALUES ('presentation', ${quoteLiteral(presentationFingerprint(statements))}, GETDATE())`,
+  ];
+}
