@@ -64,7 +64,18 @@ export class Databases {
       ? this.named("warehouse", opts.warehouse, "--warehouse", WAREHOUSE_ENGINES, { recall: false })
       : this.givenWarehouse(opts.warehouse);
     if (given) return given;
-    return !opts.stage && (await this.hasCluster()) ? this.warehouseTarget() : undefined;
+    if (opts.stage) {
+      // A Redshift stage's warehouse is named by the stage's settings (no secret: the Data API).
+      const [{ redshiftWarehouseUrl }, { SST_APP }] = await Promise.all([
+        import("../stacks/settings.js"),
+        import("../runtime/aws/sst-app.js"),
+      ]);
+      const url = redshiftWarehouseUrl(SST_APP, opts.stage);
+      return url
+        ? parseDatabaseUrl("warehouse", `stage ${opts.stage} (stacks/settings.ts)`, url, WAREHOUSE_ENGINES)
+        : undefined;
+    }
+    return (await this.hasCluster()) ? this.warehouseTarget() : undefined;
   }
 
   /** True when the data directory holds an embedded cluster (read-only commands use it only then). */

@@ -2,7 +2,7 @@
 // Serverless namespace and private workgroup when the stage creates them, and the link through
 // which the load and verify functions reach it with the Data API. No database password is
 // created, stored or linked: the functions' database users derive from their IAM roles.
-import type { RedshiftChoice } from "./settings";
+import { serverlessName, type RedshiftChoice } from "./settings";
 
 /** What a function linked to the warehouse sees as `Resource.RedshiftWarehouse`. */
 export type RedshiftLinkProperties =
@@ -49,7 +49,7 @@ export function redshiftWarehouse(choice: RedshiftChoice, processedBucket: sst.a
   let workgroup: aws.redshiftserverless.Workgroup | undefined;
   const database = "serverless" in choice ? choice.serverless.database : choice.database;
   if ("serverless" in choice) {
-    const name = `${$app.name}-${$app.stage}`.toLowerCase();
+    const name = serverlessName($app.name, $app.stage);
     namespace = new aws.redshiftserverless.Namespace("RedshiftNamespace", {
       namespaceName: name,
       dbName: database,

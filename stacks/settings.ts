@@ -1,5 +1,5 @@
 // Timings the stacks must agree on, in one place.
-import { DEFAULT_PART_BOUND, type PartBound } from "../lib/extract/csv-parts";
+import { DEFAULT_PART_BOUND, type PartBound } from "../lib/extract/csv-parts.js";
 
 /** Extract runs every 20 minutes; its timeout stays well inside that, so runs never overlap. */
 export const EXTRACT_SCHEDULE = "rate(20 minutes)";
@@ -99,4 +99,24 @@ export function warehouseFor(stage: string, byStage = WAREHOUSE_BY_STAGE): Wareh
       );
   }
   return choice;
+}
+
+/** The name of the Redshift Serverless namespace and workgroup a `serverless` stage creates. */
+export const serverlessName = (app: string, stage: string): string => `${app}-${stage}`.toLowerCase();
+
+/**
+ * The redshift:// URL naming a stage's Redshift warehouse (no secret in it): what `totes status`
+ * and `totes runs` read with `--stage` when no --warehouse is given. Undefined for a Postgres stage.
+ */
+export function redshiftWarehouseUrl(
+  app: string,
+  stage: string,
+  byStage = WAREHOUSE_BY_STAGE,
+): string | undefined {
+  const choice = warehouseFor(stage, byStage);
+  if (choice.kind === "postgres") return undefined;
+  if ("serverless" in choice)
+    return `redshift://workgroup/${serverlessName(app, stage)}/${choice.serverless.database}`;
+  if ("workgroup" in choice) return `redshift://workgroup/${choice.workgroup}/${choice.database}`;
+  return `redshift://cluster/${choice.cluster}/${choice.database}`;
 }

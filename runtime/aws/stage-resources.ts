@@ -4,8 +4,9 @@ import {
 } from "@aws-sdk/client-resource-groups-tagging-api";
 import { StageResolutionError } from "../errors.js";
 import type { StageResources } from "../ops-target.js";
+import { SST_APP } from "./sst-app.js";
 
-export const SST_APP = "totes-etl";
+export { SST_APP };
 
 /**
  * SST names a resource `{app}-{stage}-{Component}{Kind}-{random}` (buckets lower-cased,
