@@ -10,6 +10,7 @@ import { ingestionKey } from "../lib/pipeline/keys.js";
 import { legacyReadOrder } from "../lib/pipeline/read-order.js";
 import { DuckSession } from "../lib/transform/duckdb-session.js";
 import { transformObject } from "../lib/transform/transform.js";
+import { RANGE_BUCKET, RANGE_MIN_ROWS } from "../lib/warehouse/apply-sql.js";
 import { postgresWarehouse } from "../lib/warehouse/postgres.js";
 import { freshPool } from "./helpers/databases.js";
 import { startObjectStore } from "./helpers/object-store.js";
@@ -166,6 +167,67 @@ describe("loading straight into the table", () => {
       [3, 2, 20, at(2)],
     ]);
   });
+
+  it("a large object copied straight in records its read once per bucket of record ids, and every later load and the current view are judged by it", async () => {
+    // Prepare: record ids that start just below a bucket's end, so the range spans two buckets.
+    const pool = await warehouse();
+    const many = Array.from({ length: RANGE_MIN_ROWS + 5 }, (_, i) => order(i + 1, 10));
+    const big = await extracted("sales_order", 2, many, "fact_sales_order");
+    await load(pool, await extracted("sales_order", 1, [order(RANGE_MIN_ROWS + 100, 1)], "fact_sales_order"));
+    await pool.query("DELETE FROM fact_sales_order");
+    const start = RANGE_BUCKET - 500;
+    await pool.query(`ALTER TABLE fact_sales_order ALTER COLUMN sales_record_id RESTART WITH ${start}`);
+
+    // Act
+    const loaded = await load(pool, big);
+
+    // Assess: no row per fact row; one range per bucket, split at the bucket's end.
+    expect(loaded.rowsWritten).toBe(RANGE_MIN_ROWS + 5);
+    const last = start + RANGE_MIN_ROWS + 4;
+    expect((await pool.query("SELECT count(*)::int AS n FROM totes_meta.fact_read")).rows[0].n).toBe(0);
+    expect(
+      (
+        await pool.query(
+          `SELECT bucket, first_record, last_record, read_order::text AS read_order
+             FROM totes_meta.fact_read_range WHERE table_name = 'fact_sales_order' ORDER BY bucket`,
+        )
+      ).rows,
+    ).toEqual([
+      { bucket: 0, first_record: start, last_record: RANGE_BUCKET - 1, read_order: at(2) },
+      { bucket: 1, first_record: RANGE_BUCKET, last_record: last, read_order: at(2) },
+    ]);
+
+    // An earlier read of a version it holds is refused, on either side of the bucket boundary;
+    // a later read corrects in place, its row's own read recorded.
+    const rows = await facts(pool);
+    const inBucket = (bucket: number) =>
+      rows.find((r) => Math.floor(r.sales_record_id / RANGE_BUCKET) === bucket)!.sales_order_id as number;
+    const [low, high] = [inBucket(0), inBucket(1)];
+    const earlier = await extracted("sales_order", 1, [order(low, 9), order(high, 9)], "fact_sales_order");
+    expect((await load(pool, earlier)).rowsWritten).toBe(0);
+    const corrected = await extracted("sales_order", 3, [order(high, 11)], "fact_sales_order");
+    expect((await load(pool, corrected)).rowsWritten).toBe(1);
+    // A later commit with an earlier stamp (a new version of `low`, read last) is its current one.
+    const backdated = await extracted(
+      "sales_order",
+      4,
+      [order(low, 12, "2024-11-14 09:00:00")],
+      "fact_sales_order",
+    );
+    expect((await load(pool, backdated)).rowsWritten).toBe(1);
+    const current = await pool.query(
+      `SELECT sales_order_id, units_sold FROM fact_sales_order_current WHERE sales_order_id IN (${low}, ${high}) ORDER BY 1`,
+    );
+    expect(current.rows).toEqual(
+      [
+        { sales_order_id: low, units_sold: 12 },
+        { sales_order_id: high, units_sold: 11 },
+      ].sort((a, b) => a.sales_order_id - b.sales_order_id),
+    );
+    expect(
+      (await pool.query("SELECT count(*)::int AS n FROM fact_sales_order_current")).rows[0].n,
+    ).toBe(RANGE_MIN_ROWS + 5);
+  }, 60_000);
 
   it("an object whose rows carry two read orders takes the general path, each row keeping its own", async () => {
     // Prepare: a transform output rewritten so that order 2 says it was read an hour earlier

@@ -102,15 +102,59 @@ export function factVersionMerge(table: TargetTable, schemas: WarehouseSchemas):
     WHEN NOT MATCHED THEN INSERT (table_name, record_id, read_order) VALUES ($1, n.record_id, n.read_order)`;
 }
 
+/**
+ * Facts: the same for the reads recorded by record-id range (`fact_read_range`, a load copied
+ * straight in): a range's read is held by every row in it that has no read of its own (a row's
+ * own read, recorded by a later correction, is always the later one).
+ */
+export function factDropStaleByRange(table: TargetTable, schemas: WarehouseSchemas): string {
+  const record = `f.${recordId(table)}`;
+  return `DELETE FROM ${STAGE}
+      USING ${qualified(schemas.stars, table.name)} f, ${qualified(schemas.meta, "fact_read_range")} g
+      WHERE ${sameVersion(table, "f", STAGE)}
+        AND g.table_name = $1 AND g.bucket = ${record} / ${RANGE_BUCKET}
+        AND ${record} BETWEEN g.first_record AND g.last_record
+        AND g.read_order >= ${STAGE}.${READ_ORDER}`;
+}
+
 /** Facts, copied straight into an empty table: forgets the reads recorded for its old rows. */
-export const factVersionsForget = (schemas: WarehouseSchemas): string =>
-  `DELETE FROM ${qualified(schemas.meta, "fact_read")} WHERE table_name = $1`;
+export const factVersionsForget = (schemas: WarehouseSchemas): string[] => [
+  `DELETE FROM ${qualified(schemas.meta, "fact_read")} WHERE table_name = $1`,
+  `DELETE FROM ${qualified(schemas.meta, "fact_read_range")} WHERE table_name = $1`,
+];
+
+/**
+ * A range of record ids is recorded per bucket of this many ids, so that a fact row finds its
+ * range by equality (a hash join in the current-version view), then BETWEEN.
+ */
+export const RANGE_BUCKET = 65_536;
+
+/**
+ * An object copied straight in with at least this many rows records its read once per bucket
+ * of record ids it filled (`fact_read_range`) instead of once per row (an index entry and
+ * WAL per row: ~20% of a large fact load's Postgres time). Fewer rows, once per row: a bucket
+ * then holds at most RANGE_BUCKET / RANGE_MIN_ROWS ranges, whatever the deltas' sizes.
+ */
+export const RANGE_MIN_ROWS = 1_000;
+
+/**
+ * Facts, copied straight in (Postgres, under the load lock): every row above record id $3 was
+ * read at read order $2, recorded as one range per bucket of record ids the rows fill.
+ */
+export function factRangesAbove(table: TargetTable, schemas: WarehouseSchemas): string {
+  const record = recordId(table);
+  return `INSERT INTO ${qualified(schemas.meta, "fact_read_range")} (table_name, bucket, first_record, last_record, read_order)
+    SELECT CAST($1 AS text), b, GREATEST(r.lo, b * ${RANGE_BUCKET}), LEAST(r.hi, b * ${RANGE_BUCKET} + ${RANGE_BUCKET - 1}), CAST($2 AS bigint)
+      FROM (SELECT min(${record}) AS lo, max(${record}) AS hi FROM ${qualified(schemas.stars, table.name)}
+             WHERE ${record} > $3) r
+      CROSS JOIN LATERAL generate_series(r.lo / ${RANGE_BUCKET}, r.hi / ${RANGE_BUCKET}) AS b`;
+}
 
 /** Facts: the highest record id the table holds (NULL when empty), by the primary key. */
 export const factTopRecord = (table: TargetTable, schemas: WarehouseSchemas): string =>
   `SELECT max(${recordId(table)}) AS top FROM ${qualified(schemas.stars, table.name)}`;
 
-/** Facts, copied straight in: every row above record id $3 was read at read order $2. */
+/** Facts, copied straight in (fewer than RANGE_MIN_ROWS rows): every row above record id $3 was read at read order $2. */
 export function factVersionsAbove(table: TargetTable, schemas: WarehouseSchemas): string {
   return `INSERT INTO ${qualified(schemas.meta, "fact_read")} (table_name, record_id, read_order)
     SELECT CAST($1 AS text), ${recordId(table)}, CAST($2 AS bigint) FROM ${qualified(schemas.stars, table.name)}

@@ -6,6 +6,7 @@ import {
   dimVersionMerge,
   factCorrect,
   factDropStale,
+  factDropStaleByRange,
   factInsert,
   factVersionMerge,
   insertMissing,
@@ -21,7 +22,10 @@ import { rendered } from "./plan/statement.js";
  */
 export const postgresApplyOps: ApplyOps = {
   analyzeStage: () => [rendered(`ANALYZE ${quoteIdent(STAGE)}`)],
-  factDropStale: (t, s) => [rendered(factDropStale(t, s), [t.name])],
+  factDropStale: (t, s) => [
+    rendered(factDropStale(t, s), [t.name]),
+    rendered(factDropStaleByRange(t, s), [t.name]),
+  ],
   factCorrect: (t, s) => [rendered(factCorrect(t, s), undefined, true)],
   factInsert: (t, s) => [rendered(factInsert(t, s), undefined, true)],
   factRecordReads: (t, s) => [rendered(factVersionMerge(t, s), [t.name])],

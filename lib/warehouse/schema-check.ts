@@ -118,6 +118,17 @@ export function expectedTables(
     },
     {
       schema: schemas.meta,
+      name: "fact_read_range",
+      columns: [
+        column("table_name", text(BYTES.tableName)),
+        column("bucket", "integer"),
+        column("first_record", "integer"),
+        column("last_record", "integer"),
+        column("read_order", "bigint"),
+      ],
+    },
+    {
+      schema: schemas.meta,
       name: "owner",
       columns: [
         column("pipeline_id", text(BYTES.pipelineId)),

@@ -48,6 +48,12 @@ export function tablesDdl(schemas: WarehouseSchemas = DEFAULT_SCHEMAS): string[]
     `CREATE TABLE IF NOT EXISTS ${qualified(meta, "fact_read")} (
        table_name text NOT NULL, record_id integer NOT NULL, read_order bigint NOT NULL,
        PRIMARY KEY (table_name, record_id))`,
+    // The same for the rows a large load copied straight in, once per bucket of record ids
+    // (apply-sql.ts RANGE_BUCKET): a row without a fact_read row of its own takes its range's.
+    `CREATE TABLE IF NOT EXISTS ${qualified(meta, "fact_read_range")} (
+       table_name text NOT NULL, bucket integer NOT NULL, first_record integer NOT NULL,
+       last_record integer NOT NULL, read_order bigint NOT NULL,
+       PRIMARY KEY (table_name, bucket, first_record))`,
     // The one pipeline that loads this warehouse (lib/warehouse/ownership.ts).
     `CREATE TABLE IF NOT EXISTS ${qualified(meta, "owner")} (
        pipeline_id text PRIMARY KEY, description text NOT NULL, claimed_at timestamptz NOT NULL DEFAULT now())`,

@@ -7,7 +7,14 @@ import { noun } from "../plural.js";
 import { calendarDays } from "../model/calendar.js";
 import { READ_ORDER } from "../pipeline/read-order.js";
 import { DIM_VERSION_COLUMNS, storedVersionColumn } from "../pipeline/dim-versions.js";
-import { STAGE, factVersionsForget, factTopRecord, factVersionsAbove } from "./apply-sql.js";
+import {
+  RANGE_MIN_ROWS,
+  STAGE,
+  factRangesAbove,
+  factTopRecord,
+  factVersionsAbove,
+  factVersionsForget,
+} from "./apply-sql.js";
 import { planApply } from "./plan/apply-plan.js";
 import type { SqlDialect } from "./dialect.js";
 import type { Warehouse } from "./warehouse.js";
@@ -406,10 +413,13 @@ export abstract class TransactionalWarehouse<Tx extends SqlSession = SqlSession>
       return undefined;
     }
     // Versions recorded for the rows of an emptied table point at nothing now.
-    if (top === null) await tx.query(factVersionsForget(this.schemas), [table.name]);
+    if (top === null) for (const sql of factVersionsForget(this.schemas)) await tx.query(sql, [table.name]);
     // Under the load lock the identity only grows: the rows copied are those above `top`.
     if (copied.rows > 0)
-      await tx.query(factVersionsAbove(table, this.schemas), [table.name, readOrder, top ?? 0]);
+      await tx.query(
+        copied.rows >= RANGE_MIN_ROWS ? factRangesAbove(table, this.schemas) : factVersionsAbove(table, this.schemas),
+        [table.name, readOrder, top ?? 0],
+      );
     await tx.query(`RELEASE SAVEPOINT ${DIRECT}`);
     return { rowsIn: copied.rows, rowsWritten: copied.rows };
   }

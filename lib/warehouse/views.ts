@@ -1,5 +1,6 @@
 import { TARGET_TABLES, type TargetTable } from "../catalog/index.js";
 import { qualified, quoteIdent, quoteLiteral } from "../db/identifiers.js";
+import { RANGE_BUCKET } from "./apply-sql.js";
 import type { WarehouseSchemas } from "./schema.js";
 
 /** The view of a fact's current versions: `fact_payment` → `fact_payment_current`. */
@@ -10,7 +11,8 @@ export const factsWithCurrentView = (): TargetTable[] => TARGET_TABLES.filter((t
 
 /**
  * The current versions of a fact, one row per natural id: its current version, the one read last (the latest commit, by the
- * read order `totes_meta.fact_read` keeps for every fact row; lib/pipeline/read-order.ts),
+ * read order `totes_meta.fact_read` keeps for a fact row, else the one `fact_read_range` keeps
+ * for the record-id range a large load copied it in with; lib/pipeline/read-order.ts),
  * whatever `last_updated` it carries. Facts keep every version of a source row, so a plain sum
  * over a fact counts an order once per amendment; sums and counts "as things stand" go over
  * this view. A row with no read recorded (loaded before reads were kept) ranks below every
@@ -24,7 +26,7 @@ export function currentVersionsSql(schemas: WarehouseSchemas, fact: TargetTable)
   const columns = fact.columns.map((c) => quoteIdent(c.name));
   const record = quoteIdent(fact.recordId);
   const newestFirst = [
-    "r.read_order DESC NULLS LAST",
+    "COALESCE(r.read_order, g.read_order) DESC NULLS LAST",
     ...fact.versionKey.map((c) => `f.${quoteIdent(c)} DESC`),
     `f.${record} DESC`,
   ].join(", ");
@@ -33,7 +35,10 @@ export function currentVersionsSql(schemas: WarehouseSchemas, fact: TargetTable)
                  ROW_NUMBER() OVER (PARTITION BY f.${quoteIdent(fact.naturalKey)} ORDER BY ${newestFirst}) AS version_rank
             FROM ${qualified(schemas.stars, fact.name)} f
             LEFT JOIN ${qualified(schemas.meta, "fact_read")} r
-              ON r.table_name = ${quoteLiteral(fact.name)} AND r.record_id = f.${record}) versions
+              ON r.table_name = ${quoteLiteral(fact.name)} AND r.record_id = f.${record}
+            LEFT JOIN ${qualified(schemas.meta, "fact_read_range")} g
+              ON g.table_name = ${quoteLiteral(fact.name)} AND g.bucket = f.${record} / ${RANGE_BUCKET}
+             AND f.${record} BETWEEN g.first_record AND g.last_record) versions
    WHERE version_rank = 1`;
 }
 

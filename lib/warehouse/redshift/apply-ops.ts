@@ -8,6 +8,7 @@ import {
   dimDropStale,
   dimDropUnchanged,
   factDropStale,
+  factDropStaleByRange,
   factInsert,
   list,
   recordId,
@@ -52,7 +53,10 @@ const countWrites = (schemas: WarehouseSchemas, counting: string) => {
 export const redshiftApplyOps: ApplyOps = {
   // Redshift keeps a temp table's statistics itself; ANALYZE of every stage costs more than it saves.
   analyzeStage: () => [],
-  factDropStale: (t, s) => [rendered(factDropStale(t, s), [t.name])],
+  factDropStale: (t, s) => [
+    rendered(factDropStale(t, s), [t.name]),
+    rendered(factDropStaleByRange(t, s), [t.name]),
+  ],
   factCorrect: (t, s) => {
     const target = qualified(s.stars, t.name);
     const columns = correctable(t);

@@ -46,6 +46,11 @@ export function redshiftTablesDdl(schemas: WarehouseSchemas): string[] {
     `CREATE TABLE IF NOT EXISTS ${qualified(meta, "fact_read")} (
        table_name ${v(m.tableName)} NOT NULL, record_id INTEGER NOT NULL, read_order BIGINT NOT NULL,
        PRIMARY KEY (table_name, record_id))`,
+    // Written only by Postgres's straight copy; the views and the stale check read it on both.
+    `CREATE TABLE IF NOT EXISTS ${qualified(meta, "fact_read_range")} (
+       table_name ${v(m.tableName)} NOT NULL, bucket INTEGER NOT NULL, first_record INTEGER NOT NULL,
+       last_record INTEGER NOT NULL, read_order BIGINT NOT NULL,
+       PRIMARY KEY (table_name, bucket, first_record))`,
     `CREATE TABLE IF NOT EXISTS ${qualified(meta, "owner")} (
        pipeline_id ${v(m.pipelineId)} NOT NULL PRIMARY KEY, description ${v(m.description)} NOT NULL,
        claimed_at TIMESTAMPTZ NOT NULL DEFAULT GETDATE())`,
