@@ -157,7 +157,8 @@ async function oneRun(ctx: BenchContext, local: LocalPipeline, source: Pool, war
  */
 export async function incrementalStage(ctx: BenchContext): Promise<Measured> {
   const local = await LocalPipeline.start(path.join(ctx.workDir, "local-runtime"));
-  const source = createPool(ctx.sourceUrl, { max: 1 });
+  // As the extract function's pool (runtime/aws/config.ts): two connections, two tables at once.
+  const source = createPool(ctx.sourceUrl, { max: 2 });
   const warehouse = createPool(ctx.warehouseUrl, { max: 1 });
   try {
     await adoptState(ctx, local);
