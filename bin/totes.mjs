@@ -18,8 +18,9 @@ if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
 
 await import("./cli-env.mjs");
 
-// What tsconfig.build.json compiles (tools/bench is not: the benchmark runs through tsx).
-const SOURCES = ["cli", "lib", "runtime", "ops", "tools"];
+// What tsconfig.build.json compiles (tools/bench is not: the benchmark runs through tsx;
+// stacks/settings.ts is, as the CLI reads a stage's warehouse from it).
+const SOURCES = ["cli", "lib", "runtime", "ops", "tools", "stacks"];
 const stamp = new URL("dist/.built", root);
 
 /** True when dist/ was built after the last change to any TypeScript source. */
