@@ -90,4 +90,22 @@ describe("a run read on several connections", () => {
     expect(await read(during)).toEqual(before);
     expect(await read(after)).toEqual(raced);
   }, 60_000);
+
+  it("reads on the connections it gets: a login limited to one connection extracts every table on that one", async () => {
+    // Prepare: a reader allowed one connection, and a pool that would open two.
+    const name = `snap_reader_${Math.random().toString(36).slice(2, 8)}`;
+    await admin.query(`CREATE ROLE ${name} LOGIN PASSWORD 'reader-secret' CONNECTION LIMIT 1;
+      GRANT USAGE ON SCHEMA public TO ${name}; GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${name}`);
+    const as = new URL(url);
+    [as.username, as.password] = [name, "reader-secret"];
+    const limited = createPool(as.toString(), { max: 2 });
+    pools.push(limited);
+
+    // Act
+    const run = await extract({ source: limited, store: objects.store, bucket: objects.ingestionBucket, fullTables: SOURCE_TABLES.map((t) => t.name) });
+
+    // Assess
+    expect(run.tables.map((t) => t.table)).toEqual(SOURCE_TABLES.map((t) => t.name));
+    expect(run.tables.every((t) => t.rows > 0)).toBe(true);
+  }, 60_000);
 });

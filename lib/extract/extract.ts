@@ -155,10 +155,18 @@ export async function extract(options: ExtractOptions): Promise<ExtractResult> {
     if (wanted > 1) {
       const { rows } = await client.query<{ id: string }>("SELECT pg_export_snapshot() AS id");
       for (let i = 1; i < wanted; i++) {
-        const helper = await source.connect();
-        helpers.push(helper);
-        await helper.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-        await helper.query(`SET TRANSACTION SNAPSHOT ${quoteLiteral(rows[0]!.id)}`);
+        // A connection the source refuses (a login's connection limit) or that cannot take the
+        // snapshot leaves the run to the connections it has: slower, never wrong.
+        const helper = await source.connect().catch(() => undefined);
+        if (!helper) break;
+        try {
+          await helper.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+          await helper.query(`SET TRANSACTION SNAPSHOT ${quoteLiteral(rows[0]!.id)}`);
+          helpers.push(helper);
+        } catch {
+          helper.release(true);
+          break;
+        }
       }
     }
     const pending = [...SOURCE_TABLES];
