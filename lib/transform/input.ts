@@ -166,7 +166,7 @@ export async function loadRaw(
   refuseWhole(table, key, bad);
   await duck.run(`CREATE TABLE bad_rows (row BIGINT)`);
   await insertRows(duck, bad);
-  const repeats = await repeatedVersions(duck, table, key, MAX_QUARANTINED_ROWS + 1 - bad.length);
+  const repeats = await repeatedVersions(duck, table, key, MAX_QUARANTINED_ROWS + 1 - bad.length, bad.length > 0);
   bad.push(...repeats);
   refuseWhole(table, key, bad);
   await insertRows(duck, repeats);
@@ -195,9 +195,13 @@ async function repeatedVersions(
   table: SourceTable,
   key: string,
   limit: number,
+  excluded: boolean,
 ): Promise<QuarantinedRow[]> {
   const pk = quoteIdent(table.primaryKey);
-  const good = `(SELECT rowid, * FROM raw WHERE rowid + 1 NOT IN (SELECT row FROM bad_rows))`;
+  // Usually no row is bad: then every row is good, with no anti-join to make that so.
+  const good = excluded
+    ? `(SELECT rowid, * FROM raw WHERE rowid + 1 NOT IN (SELECT row FROM bad_rows))`
+    : `(SELECT rowid, * FROM raw)`;
   const [any] = await duck.rows<{ n: number }>(
     `SELECT 1 AS n FROM ${good} GROUP BY ${pk}, last_updated HAVING count(*) > 1 LIMIT 1`,
   );

@@ -145,7 +145,9 @@ export async function transformObject(buckets: Buckets, key: string): Promise<Tr
     for (const target of targets) {
       const model = MODELS.get(target.name);
       if (!model) continue;
-      await duck.run(`CREATE TABLE out_${target.name} AS ${shapedSelect(target, model.sql)}`);
+      // A view, not a table: its rows go straight into the Parquet file in one pass; only the
+      // calendar reads a fact's again, its date columns alone, for their span.
+      await duck.run(`CREATE VIEW out_${target.name} AS ${shapedSelect(target, model.sql)}`);
       built.push(target);
     }
     if (targets.some((t) => t.kind === "calendar")) {
@@ -221,16 +223,16 @@ async function writeOutput(
   partial: string | undefined,
 ): Promise<TargetOutput> {
   const objectKey = processedKey(target.name, input, partial);
-  const rows = await duck.count(`out_${target.name}`);
+  const file = path.join(workDir, `${target.name}.parquet`);
+  // No ORDER BY: a sort of every row is the costliest pass there is, and the load needs none.
+  const [copied] = await duck.rows<{ Count: string | number }>(
+    `COPY (SELECT * FROM out_${target.name})
+       TO ${quoteLiteral(file)} (FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE ${ROW_GROUP_ROWS})`,
+  );
+  const rows = Number(copied?.Count ?? 0);
   if (rows === 0) return { target: target.name, rows, objectKey, written: false };
   if (await buckets.store.head(buckets.processedBucket, objectKey))
     return { target: target.name, rows, objectKey, written: false };
-  const file = path.join(workDir, `${target.name}.parquet`);
-  // No ORDER BY: a sort of every row is the costliest pass there is, and the load needs none.
-  await duck.run(
-    `COPY out_${target.name}
-       TO ${quoteLiteral(file)} (FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE ${ROW_GROUP_ROWS})`,
-  );
   await buckets.store.putFile(buckets.processedBucket, objectKey, file, "application/vnd.apache.parquet");
   return { target: target.name, rows, objectKey, written: true };
 }
