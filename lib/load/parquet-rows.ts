@@ -158,7 +158,13 @@ export interface RawRowGroup {
 }
 
 export function openParquet(bytes: Uint8Array): ParquetRows {
-  const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  // The reader takes an ArrayBuffer: the object's own when the bytes are all of it (no copy of
+  // the whole object), else a copy of just these bytes.
+  const file = (
+    bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+      ? bytes.buffer
+      : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)
+  ) as ArrayBuffer;
   const parsed = parquetMetadata(file);
   const leaves = parsed.schema.slice(1);
   const converters = leaves.map(converterFor);
