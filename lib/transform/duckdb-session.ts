@@ -23,6 +23,15 @@ function sharedInstance(): Promise<DuckDBInstance> {
   return shared;
 }
 
+/**
+ * Makes the shared instance now, ahead of the first object (a handler's cold start, a local
+ * pipeline's start), so that object does not wait for it. A failure is left for the first
+ * object to meet and report.
+ */
+export function warmDuckDb(): void {
+  sharedInstance().catch(() => undefined);
+}
+
 /** A DuckDB database for one input: opened per object, dropped when it is done. */
 export class DuckSession {
   private constructor(

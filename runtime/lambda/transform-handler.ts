@@ -1,9 +1,11 @@
+import { warmDuckDb } from "../../lib/transform/duckdb-session.js";
 import { transformObject } from "../../lib/transform/transform.js";
 import type { TransformDeps } from "./deps.js";
 import { sqsStageHandler } from "./sqs-stage-handler.js";
 
 /** Each CSV of an SQS batch of ingestion notifications → the star-table Parquet it affects. */
 export function createTransformHandler(deps: TransformDeps) {
+  warmDuckDb();
   return sqsStageHandler({
     stage: "transform",
     buckets: deps.buckets,

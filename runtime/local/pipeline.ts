@@ -29,6 +29,7 @@ import { WarehouseOwnedError, type PipelineIdentity } from "../../lib/warehouse/
 import { createExtractHandler } from "../lambda/extract-handler.js";
 import { localPipelineIdentity } from "./pipeline-identity.js";
 import { createLoadHandler } from "../lambda/load-handler.js";
+import { warmDuckDb } from "../../lib/transform/duckdb-session.js";
 import { createTransformHandler } from "../lambda/transform-handler.js";
 import { localContext } from "./lambda/context.js";
 
@@ -304,6 +305,8 @@ export class LocalPipeline {
   ): Promise<RunSummary> {
     const started = new Date();
     this.connect(options);
+    // The transforms' DuckDB is made while the extract reads, not by the first CSV.
+    warmDuckDb();
     const warehouse = postgresWarehouse(options.warehouse);
     // The load handler checks the schema itself. A warehouse that is down must not stop
     // extract and transform: its load messages dead-letter, for `totes dlq replay` later. One
