@@ -107,7 +107,8 @@ export class ObjectStore {
     try {
       const result = await this.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
       const bytes = await result.Body!.transformToByteArray();
-      return { body: Buffer.from(bytes), etag: result.ETag };
+      // A view of the bytes the SDK collected, not a copy of them (a load holds a whole object).
+      return { body: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), etag: result.ETag };
     } catch (error) {
       if (isNotFound(error)) return undefined;
       throw error;
