@@ -36,6 +36,9 @@ export class DrainTimeoutError extends Error {
   }
 }
 
+/** Between empty receives of one poller. */
+const EMPTY_POLL_PAUSE_MS = 25;
+
 const isEmpty = (d: QueueDepth) => d.visible + d.inFlight + d.delayed === 0;
 
 async function depths(sources: readonly SqsEventSource[]): Promise<Record<string, QueueDepth>> {
@@ -61,7 +64,11 @@ export async function drain(options: DrainOptions): Promise<Record<string, Drain
   const worker = async (source: SqsEventSource) => {
     while (!stopping) {
       const result = await source.pollOnce();
-      if (!result) continue;
+      if (!result) {
+        // An empty receive (a short poll answers at once): wait a little before the next.
+        await sleep(EMPTY_POLL_PAUSE_MS);
+        continue;
+      }
       const s = stats[source.name]!;
       s.batches += 1;
       s.messages += result.messages;
