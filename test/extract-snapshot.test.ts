@@ -69,7 +69,12 @@ describe("a run read on several connections", () => {
     });
 
     // Act
-    const during = await extract({ source: racing, store: objects.store, bucket: objects.ingestionBucket, concurrency: 2 });
+    const during = await extract({
+      source: racing,
+      store: objects.store,
+      bucket: objects.ingestionBucket,
+      concurrency: 2,
+    });
     const after = await extract({ source, store: objects.store, bucket: objects.ingestionBucket });
 
     // Assess: two connections read the run; the commit between them is in the next run only.
@@ -83,7 +88,14 @@ describe("a run read on several connections", () => {
         await Promise.all(
           run.tables.map(async (t) => {
             const csv = await bodies(t.objectKeys);
-            return [t.table, csv.includes(raced[t.table]!) ? raced[t.table] : csv.includes(before[t.table]!) ? before[t.table] : "neither"] as const;
+            return [
+              t.table,
+              csv.includes(raced[t.table]!)
+                ? raced[t.table]
+                : csv.includes(before[t.table]!)
+                  ? before[t.table]
+                  : "neither",
+            ] as const;
           }),
         ),
       );
@@ -102,7 +114,12 @@ describe("a run read on several connections", () => {
     pools.push(limited);
 
     // Act
-    const run = await extract({ source: limited, store: objects.store, bucket: objects.ingestionBucket, fullTables: SOURCE_TABLES.map((t) => t.name) });
+    const run = await extract({
+      source: limited,
+      store: objects.store,
+      bucket: objects.ingestionBucket,
+      fullTables: SOURCE_TABLES.map((t) => t.name),
+    });
 
     // Assess
     expect(run.tables.map((t) => t.table)).toEqual(SOURCE_TABLES.map((t) => t.name));

@@ -224,9 +224,9 @@ describe("loading straight into the table", () => {
         { sales_order_id: high, units_sold: 11 },
       ].sort((a, b) => a.sales_order_id - b.sales_order_id),
     );
-    expect(
-      (await pool.query("SELECT count(*)::int AS n FROM fact_sales_order_current")).rows[0].n,
-    ).toBe(RANGE_MIN_ROWS + 5);
+    expect((await pool.query("SELECT count(*)::int AS n FROM fact_sales_order_current")).rows[0].n).toBe(
+      RANGE_MIN_ROWS + 5,
+    );
   }, 60_000);
 
   it("an object whose rows carry two read orders takes the general path, each row keeping its own", async () => {

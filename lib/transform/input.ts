@@ -166,7 +166,13 @@ export async function loadRaw(
   refuseWhole(table, key, bad);
   await duck.run(`CREATE TABLE bad_rows (row BIGINT)`);
   await insertRows(duck, bad);
-  const repeats = await repeatedVersions(duck, table, key, MAX_QUARANTINED_ROWS + 1 - bad.length, bad.length > 0);
+  const repeats = await repeatedVersions(
+    duck,
+    table,
+    key,
+    MAX_QUARANTINED_ROWS + 1 - bad.length,
+    bad.length > 0,
+  );
   bad.push(...repeats);
   refuseWhole(table, key, bad);
   await insertRows(duck, repeats);

@@ -183,7 +183,8 @@ export class PostgresWarehouse extends TransactionalWarehouse<PgTransaction> {
       const oid = types.get(name);
       const type = oid === undefined ? undefined : binaryTypeOf(oid);
       // The columns are the catalog's: one the warehouse lacks or types otherwise is a bug here.
-      if (!type) throw new Error(`${into}.${name}: no binary COPY encoding for its type (OID ${oid ?? "none"})`);
+      if (!type)
+        throw new Error(`${into}.${name}: no binary COPY encoding for its type (OID ${oid ?? "none"})`);
       if (typeof c !== "string" && "fixed" in c) {
         if (type !== "text") throw new Error(`${into}.${name}: a fixed value must be text`);
         return { fixed: Buffer.from(c.fixed, "utf8") };

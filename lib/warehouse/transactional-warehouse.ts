@@ -417,7 +417,9 @@ export abstract class TransactionalWarehouse<Tx extends SqlSession = SqlSession>
     // Under the load lock the identity only grows: the rows copied are those above `top`.
     if (copied.rows > 0)
       await tx.query(
-        copied.rows >= RANGE_MIN_ROWS ? factRangesAbove(table, this.schemas) : factVersionsAbove(table, this.schemas),
+        copied.rows >= RANGE_MIN_ROWS
+          ? factRangesAbove(table, this.schemas)
+          : factVersionsAbove(table, this.schemas),
         [table.name, readOrder, top ?? 0],
       );
     await tx.query(`RELEASE SAVEPOINT ${DIRECT}`);

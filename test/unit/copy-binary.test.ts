@@ -2,12 +2,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { from as copyFrom } from "pg-copy-streams";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  BinaryRows,
-  binaryCopyHeader,
-  binaryCopyTrailer,
-  numericDigits,
-} from "../../lib/db/copy-binary.js";
+import { BinaryRows, binaryCopyHeader, binaryCopyTrailer, numericDigits } from "../../lib/db/copy-binary.js";
 import type { Pool } from "../../lib/db/pool.js";
 import { freshPool } from "../helpers/databases.js";
 
@@ -127,8 +122,15 @@ describe("binary COPY rows", () => {
 
   it("leaves the column's limits to the server: a decimal too large and text too long are refused", async () => {
     const nulls = (n: number): Row => Array.from({ length: n }, () => (o: BinaryRows) => o.null());
-    const tooLarge: Row = [(o) => o.int2(0), (o) => o.int4(1), (o) => o.null(), (o) => o.numeric(10_000_000_000n, 2)];
+    const tooLarge: Row = [
+      (o) => o.int2(0),
+      (o) => o.int4(1),
+      (o) => o.null(),
+      (o) => o.numeric(10_000_000_000n, 2),
+    ];
     await expect(roundTrip([[...tooLarge, ...nulls(7)]])).rejects.toThrow(/numeric field overflow/);
-    await expect(roundTrip([[...nulls(10), (o: BinaryRows) => o.text("toolong")]])).rejects.toThrow(/too long for type character varying\(5\)/);
+    await expect(roundTrip([[...nulls(10), (o: BinaryRows) => o.text("toolong")]])).rejects.toThrow(
+      /too long for type character varying\(5\)/,
+    );
   }, 60_000);
 });

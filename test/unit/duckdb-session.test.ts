@@ -7,7 +7,11 @@ import { DuckSession } from "../../lib/transform/duckdb-session.js";
  */
 describe("DuckSession", () => {
   const databases = async (duck: DuckSession) =>
-    (await duck.rows<{ name: string }>(`SELECT database_name AS name FROM duckdb_databases() WHERE NOT internal`))
+    (
+      await duck.rows<{ name: string }>(
+        `SELECT database_name AS name FROM duckdb_databases() WHERE NOT internal`,
+      )
+    )
       .map((r) => r.name)
       .sort();
 
