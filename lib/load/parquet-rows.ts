@@ -92,6 +92,10 @@ function timestampTexts(dateText: (days: number) => string): (micros: bigint) =>
 
 type Converter = (value: unknown) => CopyValue;
 
+/** The column holds a DECIMAL, whichever annotation says so (the reader hands back its scaled integer). */
+export const isDecimal = (element: SchemaElement): boolean =>
+  element.converted_type === "DECIMAL" || element.logical_type?.type === "DECIMAL";
+
 type Parsers = Partial<ParquetParsers>;
 
 /**
@@ -112,8 +116,7 @@ const RAW_PARSERS: Parsers = {
  * must never pass through one).
  */
 function converterFor(element: SchemaElement): Converter {
-  const logical = element.logical_type?.type;
-  if (element.converted_type === "DECIMAL" || logical === "DECIMAL") {
+  if (isDecimal(element)) {
     const scale = element.scale ?? 0;
     return (v) => decimalText(BigInt(v as bigint | number), scale);
   }
@@ -172,9 +175,7 @@ export function openParquet(bytes: Uint8Array): ParquetRows {
   const metadata: FileMetaData = {
     ...parsed,
     schema: parsed.schema.map((e) =>
-      e.converted_type === "DECIMAL" || e.logical_type?.type === "DECIMAL"
-        ? { ...e, converted_type: undefined, logical_type: undefined }
-        : e,
+      isDecimal(e) ? { ...e, converted_type: undefined, logical_type: undefined } : e,
     ),
   };
   const dateFromDays = dayTexts();

@@ -1,5 +1,6 @@
 import type { SchemaElement } from "hyparquet";
 import type { BinaryRows, BinaryType } from "../db/copy-binary.js";
+import { isDecimal } from "../load/parquet-rows.js";
 
 /** Writes one non-NULL value, as the Parquet reader decoded it raw (parquet-rows.ts), in binary. */
 export type FieldWriter = (out: BinaryRows, value: unknown) => void;
@@ -15,7 +16,6 @@ function bytesToBigInt(bytes: Uint8Array): bigint {
 const asBigInt = (v: unknown): bigint =>
   v instanceof Uint8Array ? bytesToBigInt(v) : BigInt(v as bigint | number);
 
-const isDecimal = (e: SchemaElement) => e.converted_type === "DECIMAL" || e.logical_type?.type === "DECIMAL";
 const isDate = (e: SchemaElement) => e.converted_type === "DATE" || e.logical_type?.type === "DATE";
 const timeUnit = (e: SchemaElement): "MILLIS" | "MICROS" | "NANOS" | undefined => {
   if (e.converted_type === "TIME_MILLIS") return "MILLIS";
