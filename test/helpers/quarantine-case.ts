@@ -1,3 +1,4 @@
+import { expect } from "vitest";
 import type { Pool } from "../../lib/db/pool.js";
 
 /*
@@ -43,4 +44,18 @@ export async function ordersBothSides(source: Pool, warehouse: Pool, ids: readon
     [ids],
   );
   return { warehouse: wh.rows, source: src.rows };
+}
+
+/**
+ * After the fix settled the bad rows: each new order's warehouse version is the source's, and
+ * the bad versions never became facts (one row per order).
+ */
+export async function expectOrdersSettled(source: Pool, warehouse: Pool): Promise<void> {
+  const both = await ordersBothSides(source, warehouse, NEW_ORDERS);
+  expect(both.warehouse).toHaveLength(4);
+  expect(both.warehouse).toEqual(both.source);
+  const versions = await warehouse.query(
+    "SELECT count(*)::int AS n FROM fact_sales_order WHERE sales_order_id > 90000",
+  );
+  expect(versions.rows[0].n).toBe(4);
 }
