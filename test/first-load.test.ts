@@ -11,7 +11,7 @@ import { legacyReadOrder } from "../lib/pipeline/read-order.js";
 import { DuckSession } from "../lib/transform/duckdb-session.js";
 import { transformObject } from "../lib/transform/transform.js";
 import { RANGE_BUCKET, RANGE_MIN_ROWS } from "../lib/warehouse/apply-sql.js";
-import { postgresWarehouse } from "../lib/warehouse/postgres.js";
+import { KEYS_AFTER_MIN_ROWS, postgresWarehouse } from "../lib/warehouse/postgres.js";
 import { freshPool } from "./helpers/databases.js";
 import { startObjectStore } from "./helpers/object-store.js";
 
@@ -291,6 +291,83 @@ describe("loading straight into the table", () => {
     expect((await pool.query("SELECT count(*)::int AS n FROM totes_meta.loaded_object")).rows[0].n).toBe(0);
   });
 
+  /** fact_sales_order's primary and unique keys, as the catalog defines them. */
+  const keysOf = async (pool: Pool) =>
+    (
+      await pool.query(
+        `SELECT conname, contype, pg_get_constraintdef(oid) AS definition FROM pg_constraint
+          WHERE conrelid = 'public.fact_sales_order'::regclass AND contype IN ('p', 'u') ORDER BY conname`,
+      )
+    ).rows;
+  const largeOrders = () => Array.from({ length: KEYS_AFTER_MIN_ROWS + 5 }, (_, i) => order(i + 1, 10));
+
+  it("a large object into an empty table gets its keys built after the rows: the same keys, refusing a repeat", async () => {
+    // Prepare
+    const pool = await warehouse();
+    await postgresWarehouse(pool).ensureSchema();
+    const keys = await keysOf(pool);
+    const big = await extracted("sales_order", 1, largeOrders(), "fact_sales_order");
+
+    // Act
+    const loaded = await load(pool, big);
+
+    // Assess: every row in, the keys as they were, and they refuse what they refused before.
+    expect(loaded.rowsWritten).toBe(KEYS_AFTER_MIN_ROWS + 5);
+    expect(await keysOf(pool)).toEqual(keys);
+    expect(keys.map((k) => k.contype).sort()).toEqual(["p", "u"]);
+    await expect(
+      pool.query(
+        `INSERT INTO fact_sales_order (sales_order_id, created_date, created_time, last_updated_date, last_updated_time, sales_staff_id, counterparty_id, units_sold, unit_price, currency_id, design_id, agreed_payment_date, agreed_delivery_date, agreed_delivery_location_id)
+         SELECT sales_order_id, created_date, created_time, last_updated_date, last_updated_time, sales_staff_id, counterparty_id, units_sold, unit_price, currency_id, design_id, agreed_payment_date, agreed_delivery_date, agreed_delivery_location_id
+           FROM fact_sales_order WHERE sales_order_id = 7`,
+      ),
+    ).rejects.toMatchObject({ code: "23505" });
+  }, 60_000);
+
+  it("a large object holding one version twice, into an empty table, is refused whole, the keys kept", async () => {
+    // Prepare
+    const key = await extracted("sales_order", 2, largeOrders(), "fact_sales_order");
+    const doubledKey = await rewritten(key, 2, 52, doubled);
+    const pool = await warehouse();
+    await postgresWarehouse(pool).ensureSchema();
+    const keys = await keysOf(pool);
+
+    // Act
+    const error = await load(pool, doubledKey).catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toBeInstanceOf(LoadError);
+    expect(String((error as Error).message)).toContain("fact_sales_order");
+    expect(await facts(pool)).toEqual([]);
+    expect(await keysOf(pool)).toEqual(keys);
+  }, 60_000);
+
+  it("a large object into an empty table another session is reading neither waits for it nor drops its keys", async () => {
+    // Prepare: an analyst's open transaction holding the table.
+    const pool = await warehouse();
+    await postgresWarehouse(pool).ensureSchema();
+    const keys = await keysOf(pool);
+    const big = await extracted("sales_order", 3, largeOrders(), "fact_sales_order");
+    const reader = await pool.connect();
+    try {
+      await reader.query("BEGIN");
+      await reader.query("SELECT count(*) FROM fact_sales_order");
+
+      // Act: the load must not queue behind the reader (the test would time out).
+      const loaded = await load(pool, big);
+
+      // Assess
+      expect(loaded.rowsWritten).toBe(KEYS_AFTER_MIN_ROWS + 5);
+    } finally {
+      await reader.query("COMMIT");
+      reader.release();
+    }
+    expect(await keysOf(pool)).toEqual(keys);
+    expect((await pool.query("SELECT count(*)::int AS n FROM fact_sales_order")).rows[0].n).toBe(
+      KEYS_AFTER_MIN_ROWS + 5,
+    );
+  }, 60_000);
+
   it("inserts a dim and its read orders; a later read is taken whatever its last_updated, an earlier read arriving later is refused", async () => {
     // Prepare
     const pool = await warehouse();
@@ -319,6 +396,131 @@ describe("loading straight into the table", () => {
     );
     expect(versions.rows).toEqual([{ own: at(3), parent: at(3) }]);
   });
+
+  /** The ranges of reads recorded for dim_currency, and its ids with a read of their own. */
+  async function dimReads(pool: Pool) {
+    const ranges = await pool.query(
+      `SELECT bucket, first_id, last_id, own_read_order::text AS own, parent_read_order::text AS parent
+         FROM totes_meta.dim_read_range WHERE table_name = 'dim_currency' ORDER BY first_id`,
+    );
+    const own = await pool.query(
+      `SELECT natural_id, own_read_order::text AS own FROM totes_meta.dim_read
+        WHERE table_name = 'dim_currency' ORDER BY natural_id`,
+    );
+    return { ranges: ranges.rows, own: own.rows };
+  }
+  const currency = (id: number, code: string, updated = UPDATED) => `${id},${code},${T0},${updated}`;
+  /** Ids from `first` to `last`, as currency rows. */
+  const currencies = (first: number, last: number, code = "GBP") =>
+    Array.from({ length: last - first + 1 }, (_, i) => currency(first + i, code));
+
+  it("a large dim object copied straight in records its read once per run of ids it holds; an id it lacks is judged by its own reads", async () => {
+    // Prepare: two runs of ids, one across a bucket's end, a gap between them, and two lone ids.
+    const pool = await warehouse();
+    const B = RANGE_BUCKET;
+    const gap = B - 200;
+    const lines = [
+      currency(7, "GBP"),
+      currency(9, "GBP"),
+      ...currencies(B - 1500, gap - 1),
+      ...currencies(gap + 1, B + 1000),
+    ];
+    const big = await extracted("currency", 2, lines, "dim_currency");
+
+    // Act
+    const loaded = await load(pool, big);
+
+    // Assess: a range per run and bucket, a row each for the lone ids.
+    expect(loaded.rowsWritten).toBe(lines.length);
+    expect(await dimReads(pool)).toEqual({
+      ranges: [
+        { bucket: 0, first_id: B - 1500, last_id: gap - 1, own: at(2), parent: at(2) },
+        { bucket: 0, first_id: gap + 1, last_id: B - 1, own: at(2), parent: at(2) },
+        { bucket: 1, first_id: B, last_id: B + 1000, own: at(2), parent: at(2) },
+      ],
+      own: [
+        { natural_id: 7, own: at(2) },
+        { natural_id: 9, own: at(2) },
+      ],
+    });
+
+    // The gap's id, read earlier and arriving later, is taken: the object never held it.
+    expect(
+      (await load(pool, await extracted("currency", 1, [currency(gap, "EUR")], "dim_currency"))).rowsWritten,
+    ).toBe(1);
+    // Earlier reads of ids it held are refused, in either bucket and for a lone id.
+    const earlier = await extracted(
+      "currency",
+      1,
+      [currency(9, "EUR"), currency(gap - 1, "EUR"), currency(B + 1000, "EUR")],
+      "dim_currency",
+    );
+    expect((await load(pool, earlier)).rowsWritten).toBe(0);
+    // A later read is taken and recorded as that id's own, which then decides for it.
+    const later = await extracted("currency", 3, [currency(B - 1500, "USD")], "dim_currency");
+    expect((await load(pool, later)).rowsWritten).toBe(1);
+    const between = await extracted("currency", 2, [currency(B - 1500, "JPY")], "dim_currency");
+    expect((await load(pool, between)).rowsWritten).toBe(0);
+    const codes = await pool.query(
+      `SELECT currency_id, currency_code FROM dim_currency WHERE currency_id IN (${[9, gap, gap - 1, B + 1000, B - 1500].join(", ")}) ORDER BY 1`,
+    );
+    expect(codes.rows).toEqual([
+      { currency_id: 9, currency_code: "GBP" },
+      { currency_id: B - 1500, currency_code: "USD" },
+      { currency_id: gap - 1, currency_code: "GBP" },
+      { currency_id: gap, currency_code: "EUR" },
+      { currency_id: B + 1000, currency_code: "GBP" },
+    ]);
+    expect((await dimReads(pool)).own).toEqual([
+      { natural_id: 7, own: at(2) },
+      { natural_id: 9, own: at(2) },
+      { natural_id: B - 1500, own: at(3) },
+      { natural_id: gap, own: at(1) },
+    ]);
+  }, 60_000);
+
+  it("a dim row deleted from a recorded range still refuses earlier reads, and takes a later one through the general path", async () => {
+    // Prepare
+    const pool = await warehouse();
+    await load(pool, await extracted("currency", 2, currencies(1, RANGE_MIN_ROWS + 10), "dim_currency"));
+    expect((await dimReads(pool)).ranges).toHaveLength(1);
+    await pool.query("DELETE FROM dim_currency WHERE currency_id IN (5, 6)");
+
+    // Act
+    const stale = await load(pool, await extracted("currency", 1, [currency(5, "EUR")], "dim_currency"));
+    const newer = await load(pool, await extracted("currency", 3, [currency(6, "USD")], "dim_currency"));
+
+    // Assess
+    expect([stale.rowsWritten, newer.rowsWritten]).toEqual([0, 1]);
+    expect(
+      (await pool.query("SELECT currency_id, currency_code FROM dim_currency WHERE currency_id IN (5, 6)"))
+        .rows,
+    ).toEqual([{ currency_id: 6, currency_code: "USD" }]);
+    expect((await dimReads(pool)).own).toEqual([{ natural_id: 6, own: at(3) }]);
+  }, 60_000);
+
+  it("a dim object whose rows carry different reads records each id's own", async () => {
+    // Prepare: a large object, one id's row from a later read than the others'.
+    const key = await extracted("currency", 4, currencies(1, RANGE_MIN_ROWS + 10), "dim_currency");
+    const mixed = await rewritten(
+      key,
+      4,
+      44,
+      (from) =>
+        `SELECT * REPLACE (CASE WHEN currency_id = 3 THEN _own_read_order + 1 ELSE _own_read_order END AS _own_read_order) FROM ${from}`,
+    );
+    const pool = await warehouse();
+
+    // Act
+    await load(pool, mixed);
+
+    // Assess
+    const reads = await dimReads(pool);
+    expect(reads.ranges).toEqual([]);
+    expect(reads.own).toHaveLength(RANGE_MIN_ROWS + 10);
+    expect(reads.own.find((r) => r.natural_id === 3)?.own).toBe(String(BigInt(at(4)) + 1n));
+    expect(reads.own.find((r) => r.natural_id === 4)?.own).toBe(at(4));
+  }, 60_000);
 
   it("refuses a dim object holding one id twice, writing neither rows nor read orders", async () => {
     // Prepare

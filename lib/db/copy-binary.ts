@@ -42,56 +42,90 @@ export const binaryCopyTrailer = (): Buffer => Buffer.from([0xff, 0xff]);
 const EPOCH_DAYS = 10_957;
 const EPOCH_MICROS = 946_684_800_000_000n;
 
-/** A growing buffer of one chunk of rows. */
+/** Below this magnitude a scaled integer, times 1,000, is still exact as a double. */
+const SMALL_NUMERIC = 9_007_199_254_740n;
+const POW10 = [1, 10, 100, 1000];
+
+/**
+ * A growing buffer of one chunk of rows. Integers are written byte by byte (and 64-bit ones
+ * through a DataView) rather than with Buffer's checked writers: this is the load's innermost
+ * loop, run once per value.
+ */
 export class BinaryRows {
   private buffer: Buffer;
+  private view: DataView;
   private at = 0;
+  /** A numeric's base-10000 digits, least significant first (scratch). */
+  private readonly groups: number[] = [];
 
   constructor(initialBytes = 1 << 16) {
-    this.buffer = Buffer.allocUnsafe(initialBytes);
+    this.buffer = Buffer.allocUnsafeSlow(initialBytes);
+    this.view = new DataView(this.buffer.buffer, this.buffer.byteOffset, this.buffer.byteLength);
   }
 
   private room(bytes: number): void {
     if (this.at + bytes <= this.buffer.length) return;
     let size = this.buffer.length * 2;
     while (size < this.at + bytes) size *= 2;
-    const bigger = Buffer.allocUnsafe(size);
+    const bigger = Buffer.allocUnsafeSlow(size);
     this.buffer.copy(bigger, 0, 0, this.at);
     this.buffer = bigger;
+    this.view = new DataView(bigger.buffer, bigger.byteOffset, bigger.byteLength);
+  }
+
+  private i16(value: number): void {
+    const b = this.buffer;
+    const at = this.at;
+    b[at] = value >>> 8;
+    b[at + 1] = value;
+    this.at = at + 2;
+  }
+
+  private i32(value: number): void {
+    const b = this.buffer;
+    const at = this.at;
+    b[at] = value >>> 24;
+    b[at + 1] = value >>> 16;
+    b[at + 2] = value >>> 8;
+    b[at + 3] = value;
+    this.at = at + 4;
   }
 
   /** Starts a row of `fields` fields. */
   row(fields: number): void {
     this.room(2);
-    this.at = this.buffer.writeInt16BE(fields, this.at);
+    this.i16(fields);
   }
 
   null(): void {
     this.room(4);
-    this.at = this.buffer.writeInt32BE(-1, this.at);
+    this.i32(-1);
   }
 
   int2(value: number): void {
+    if ((value << 16) >> 16 !== value) throw new RangeError(`${value} is not a smallint`);
     this.room(6);
-    this.at = this.buffer.writeInt32BE(2, this.at);
-    this.at = this.buffer.writeInt16BE(value, this.at);
+    this.i32(2);
+    this.i16(value);
   }
 
   int4(value: number): void {
+    if ((value | 0) !== value) throw new RangeError(`${value} is not an integer`);
     this.room(8);
-    this.at = this.buffer.writeInt32BE(4, this.at);
-    this.at = this.buffer.writeInt32BE(value, this.at);
+    this.i32(4);
+    this.i32(value);
   }
 
   int8(value: bigint): void {
     this.room(12);
-    this.at = this.buffer.writeInt32BE(8, this.at);
-    this.at = this.buffer.writeBigInt64BE(value, this.at);
+    this.i32(8);
+    this.view.setBigInt64(this.at, value);
+    this.at += 8;
   }
 
   bool(value: boolean): void {
     this.room(5);
-    this.at = this.buffer.writeInt32BE(1, this.at);
+    this.i32(1);
     this.buffer[this.at++] = value ? 1 : 0;
   }
 
@@ -111,7 +145,7 @@ export class BinaryRows {
 
   bytes(value: Uint8Array): void {
     this.room(4 + value.length);
-    this.at = this.buffer.writeInt32BE(value.length, this.at);
+    this.i32(value.length);
     this.buffer.set(value, this.at);
     this.at += value.length;
   }
@@ -120,20 +154,59 @@ export class BinaryRows {
     // UTF-8 takes at most 3 bytes per UTF-16 unit.
     this.room(4 + value.length * 3);
     const length = this.buffer.write(value, this.at + 4, "utf8");
-    this.buffer.writeInt32BE(length, this.at);
-    this.at += 4 + length;
+    this.i32(length);
+    this.at += length;
   }
 
   /** A scaled integer (`raw` × 10^-scale) in numeric's base-10000 form. */
   numeric(raw: bigint, scale: number): void {
-    const { sign, weight, digits } = numericDigits(raw, scale);
-    this.room(4 + 8 + digits.length * 2);
-    this.at = this.buffer.writeInt32BE(8 + digits.length * 2, this.at);
-    this.at = this.buffer.writeInt16BE(digits.length, this.at);
-    this.at = this.buffer.writeInt16BE(weight, this.at);
-    this.at = this.buffer.writeUInt16BE(sign, this.at);
-    this.at = this.buffer.writeInt16BE(scale, this.at);
-    for (const digit of digits) this.at = this.buffer.writeInt16BE(digit, this.at);
+    if (raw >= SMALL_NUMERIC || raw <= -SMALL_NUMERIC || scale > 1000) {
+      const { sign, weight, digits } = numericDigits(raw, scale);
+      this.numericParts(sign, weight, scale, [...digits].reverse(), digits.length);
+      return;
+    }
+    // The same digits as numericDigits, in double arithmetic (exact at this size): the
+    // value scaled so that the point falls between base-10000 digits, then split.
+    const negative = raw < 0n;
+    const pad = (4 - (scale % 4)) % 4;
+    let m = Math.abs(Number(raw)) * POW10[pad]!;
+    const groups = this.groups;
+    let n = 0;
+    while (m > 0) {
+      const q = Math.floor(m / 10_000);
+      groups[n++] = m - q * 10_000;
+      m = q;
+    }
+    let low = 0;
+    while (low < n && groups[low] === 0) low++;
+    if (low === n) {
+      this.numericParts(NUMERIC_POSITIVE, 0, scale, groups, 0);
+      return;
+    }
+    const weight = n - 1 - (scale + pad) / 4;
+    this.numericParts(negative ? NUMERIC_NEGATIVE : NUMERIC_POSITIVE, weight, scale, groups, n, low);
+  }
+
+  /**
+   * A numeric's header and its digits, most significant first: `groups[end - 1]` down to
+   * `groups[low]` (least significant first there, as they are split off).
+   */
+  private numericParts(
+    sign: number,
+    weight: number,
+    scale: number,
+    groups: readonly number[],
+    end: number,
+    low = 0,
+  ): void {
+    const count = end - low;
+    this.room(4 + 8 + count * 2);
+    this.i32(8 + count * 2);
+    this.i16(count);
+    this.i16(weight);
+    this.i16(sign);
+    this.i16(scale);
+    for (let i = end - 1; i >= low; i--) this.i16(groups[i]!);
   }
 
   /** The rows so far, copied out; the buffer starts again empty. */

@@ -175,6 +175,56 @@ export function dimDropStale(table: TargetTable, schemas: WarehouseSchemas): str
 }
 
 /**
+ * Dims: the same for the reads recorded by id range (`dim_read_range`, a load copied straight
+ * in): a range covers exactly ids its object held. An id with a read of its own too was read
+ * later (only a newer read gets past this check to be recorded), so the range never decides
+ * against it.
+ */
+export function dimDropStaleByRange(table: TargetTable, schemas: WarehouseSchemas): string {
+  const key = `${STAGE}.${quoteIdent(table.naturalKey)}`;
+  const versions = DIM_VERSION_COLUMNS.map((c) => [`g.${storedVersionColumn(c)}`, `${STAGE}.${c}`] as const);
+  return `DELETE FROM ${STAGE} USING ${qualified(schemas.meta, "dim_read_range")} g
+      WHERE g.table_name = $1 AND g.bucket = ${key} / ${RANGE_BUCKET}
+        AND ${key} BETWEEN g.first_id AND g.last_id
+        AND ${notOlder(versions)}`;
+}
+
+/**
+ * Dims, copied straight in: whether any id of the runs ($2 firsts, $3 lasts) has a read
+ * recorded, of its own or in a range. Then the object is not a first read of its ids.
+ */
+export function dimReadsHeld(schemas: WarehouseSchemas): string {
+  const runs = `unnest(CAST($2 AS integer[]), CAST($3 AS integer[])) AS r(lo, hi)`;
+  return `SELECT EXISTS (
+      SELECT 1 FROM ${runs} JOIN ${qualified(schemas.meta, "dim_read")} v
+        ON v.table_name = $1 AND v.natural_id BETWEEN r.lo AND r.hi)
+    OR EXISTS (
+      SELECT 1 FROM ${runs} JOIN ${qualified(schemas.meta, "dim_read_range")} g
+        ON g.table_name = $1 AND g.bucket BETWEEN r.lo / ${RANGE_BUCKET} AND r.hi / ${RANGE_BUCKET}
+       AND g.first_id <= r.hi AND g.last_id >= r.lo) AS held`;
+}
+
+const storedVersions = DIM_VERSION_COLUMNS.map(storedVersionColumn).join(", ");
+
+/**
+ * Dims, copied straight in with one read for every row ($2, $3: its version columns): records
+ * it once per run of ids ($4 firsts, $5 lasts, ids ≥ 0), split at bucket boundaries.
+ */
+export function dimRangesInsert(schemas: WarehouseSchemas): string {
+  return `INSERT INTO ${qualified(schemas.meta, "dim_read_range")} (table_name, bucket, first_id, last_id, ${storedVersions})
+    SELECT CAST($1 AS text), b, GREATEST(r.lo, b * ${RANGE_BUCKET}), LEAST(r.hi, b * ${RANGE_BUCKET} + ${RANGE_BUCKET - 1}),
+           CAST($2 AS bigint), CAST($3 AS bigint)
+      FROM unnest(CAST($4 AS integer[]), CAST($5 AS integer[])) AS r(lo, hi)
+      CROSS JOIN LATERAL generate_series(r.lo / ${RANGE_BUCKET}, r.hi / ${RANGE_BUCKET}) AS b`;
+}
+
+/** Dims, copied straight in with one read for every row ($2, $3): records it for each id of $4. */
+export function dimReadsInsert(schemas: WarehouseSchemas): string {
+  return `INSERT INTO ${qualified(schemas.meta, "dim_read")} (table_name, natural_id, ${storedVersions})
+    SELECT CAST($1 AS text), id, CAST($2 AS bigint), CAST($3 AS bigint) FROM unnest(CAST($4 AS integer[])) AS id`;
+}
+
+/**
  * Dims: drops the staged rows whose values the dim already has (a newer read that changed
  * nothing), after dimVersionMerge has recorded their version: they write nothing.
  */

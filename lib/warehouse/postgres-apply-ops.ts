@@ -1,6 +1,7 @@
 import {
   STAGE,
   dimDropStale,
+  dimDropStaleByRange,
   dimDropUnchanged,
   dimMerge,
   dimVersionMerge,
@@ -29,7 +30,10 @@ export const postgresApplyOps: ApplyOps = {
   factCorrect: (t, s) => [rendered(factCorrect(t, s), undefined, true)],
   factInsert: (t, s) => [rendered(factInsert(t, s), undefined, true)],
   factRecordReads: (t, s) => [rendered(factVersionMerge(t, s), [t.name])],
-  dimDropStale: (t, s) => [rendered(dimDropStale(t, s), [t.name])],
+  dimDropStale: (t, s) => [
+    rendered(dimDropStale(t, s), [t.name]),
+    rendered(dimDropStaleByRange(t, s), [t.name]),
+  ],
   dimRecordReads: (t, s) => [rendered(dimVersionMerge(t, s), [t.name])],
   dimDropUnchanged: (t, s) => [rendered(dimDropUnchanged(t, s))],
   dimUpsert: (t, s) => [rendered(dimMerge(t, s), undefined, true)],

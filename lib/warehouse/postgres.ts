@@ -6,7 +6,8 @@ import { copyCsvLine, type CopyField } from "../db/copy-csv.js";
 import { quoteIdent } from "../db/identifiers.js";
 import { redactUrl, type Pool, type PoolClient } from "../db/pool.js";
 import { BadObjectError } from "../errors.js";
-import { openParquet, type CopyValue, type ParquetRows } from "../load/parquet-rows.js";
+import { openParquet, type ParquetRows } from "../load/parquet-rows.js";
+import type { ColumnWatch } from "./column-watch.js";
 import { STAGE } from "./apply-sql.js";
 import { describeElement, fieldWriter, type FieldWriter } from "./postgres-copy-fields.js";
 import { postgresDialect } from "./postgres-dialect.js";
@@ -16,9 +17,24 @@ import {
   copyColumnName,
   type CopiedRows,
   type CopyColumn,
+  type CopyOptions,
   type ProcessedObject,
   type SqlSession,
 } from "./types.js";
+
+/** A primary or unique key of a table: its name and `pg_get_constraintdef`'s definition. */
+interface TableKey {
+  readonly name: string;
+  readonly definition: string;
+}
+
+/**
+ * From this many rows a copy into an empty table builds the keys after the rows (`dropKeys`):
+ * below it, the DDL and the exclusive lock cost more than the index entries they save.
+ */
+export const KEYS_AFTER_MIN_ROWS = 10_000;
+
+const KEYS_SAVEPOINT = "totes_keys_after";
 
 /** A transaction on one checked-out connection, which COPY needs. */
 interface PgTransaction extends SqlSession {
@@ -38,26 +54,26 @@ type FieldSource = { readonly index: number; readonly write: FieldWriter } | { r
 
 /**
  * The object's rows as binary COPY data, one row group per chunk, each row's fields from
- * `fields`; the distinct values of the column at `observed` go into `seen` (as text).
+ * `fields`; each watch sees every value of its column (at `watched`, the same order).
  */
 async function* parquetBinary(
   parquet: ParquetRows,
   fields: readonly FieldSource[],
-  observed: number | undefined,
-  seen: Set<CopyValue>,
+  watches: readonly ColumnWatch[],
+  watched: readonly number[],
 ): AsyncGenerator<Buffer> {
   const read = new Set(fields.flatMap((f) => ("index" in f ? [parquet.columns[f.index]!] : [])));
-  if (observed !== undefined) read.add(parquet.columns[observed]!);
+  for (const c of watched) read.add(parquet.columns[c]!);
   const out = new BinaryRows();
   yield binaryCopyHeader();
   for await (const group of parquet.rawGroups([...read])) {
     const columns = fields.map((f) => ("index" in f ? group.columns[f.index]! : undefined));
-    const watched = observed === undefined ? undefined : group.columns[observed]!;
+    for (let w = 0; w < watches.length; w++) {
+      const watch = watches[w]!;
+      const values = group.columns[watched[w]!]!;
+      for (let r = 0; r < group.rows; r++) watch.see(values[r]);
+    }
     for (let r = 0; r < group.rows; r++) {
-      if (watched) {
-        const value = watched[r];
-        seen.add(value === null || value === undefined ? null : String(value));
-      }
       out.row(fields.length);
       for (let j = 0; j < fields.length; j++) {
         const field = fields[j]!;
@@ -150,8 +166,9 @@ export class PostgresWarehouse extends TransactionalWarehouse<PgTransaction> {
     object: ProcessedObject,
     into: string,
     columns: readonly CopyColumn[],
-    observe?: string,
+    options: CopyOptions = {},
   ): Promise<CopiedRows> {
+    const watches = options.watches ?? [];
     let parquet: ParquetRows;
     try {
       parquet = openParquet(await object.read());
@@ -164,7 +181,9 @@ export class PostgresWarehouse extends TransactionalWarehouse<PgTransaction> {
       );
     }
     const source = (c: CopyColumn) => (typeof c === "string" ? c : "from" in c ? c.from : undefined);
-    const needed = [...columns.map(source), observe].filter((c): c is string => c !== undefined);
+    const needed = [...columns.map(source), ...watches.map((w) => w.column)].filter(
+      (c): c is string => c !== undefined,
+    );
     const missing = needed.filter((c) => !parquet.columns.includes(c));
     if (missing.length)
       throw new BadObjectError(
@@ -176,7 +195,6 @@ export class PostgresWarehouse extends TransactionalWarehouse<PgTransaction> {
             ? `; it was written by a version of the pipeline before read orders: read its source tables again with \`totes backfill --table ${object.table.sources.join(" --table ")}\``
             : ""),
       );
-    const seen = new Set<CopyValue>();
     const types = await this.columnTypes(tx, into);
     const fields = columns.map((c): FieldSource => {
       const name = copyColumnName(c);
@@ -200,15 +218,53 @@ export class PostgresWarehouse extends TransactionalWarehouse<PgTransaction> {
         );
       return { index, write };
     });
-    const observed = observe === undefined ? undefined : parquet.columns.indexOf(observe);
+    const watched = watches.map((w) => parquet.columns.indexOf(w.column));
+    const keys =
+      options.intoEmpty && parquet.rowCount >= KEYS_AFTER_MIN_ROWS ? await this.dropKeys(tx, into) : [];
     await this.copy(
       tx,
       into,
       columns.map(copyColumnName),
-      parquetBinary(parquet, fields, observed, seen),
+      parquetBinary(parquet, fields, watches, watched),
       "binary",
     );
-    return { rows: parquet.rowCount, observed: seen };
+    // A duplicate fails here as it would have during the copy (SQLSTATE 23505).
+    if (keys.length)
+      await tx.query(
+        keys
+          .map((k) => `ALTER TABLE ${into} ADD CONSTRAINT ${quoteIdent(k.name)} ${k.definition}`)
+          .join(";\n"),
+      );
+    return { rows: parquet.rowCount };
+  }
+
+  /**
+   * Before a large copy into an empty table: drops its primary and unique keys, answering them
+   * so they are added back after the rows, in one sorted build each instead of an index entry
+   * (and its WAL record) per row, most of such a copy's time, as pg_restore does. Only for the
+   * table's owner, and only if no one else holds the table right now (an exclusive lock taken
+   * without waiting; it holds until the commit); otherwise, or if anything depends on a key,
+   * nothing is dropped and the keys are kept up row by row.
+   */
+  private async dropKeys(tx: PgTransaction, table: string): Promise<TableKey[]> {
+    const { rows: keys } = await tx.query<TableKey>(
+      `SELECT c.conname AS name, pg_get_constraintdef(c.oid) AS definition
+         FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid
+        WHERE c.conrelid = $1::regclass AND c.contype IN ('p', 'u') AND pg_has_role(t.relowner, 'USAGE')
+        ORDER BY c.contype, c.conname`,
+      [table],
+    );
+    if (!keys.length) return [];
+    await tx.query(`SAVEPOINT ${KEYS_SAVEPOINT}`);
+    try {
+      await tx.query(`LOCK TABLE ${table} IN ACCESS EXCLUSIVE MODE NOWAIT`);
+      for (const k of keys) await tx.query(`ALTER TABLE ${table} DROP CONSTRAINT ${quoteIdent(k.name)}`);
+    } catch {
+      await tx.query(`ROLLBACK TO SAVEPOINT ${KEYS_SAVEPOINT}`);
+      return [];
+    }
+    await tx.query(`RELEASE SAVEPOINT ${KEYS_SAVEPOINT}`);
+    return keys;
   }
 
   protected async stageRows(

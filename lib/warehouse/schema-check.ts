@@ -109,6 +109,17 @@ export function expectedTables(
     },
     {
       schema: schemas.meta,
+      name: "dim_read_range",
+      columns: [
+        column("table_name", text(BYTES.tableName)),
+        column("bucket", "integer"),
+        column("first_id", "integer"),
+        column("last_id", "integer"),
+        ...DIM_VERSION_COLUMNS.map((c) => column(storedVersionColumn(c), "bigint")),
+      ],
+    },
+    {
+      schema: schemas.meta,
       name: "fact_read",
       columns: [
         column("table_name", text(BYTES.tableName)),

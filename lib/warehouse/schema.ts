@@ -42,6 +42,13 @@ export function tablesDdl(schemas: WarehouseSchemas = DEFAULT_SCHEMAS): string[]
        table_name text NOT NULL, natural_id integer NOT NULL,
        ${DIM_VERSION_COLUMNS.map((c) => `${storedVersionColumn(c)} bigint NOT NULL`).join(", ")},
        PRIMARY KEY (table_name, natural_id))`,
+    // The same for the ids a large load copied straight in, once per run of consecutive ids it
+    // held (split per bucket of ids, apply-sql.ts RANGE_BUCKET): an id without a dim_read row
+    // of its own takes its range's.
+    `CREATE TABLE IF NOT EXISTS ${qualified(meta, "dim_read_range")} (
+       table_name text NOT NULL, bucket integer NOT NULL, first_id integer NOT NULL, last_id integer NOT NULL,
+       ${DIM_VERSION_COLUMNS.map((c) => `${storedVersionColumn(c)} bigint NOT NULL`).join(", ")},
+       PRIMARY KEY (table_name, bucket, first_id))`,
     // The read order of each fact row's values: the latest read is the current version, a
     // later read of the same version corrects the row, an earlier one arriving late does not.
     // A fact row without one counts as read before everything.

@@ -10,18 +10,23 @@ import { DIM_VERSION_COLUMNS, storedVersionColumn } from "../pipeline/dim-versio
 import {
   RANGE_MIN_ROWS,
   STAGE,
+  dimRangesInsert,
+  dimReadsHeld,
+  dimReadsInsert,
   factRangesAbove,
   factTopRecord,
   factVersionsAbove,
   factVersionsForget,
 } from "./apply-sql.js";
 import { planApply } from "./plan/apply-plan.js";
+import { IdRuns, OneValue, type IdRun } from "./column-watch.js";
 import type { SqlDialect } from "./dialect.js";
 import type { Warehouse } from "./warehouse.js";
 import {
   stagedColumns,
   type CopiedRows,
   type CopyColumn,
+  type CopyOptions,
   type DanglingReference,
   type LoadResult,
   type LoadedTable,
@@ -58,6 +63,10 @@ interface LoadCounts {
 
 const DIRECT = "totes_direct_load";
 
+/** Every id of a run. */
+const idsOf = (run: IdRun): number[] =>
+  Array.from({ length: run.last - run.first + 1 }, (_, i) => run.first + i);
+
 /** SQLSTATE 23505: a unique key refused a row. */
 const isUniqueViolation = (error: unknown): boolean => (error as { code?: unknown } | null)?.code === "23505";
 
@@ -87,15 +96,14 @@ export abstract class TransactionalWarehouse<Tx extends SqlSession = SqlSession>
   /**
    * Copies the object's rows into `into` (the stage, or a table the load writes straight
    * into): the `columns` given, in that order, each from an object column (which it must
-   * have, else `BadObjectError`) or one fixed value; also reports the distinct values of
-   * the object's `observe` column.
+   * have, else `BadObjectError`) or one fixed value (see `CopyOptions`).
    */
   protected abstract copyObject(
     tx: Tx,
     object: ProcessedObject,
     into: string,
     columns: readonly CopyColumn[],
-    observe?: string,
+    options?: CopyOptions,
   ): Promise<CopiedRows>;
   /** Adds rows the pipeline made itself (calendar days) to the stage table. */
   protected abstract stageRows(
@@ -161,7 +169,8 @@ export abstract class TransactionalWarehouse<Tx extends SqlSession = SqlSession>
         // Another process may have created what was missing while this one waited.
         const now = await this.inspectSchema(tx);
         if (!refresh && !now.missing.length) return now;
-        for (const statement of tablesDdl(this.schemas)) await tx.query(statement);
+        // One round trip: each is a no-op once its object exists, and all are in one transaction.
+        await tx.query(tablesDdl(this.schemas).join(";\n"));
         // Bookkeeping of an earlier version moves into today's tables (upgrade.ts).
         for (const statement of upgradeStatements(this.schemas, now.found)) await tx.query(statement);
         const after = await this.inspectSchema(tx);
@@ -236,7 +245,7 @@ export abstract class TransactionalWarehouse<Tx extends SqlSession = SqlSession>
   private async applyPresentation(tx: Tx, always: boolean): Promise<boolean> {
     const { statements, fingerprint } = this.presentationFingerprint();
     if (!always && (await this.presentationCurrent(tx))) return false;
-    for (const statement of statements) await tx.query(statement);
+    await tx.query(statements.join(";\n"));
     await tx.query(
       `MERGE INTO ${qualified(this.schemas.meta, "applied_ddl")} a USING (SELECT 'presentation' AS part) n ON a.part = n.part
         WHEN MATCHED THEN UPDATE SET fingerprint = $1, applied_at = now()
@@ -403,12 +412,13 @@ export abstract class TransactionalWarehouse<Tx extends SqlSession = SqlSession>
     const { rows } = await tx.query<{ top: number | null }>(factTopRecord(table, this.schemas));
     const top = rows[0]?.top ?? null;
     const columns = loadedColumns(table).map((c) => c.name);
+    const reads = new OneValue(READ_ORDER);
     const copied = await this.attemptDirect(tx, () =>
-      this.copyObject(tx, object, target, columns, READ_ORDER),
+      this.copyObject(tx, object, target, columns, { watches: [reads], intoEmpty: top === null }),
     );
     if (!copied) return undefined;
-    const [readOrder, ...more] = copied.observed;
-    if (copied.rows > 0 && (readOrder == null || more.length)) {
+    const readOrder = reads.value;
+    if (copied.rows > 0 && readOrder === undefined) {
       await tx.query(`ROLLBACK TO SAVEPOINT ${DIRECT}`);
       return undefined;
     }
@@ -428,31 +438,85 @@ export abstract class TransactionalWarehouse<Tx extends SqlSession = SqlSession>
 
   /**
    * Dims, straight into the dim, when the warehouse has neither a row nor a recorded version
-   * of any of the object's ids (a first load, or the new ids of a later part): the versions are
-   * copied into `dim_read` (a read of those columns only), then the rows into the dim. A
-   * recorded version or an existing row is refused by the key of either, and the general
-   * path runs (always, where the dialect does not enforce keys). An object with one id twice
-   * fails on the keys in the general path too.
+   * of any of the object's ids (a first load, or the new ids of a later part). The dim's key
+   * refuses an id it holds; then the object's ids (seen as they were copied) are looked up in
+   * the recorded reads, and any found sends the object down the general path too (always
+   * where the dialect does not enforce keys). An object with one id twice fails on the keys in
+   * the general path. The reads are recorded as `recordDimReads` says.
    */
   private async directDimLoad(tx: Tx, object: ProcessedObject): Promise<LoadCounts | undefined> {
     if (!this.dialect.enforcesUniqueKeys) return undefined;
     const { table } = object;
-    const copied = await this.attemptDirect(tx, async () => {
+    const ids = new IdRuns(table.naturalKey);
+    const versions = DIM_VERSION_COLUMNS.map((c) => new OneValue(c));
+    const target = qualified(this.schemas.stars, table.name);
+    const { rows } = await tx.query<{ empty: boolean }>(
+      `SELECT NOT EXISTS (SELECT 1 FROM ${target}) AS empty`,
+    );
+    const copied = await this.attemptDirect(tx, () =>
+      this.copyObject(
+        tx,
+        object,
+        target,
+        loadedColumns(table).map((c) => c.name),
+        { watches: [ids, ...versions], intoEmpty: rows[0]?.empty === true },
+      ),
+    );
+    if (!copied) return undefined;
+    const runs = ids.runs();
+    const held =
+      !runs ||
+      (runs.length > 0 &&
+        (
+          await tx.query<{ held: boolean }>(dimReadsHeld(this.schemas), [
+            table.name,
+            runs.map((r) => r.first),
+            runs.map((r) => r.last),
+          ])
+        ).rows[0]?.held === true);
+    if (held) {
+      await tx.query(`ROLLBACK TO SAVEPOINT ${DIRECT}`);
+      return undefined;
+    }
+    await this.recordDimReads(tx, object, runs, versions);
+    await tx.query(`RELEASE SAVEPOINT ${DIRECT}`);
+    return { rowsIn: copied.rows, rowsWritten: copied.rows };
+  }
+
+  /**
+   * Records the reads of a dim object copied straight in. When every row carries the same read
+   * (one extract's object of a one-table dim, a first load), each run of at least RANGE_MIN_ROWS
+   * consecutive ids is one `dim_read_range` row (per bucket) instead of a row and an index
+   * entry per id (most of a large dim's load); the ids of shorter runs get a `dim_read` row
+   * each. Rows of several reads are copied into `dim_read` one per id, from the object.
+   */
+  private async recordDimReads(
+    tx: Tx,
+    object: ProcessedObject,
+    runs: readonly IdRun[],
+    versions: readonly OneValue[],
+  ): Promise<void> {
+    const { table } = object;
+    const [own, parent] = versions.map((v) => v.value);
+    if (own === undefined || parent === undefined) {
       await this.copyObject(tx, object, qualified(this.schemas.meta, "dim_read"), [
         { into: "table_name", fixed: table.name },
         { into: "natural_id", from: table.naturalKey },
         ...DIM_VERSION_COLUMNS.map((c) => ({ into: storedVersionColumn(c), from: c })),
       ]);
-      return this.copyObject(
-        tx,
-        object,
-        qualified(this.schemas.stars, table.name),
-        loadedColumns(table).map((c) => c.name),
-      );
-    });
-    if (!copied) return undefined;
-    await tx.query(`RELEASE SAVEPOINT ${DIRECT}`);
-    return { rowsIn: copied.rows, rowsWritten: copied.rows };
+      return;
+    }
+    const long = runs.filter((r) => r.first >= 0 && r.last - r.first + 1 >= RANGE_MIN_ROWS);
+    const single = runs.filter((r) => !long.includes(r)).flatMap((r) => idsOf(r));
+    if (long.length)
+      await tx.query(dimRangesInsert(this.schemas), [
+        table.name,
+        own,
+        parent,
+        long.map((r) => r.first),
+        long.map((r) => r.last),
+      ]);
+    if (single.length) await tx.query(dimReadsInsert(this.schemas), [table.name, own, parent, single]);
   }
 
   /**
@@ -470,15 +534,19 @@ export abstract class TransactionalWarehouse<Tx extends SqlSession = SqlSession>
     return written;
   }
 
-  /** Stages the whole calendar span of the table and this object, so the calendar stays contiguous. */
+  /**
+   * Stages the whole calendar span of the table and this object, so the calendar stays
+   * contiguous: unless the two hold every day of it already (the usual case: the transform
+   * writes a contiguous calendar), when there is no gap to fill.
+   */
   private async stageCalendarGaps(tx: Tx, table: TargetTable): Promise<void> {
     const day = quoteIdent(table.naturalKey);
-    const { rows } = await tx.query<{ first: string | null; last: string | null }>(
-      `SELECT min(d)::text AS first, max(d)::text AS last FROM (
+    const { rows } = await tx.query<{ first: string | null; last: string | null; gapless: boolean | null }>(
+      `SELECT min(d)::text AS first, max(d)::text AS last, count(DISTINCT d) = max(d) - min(d) + 1 AS gapless FROM (
          SELECT ${day} AS d FROM ${STAGE} UNION ALL SELECT ${day} FROM ${qualified(this.schemas.stars, table.name)}) x`,
     );
     const span = rows[0];
-    if (!span?.first || !span.last) return;
+    if (!span?.first || !span.last || span.gapless) return;
     const names = loadedColumns(table).map((c) => c.name);
     for (const days of calendarDays(span.first, span.last))
       await this.stageRows(

@@ -1,5 +1,6 @@
 import { sqlType, type TargetTable } from "../catalog/index.js";
 import { processedColumns } from "../pipeline/processed-columns.js";
+import type { ColumnWatch } from "./column-watch.js";
 
 /**
  * The shapes the warehouse port and its backends share: what a load takes and answers, and
@@ -59,10 +60,20 @@ export type CopyColumn =
 export const copyColumnName = (column: CopyColumn): string =>
   typeof column === "string" ? column : column.into;
 
-/** What copying an object saw: its rows, and the distinct values of the column observed. */
+/** How `copyObject` copies, beyond which columns. */
+export interface CopyOptions {
+  /** Each sees every value of its object column on the way. */
+  readonly watches?: readonly ColumnWatch[];
+  /**
+   * The table is known to be empty (under the load lock): a backend may build its unique keys
+   * after the rows instead of entry by entry, refusing a duplicate all the same.
+   */
+  readonly intoEmpty?: boolean;
+}
+
+/** What copying an object did: how many rows it copied. */
 export interface CopiedRows {
   readonly rows: number;
-  readonly observed: ReadonlySet<string | null>;
 }
 
 export interface StagedColumn {

@@ -89,6 +89,20 @@ describe("binary COPY rows", () => {
         (o) => o.text(""),
         (o) => o.null(),
       ],
+      [
+        (o) => o.int2(32_767),
+        (o) => o.int4(3),
+        (o) => o.int8(-9_223_372_036_854_775_808n),
+        (o) => o.numeric(-10_000n, 2),
+        // Beyond what a double holds exactly: the digits made from the integer's text.
+        (o) => o.numeric(-12_345_678_901_234_567_890n, 6),
+        (o) => o.date(days("9999-12-31")),
+        (o) => o.time(1_000n),
+        (o) => o.timestamp(micros("1970-01-01T00:00:00")),
+        (o) => o.bool(true),
+        (o) => o.text("x"),
+        (o) => o.text("12345"),
+      ],
     ]);
     expect(read).toEqual([
       {
@@ -117,8 +131,28 @@ describe("binary COPY rows", () => {
         tx: "",
         vc: null,
       },
+      {
+        i2: "32767",
+        i4: "3",
+        i8: "-9223372036854775808",
+        n: "-100.00",
+        n6: "-12345678901234.567890",
+        d: "9999-12-31",
+        tm: "00:00:00.001",
+        ts: "1970-01-01 00:00:00",
+        b: "true",
+        tx: "x",
+        vc: "12345",
+      },
     ]);
   }, 60_000);
+
+  it("refuses an integer its column type cannot hold rather than writing other bytes", () => {
+    const out = new BinaryRows();
+    expect(() => out.int4(2 ** 31)).toThrow(RangeError);
+    expect(() => out.int4(1.5)).toThrow(RangeError);
+    expect(() => out.int2(32_768)).toThrow(RangeError);
+  });
 
   it("leaves the column's limits to the server: a decimal too large and text too long are refused", async () => {
     const nulls = (n: number): Row => Array.from({ length: n }, () => (o: BinaryRows) => o.null());

@@ -146,8 +146,10 @@ export async function loadAnchor(ctx: BenchContext): Promise<Measured> {
   try {
     await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE; CREATE SCHEMA ${schema}`);
     let rows = 0;
+    const perTable: Record<string, number> = {};
     const clock = startClock();
     for (const [i, input] of inputs.entries()) {
+      const t0 = performance.now();
       const types = stagedTypes(input.table);
       const columns = input.columns;
       const name = `${schema}.${quoteIdent(`${input.table}_${i}`)}`;
@@ -159,10 +161,11 @@ export async function loadAnchor(ctx: BenchContext): Promise<Measured> {
       );
       await pipeline(createReadStream(input.file), copy);
       rows += copy.rowCount ?? 0;
+      perTable[input.table] = round((perTable[input.table] ?? 0) + (performance.now() - t0) / 1000);
     }
     const measured = clock.stop();
     await client.query(`DROP SCHEMA ${schema} CASCADE`);
-    return { rows, ...measured };
+    return { rows, ...measured, detail: { perTable } };
   } finally {
     client.release();
     await pool.end();

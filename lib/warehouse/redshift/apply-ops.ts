@@ -6,6 +6,7 @@ import {
   STAGE,
   correctable,
   dimDropStale,
+  dimDropStaleByRange,
   dimDropUnchanged,
   factDropStale,
   factDropStaleByRange,
@@ -88,7 +89,10 @@ export const redshiftApplyOps: ApplyOps = {
       ),
     ];
   },
-  dimDropStale: (t, s) => [rendered(dimDropStale(t, s), [t.name])],
+  dimDropStale: (t, s) => [
+    rendered(dimDropStale(t, s), [t.name]),
+    rendered(dimDropStaleByRange(t, s), [t.name]),
+  ],
   dimRecordReads: (t, s) => {
     const reads = qualified(s.meta, "dim_read");
     const key = quoteIdent(t.naturalKey);

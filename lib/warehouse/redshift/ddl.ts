@@ -43,6 +43,12 @@ export function redshiftTablesDdl(schemas: WarehouseSchemas): string[] {
        table_name ${v(m.tableName)} NOT NULL, natural_id INTEGER NOT NULL,
        ${DIM_VERSION_COLUMNS.map((c) => `${storedVersionColumn(c)} BIGINT NOT NULL`).join(", ")},
        PRIMARY KEY (table_name, natural_id))`,
+    // Written only by Postgres's straight copy; the stale check reads it on both.
+    `CREATE TABLE IF NOT EXISTS ${qualified(meta, "dim_read_range")} (
+       table_name ${v(m.tableName)} NOT NULL, bucket INTEGER NOT NULL, first_id INTEGER NOT NULL,
+       last_id INTEGER NOT NULL,
+       ${DIM_VERSION_COLUMNS.map((c) => `${storedVersionColumn(c)} BIGINT NOT NULL`).join(", ")},
+       PRIMARY KEY (table_name, bucket, first_id))`,
     `CREATE TABLE IF NOT EXISTS ${qualified(meta, "fact_read")} (
        table_name ${v(m.tableName)} NOT NULL, record_id INTEGER NOT NULL, read_order BIGINT NOT NULL,
        PRIMARY KEY (table_name, record_id))`,
