@@ -75,15 +75,19 @@ describe("transform work directories", () => {
     const oldUnowned = await workDir("totes-transform-Xy12Ab", STALE_AFTER_MS + 60_000);
     const newUnowned = await workDir("totes-transform-Xy12Ac");
     const other = await workDir("totes-transformer-123-aB3dE6", STALE_AFTER_MS + 60_000);
+    // DuckDB spill directories: a gone process's goes; a live one's stays however old.
+    const deadSpill = await workDir(`totes-duckdb-${await deadPid()}-sP1ll0`);
+    const liveAncientSpill = await workDir(`totes-duckdb-${await livePid()}-sP1ll1`, STALE_AFTER_MS + 60_000);
     await writeFile(path.join(dir, `totes-transform-${await deadPid()}-fiLe00`), "not a directory");
 
     // Act
     const removed = await sweepStaleWorkDirs({ dir });
 
     // Assess
-    expect(removed.sort()).toEqual([dead, reusedPid, liveButAncient, oldUnowned].sort());
+    expect(removed.sort()).toEqual([dead, reusedPid, liveButAncient, oldUnowned, deadSpill].sort());
     const left = await readdir(dir);
-    for (const kept of [live, mine, newUnowned, other]) expect(left).toContain(path.basename(kept));
+    for (const kept of [live, mine, newUnowned, other, liveAncientSpill])
+      expect(left).toContain(path.basename(kept));
     expect(left.filter((n) => n.endsWith("fiLe00"))).toHaveLength(1);
   });
 });

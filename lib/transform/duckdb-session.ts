@@ -1,25 +1,33 @@
+import { rmSync } from "node:fs";
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from "@duckdb/node-api";
+import { makeSpillDir } from "./work-dir.js";
 
 const MEMORY_LIMIT = "512MB";
 
 /**
- * Small inputs share one DuckDB per process, made on first use: creating and closing an
- * instance cost ~50 ms, a fixed price per object that was most of a small delta's transform.
- * Each object gets a database of its own in it (`ATTACH ':memory:'`), dropped whole when the
- * object is done, so nothing one object made is seen by the next or kept in memory. The
- * shared instance never spills (DuckDB cannot move its spill directory once used, and a
- * directory kept for the process's life would outlive the objects whose rows it held).
+ * Every input shares one DuckDB per process, made on first use: creating and closing an
+ * instance cost ~50 ms, a fixed price per object that was most of a small delta's transform,
+ * and a large input took up to 30% longer in an instance of its own (measured). Each object
+ * gets a database of its own in it (`ATTACH ':memory:'`), dropped whole when the object is
+ * done, so nothing one object made is seen by the next or kept in memory. Past the memory
+ * limit DuckDB spills into the process's private spill directory (work-dir.ts) instead of
+ * failing, so a large input stays within a Lambda's memory; never into the working directory,
+ * read-only on Lambda, where DuckDB would spill by default. DuckDB deletes what it spilled as
+ * the rows are dropped; the directory goes when the process exits, or with the next sweep
+ * after a process that was killed.
  */
 let shared: Promise<DuckDBInstance> | undefined;
 let attached = 0;
 
 function sharedInstance(): Promise<DuckDBInstance> {
-  shared ??= DuckDBInstance.create(":memory:", { temp_directory: "", memory_limit: MEMORY_LIMIT }).catch(
-    (error: unknown) => {
-      shared = undefined;
-      throw error;
-    },
-  );
+  shared ??= (async () => {
+    const spillDir = await makeSpillDir();
+    process.once("exit", () => rmSync(spillDir, { recursive: true, force: true }));
+    return DuckDBInstance.create(":memory:", { temp_directory: spillDir, memory_limit: MEMORY_LIMIT });
+  })().catch((error: unknown) => {
+    shared = undefined;
+    throw error;
+  });
   return shared;
 }
 
@@ -37,24 +45,10 @@ export class DuckSession {
   private constructor(
     private readonly connection: DuckDBConnection,
     private readonly database: string,
-    /** An instance of this session's own, closed with it (a large input's). */
-    private readonly own?: DuckDBInstance,
   ) {}
 
-  /**
-   * A session in the shared instance; or, with `spillDir`, in an instance of its own that may
-   * spill there (a large input: past the memory limit DuckDB spills instead of failing, so a
-   * big input stays within a Lambda's memory; never to the working directory, read-only on
-   * Lambda, where DuckDB would spill by default).
-   */
-  static async open(options: { spillDir?: string } = {}): Promise<DuckSession> {
-    if (options.spillDir !== undefined) {
-      const own = await DuckDBInstance.create(":memory:", {
-        temp_directory: options.spillDir,
-        memory_limit: MEMORY_LIMIT,
-      });
-      return new DuckSession(await own.connect(), "memory", own);
-    }
+  /** A session in the shared instance, in a database of its own. */
+  static async open(): Promise<DuckSession> {
     const connection = await (await sharedInstance()).connect();
     const database = `object_${++attached}`;
     try {
@@ -101,13 +95,10 @@ export class DuckSession {
   /** Drops this object's database (and with it everything the object made). */
   async close(): Promise<void> {
     try {
-      if (!this.own) {
-        await this.connection.run(`USE memory`);
-        await this.connection.run(`DETACH ${this.database}`);
-      }
+      await this.connection.run(`USE memory`);
+      await this.connection.run(`DETACH ${this.database}`);
     } finally {
       this.connection.closeSync();
-      this.own?.closeSync();
     }
   }
 }

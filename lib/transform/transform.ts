@@ -1,4 +1,4 @@
-import { rm, stat } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import path from "node:path";
 import {
   SOURCE_TABLES,
@@ -44,13 +44,6 @@ export interface TransformResult {
   readonly rowsSettled: number;
   readonly outputs: readonly TargetOutput[];
 }
-
-/**
- * Inputs up to this size are transformed in the process's shared DuckDB, which never spills
- * (duckdb-session.ts): a few MB of CSV stays far within its memory limit whatever the models
- * do with it; a larger one gets an instance of its own that may spill.
- */
-const SHARED_DUCKDB_MAX_BYTES = 8 * 1024 * 1024;
 
 /** The load decodes one row group at a time: smaller groups bound its memory. */
 const ROW_GROUP_ROWS = 4_096;
@@ -130,9 +123,7 @@ export async function transformObject(buckets: Buckets, key: string): Promise<Tr
   try {
     const csv = path.join(workDir, "input.csv");
     await buckets.store.getFile(buckets.ingestionBucket, key, csv);
-    duck = await DuckSession.open(
-      (await stat(csv)).size > SHARED_DUCKDB_MAX_BYTES ? { spillDir: workDir } : {},
-    );
+    duck = await DuckSession.open();
     await createLookups(duck);
     const { rowsIn, quarantined } = await loadRaw(duck, table, key, input.stamp, csv);
     const quarantine = await InputQuarantine.open(buckets, table, key);

@@ -4,8 +4,10 @@ import path from "node:path";
 import { pidAlive } from "../process-identity.js";
 
 const PREFIX = "totes-transform-";
-/** `totes-transform-<pid>-XXXXXX`: mkdtemp adds the six characters. */
-const OWNED = /^totes-transform-(\d+)-[A-Za-z0-9]{6}$/;
+/** A process's DuckDB spill directory (duckdb-session.ts), one for its whole life. */
+const SPILL_PREFIX = "totes-duckdb-";
+/** `totes-transform-<pid>-XXXXXX`, `totes-duckdb-<pid>-XXXXXX`: mkdtemp adds the six characters. */
+const OWNED = /^totes-(transform|duckdb)-(\d+)-[A-Za-z0-9]{6}$/;
 /** Names from before the pid was part of them. */
 const UNOWNED = /^totes-transform-[A-Za-z0-9]{6}$/;
 
@@ -28,9 +30,10 @@ export interface SweepOptions {
 }
 
 /**
- * Removes transform work directories whose process has gone: each holds a copy of source
- * rows (the input CSV, spilled DuckDB data), and a transform that is killed (SIGKILL, a
- * Lambda timeout) cannot remove its own. Returns the paths removed; never fails.
+ * Removes transform work directories and DuckDB spill directories whose process has gone: each
+ * holds a copy of source rows (the input CSV, spilled DuckDB data), and a process that is
+ * killed (SIGKILL, a Lambda timeout) cannot remove its own. Returns the paths removed; never
+ * fails.
  */
 export async function sweepStaleWorkDirs(options: SweepOptions = {}): Promise<string[]> {
   const dir = options.dir ?? tmpdir();
@@ -40,15 +43,16 @@ export async function sweepStaleWorkDirs(options: SweepOptions = {}): Promise<st
   const names = await readdir(dir).catch(() => [] as string[]);
   const removed: string[] = [];
   for (const name of names) {
-    if (!name.startsWith(PREFIX)) continue;
+    if (!name.startsWith(PREFIX) && !name.startsWith(SPILL_PREFIX)) continue;
     const owned = OWNED.exec(name);
     if (!owned && !UNOWNED.test(name)) continue;
     const full = path.join(dir, name);
     const info = await lstat(full).catch(() => undefined);
     // In a shared /tmp: only real directories, and only this user's.
     if (!info?.isDirectory() || (uid !== undefined && info.uid !== uid)) continue;
-    const pid = owned ? Number(owned[1]) : undefined;
-    const old = now - info.mtimeMs > staleAfter;
+    const pid = owned ? Number(owned[2]) : undefined;
+    // A spill directory lives as long as its process (`totes run --every`: days): never by age.
+    const old = owned?.[1] !== "duckdb" && now - info.mtimeMs > staleAfter;
     const stale =
       pid === undefined
         ? old
@@ -80,4 +84,12 @@ export async function makeWorkDir(): Promise<string> {
     await sweepStaleWorkDirs({ dir });
   }
   return mkdtemp(path.join(dir, `${PREFIX}${process.pid}-`));
+}
+
+/**
+ * The private (mode 700) directory this process's shared DuckDB spills into, named with its
+ * pid like a work directory, so a later process sweeps it once this one has gone.
+ */
+export async function makeSpillDir(): Promise<string> {
+  return mkdtemp(path.join(tmpdir(), `${SPILL_PREFIX}${process.pid}-`));
 }

@@ -1,3 +1,5 @@
+import { readdir, stat } from "node:fs/promises";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { DuckSession } from "../../lib/transform/duckdb-session.js";
 
@@ -45,4 +47,36 @@ describe("DuckSession", () => {
       await next.close();
     }
   });
+
+  it("spills past its memory limit into the process's private spill directory, and leaves nothing there", async () => {
+    const duck = await DuckSession.open();
+    const [setting] = await duck.rows<{ dir: string; limit: string }>(
+      `SELECT current_setting('temp_directory') AS dir, current_setting('memory_limit') AS "limit"`,
+    );
+    const dir = setting!.dir;
+    let spilled: string[] = [];
+    const watch = setInterval(() => {
+      void readdir(dir).then((files) => {
+        if (files.length > spilled.length) spilled = files;
+      });
+    }, 5);
+    try {
+      // The limit is the instance's: lowered for this query only.
+      await duck.run(`SET memory_limit = '64MB'`);
+      const [groups] = await duck.rows<{ n: number }>(
+        `SELECT count(*)::INTEGER AS n FROM (
+           SELECT s, count(*) FROM (SELECT md5(range::VARCHAR) || md5((range + 1)::VARCHAR) AS s FROM range(3000000))
+            GROUP BY s)`,
+      );
+      expect(groups?.n).toBe(3_000_000);
+    } finally {
+      clearInterval(watch);
+      await duck.run(`SET memory_limit = '${setting!.limit}'`);
+      await duck.close();
+    }
+    expect(path.basename(dir)).toMatch(new RegExp(`^totes-duckdb-${process.pid}-[A-Za-z0-9]{6}$`));
+    expect((await stat(dir)).mode & 0o777).toBe(0o700);
+    expect(spilled.length).toBeGreaterThan(0);
+    expect(await readdir(dir)).toEqual([]);
+  }, 60_000);
 });
