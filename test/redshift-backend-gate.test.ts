@@ -90,7 +90,9 @@ async function runtimeStatements(schemas: WarehouseSchemas): Promise<NamedSql[]>
     table: dim,
     bucket: "b",
     key: `tables/${dim.name}/x.parquet`,
-    read: () => Promise.reject(new Error("a dim's object is never read: Redshift COPYs it")),
+    open: () => {
+      throw new Error("a dim's object is never read: Redshift COPYs it");
+    },
   };
   await warehouse.loadObject(object, { pipeline });
   await warehouse.status();

@@ -4,7 +4,14 @@ import { parseProcessedKey } from "../pipeline/keys.js";
 import type { ObjectStore } from "../store/object-store.js";
 import type { PipelineIdentity } from "../warehouse/ownership.js";
 import type { LoadResult, Warehouse } from "../warehouse/warehouse.js";
+import { windowedSource } from "./byte-source.js";
 import { recordLoaded } from "./loaded-record.js";
+
+/**
+ * How much of an object a load fetches at a time: a few requests for the largest objects (a
+ * 250,000-row part is ~10 MB), and only this much of one held in memory.
+ */
+const READ_WINDOW_BYTES = 2 * 1024 * 1024;
 
 export type { LoadResult } from "../warehouse/warehouse.js";
 
@@ -30,21 +37,19 @@ export async function loadObject(options: LoadOptions, key: string): Promise<Loa
   const { store, bucket } = options;
   const head = await store.head(bucket, key);
   if (!head) throw new LoadError(table.name, key, "object not found");
-  // Fetched once: a load may read the object more than once (a dim's versions, a fallback).
-  let body: Promise<Uint8Array> | undefined;
   const result = await options.warehouse.loadObject(
     {
       table,
       bucket,
       key,
       ...(head.etag ? { etag: head.etag } : {}),
-      read() {
-        body ??= store.getBytes(bucket, key).then((object) => {
-          if (!object) throw new LoadError(table.name, key, "object not found");
-          return object.body;
-        });
-        return body;
-      },
+      // By range, this version only: memory holds a window of the object, whatever its size.
+      open: () =>
+        windowedSource(
+          head.size,
+          (start, end) => store.getRange(bucket, key, start, end, head.etag),
+          READ_WINDOW_BYTES,
+        ),
     },
     options.pipeline ? { pipeline: options.pipeline } : {},
   );

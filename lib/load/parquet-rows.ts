@@ -1,4 +1,5 @@
-import { parquetMetadata, parquetRead } from "hyparquet";
+import { parquetMetadata, parquetMetadataAsync, parquetRead } from "hyparquet";
+import type { ByteSource } from "./byte-source.js";
 import type { FileMetaData, ParquetParsers, SchemaElement } from "hyparquet";
 
 /** A value as COPY's CSV takes it: exact text, or null for NULL. */
@@ -160,15 +161,29 @@ export interface RawRowGroup {
   readonly columns: readonly (readonly unknown[])[];
 }
 
-export function openParquet(bytes: Uint8Array): ParquetRows {
-  // The reader takes an ArrayBuffer: the object's own when the bytes are all of it (no copy of
-  // the whole object), else a copy of just these bytes.
-  const file = (
-    bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
-      ? bytes.buffer
-      : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)
-  ) as ArrayBuffer;
-  const parsed = parquetMetadata(file);
+/**
+ * A Parquet object's rows, from its bytes in memory or from a source that fetches them by range
+ * (byte-source.ts: only the footer and the row group being read are ever held).
+ */
+export async function openParquet(source: Uint8Array | ByteSource): Promise<ParquetRows> {
+  let file: ArrayBuffer | ByteSource;
+  let parsed: FileMetaData;
+  if (source instanceof Uint8Array) {
+    // The reader takes an ArrayBuffer: the object's own when the bytes are all of it (no copy
+    // of the whole object), else a copy of just these bytes.
+    const buffer = (
+      source.byteOffset === 0 && source.byteLength === source.buffer.byteLength
+        ? source.buffer
+        : source.buffer.slice(source.byteOffset, source.byteOffset + source.byteLength)
+    ) as ArrayBuffer;
+    file = buffer;
+    parsed = parquetMetadata(buffer);
+  } else {
+    file = source;
+    // The footer is the file's end; a first read of 64 KB holds it for the objects the
+    // transform writes (the reader asks again for a larger one).
+    parsed = await parquetMetadataAsync(source, { initialFetchSize: 64 * 1024 });
+  }
   const leaves = parsed.schema.slice(1);
   const converters = leaves.map(converterFor);
   // Strip DECIMAL annotations so the reader hands back raw integers (see converterFor).
@@ -225,7 +240,7 @@ export function openParquet(bytes: Uint8Array): ParquetRows {
       rowStart += rows;
     }
   }
-  return {
+  const rows: ParquetRows = {
     columns: leaves.map((e) => e.name),
     rowCount: Number(parsed.num_rows),
     async *groups(only) {
@@ -241,4 +256,5 @@ export function openParquet(bytes: Uint8Array): ParquetRows {
         yield Array.from({ length: group.rows }, (_, r) => group.columns.map((column) => column[r] ?? null));
     },
   };
+  return rows;
 }

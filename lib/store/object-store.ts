@@ -115,6 +115,29 @@ export class ObjectStore {
     }
   }
 
+  /**
+   * Bytes `start` to `end` (exclusive) of an object; with `etag`, only of that version of it
+   * (else PreconditionFailedError): a reader that takes an object piece by piece must not mix
+   * two versions.
+   */
+  async getRange(bucket: string, key: string, start: number, end: number, etag?: string): Promise<Buffer> {
+    try {
+      const result = await this.s3.send(
+        new GetObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          Range: `bytes=${start}-${end - 1}`,
+          ...(etag ? { IfMatch: etag } : {}),
+        }),
+      );
+      const bytes = await result.Body!.transformToByteArray();
+      return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    } catch (error) {
+      if (isPreconditionFailure(error)) throw new PreconditionFailedError(bucket, key);
+      throw error;
+    }
+  }
+
   async getFile(bucket: string, key: string, file: string): Promise<void> {
     await pipeline(await this.getStream(bucket, key), createWriteStream(file));
   }

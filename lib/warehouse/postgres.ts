@@ -171,7 +171,7 @@ export class PostgresWarehouse extends TransactionalWarehouse<PgTransaction> {
     const watches = options.watches ?? [];
     let parquet: ParquetRows;
     try {
-      parquet = openParquet(await object.read());
+      parquet = await openParquet(object.open());
     } catch (error) {
       throw new BadObjectError(
         object.table.name,

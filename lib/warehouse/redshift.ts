@@ -225,7 +225,7 @@ export class RedshiftWarehouse implements Warehouse {
     const key = object.table.naturalKey;
     let days: string[] = [];
     try {
-      const parquet = openParquet(await object.read());
+      const parquet = await openParquet(object.open());
       for await (const group of parquet.groups([key])) {
         const column = group.columns[parquet.columns.indexOf(key)] ?? [];
         for (let r = 0; r < group.rows; r++) if (column[r] != null) days.push(String(column[r]));

@@ -1,5 +1,6 @@
 import { sqlType, type TargetTable } from "../catalog/index.js";
 import { processedColumns } from "../pipeline/processed-columns.js";
+import type { ByteSource } from "../load/byte-source.js";
 import type { ColumnWatch } from "./column-watch.js";
 
 /**
@@ -22,8 +23,11 @@ export interface ProcessedObject {
   readonly bucket: string;
   readonly key: string;
   readonly etag?: string;
-  /** The object's bytes; a backend that stages from the object store itself never calls it. */
-  read(): Promise<Uint8Array>;
+  /**
+   * The object's bytes, fetched by range as a reader asks for them (each call starts afresh);
+   * a backend that stages from the object store itself never calls it.
+   */
+  open(): ByteSource;
 }
 
 export interface LoadResult {

@@ -130,7 +130,7 @@ export class RedshiftStandIn {
     const object = await this.store.getBytes(bucket, key.replaceAll("''", "'"));
     if (!object)
       throw new Error(`S3ServiceException: The specified key does not exist: s3://${bucket}/${key}`);
-    const parquet = openParquet(object.body);
+    const parquet = await openParquet(object.body);
     const { rows: columns } = await client.query<{ name: string; type: string }>(
       `SELECT attname AS name, format_type(atttypid, atttypmod) AS type FROM pg_attribute
         WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum`,

@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { windowedSource } from "../../lib/load/byte-source.js";
 import { openParquet, type CopyValue, type ParquetRows } from "../../lib/load/parquet-rows.js";
 import { quoteLiteral } from "../../lib/db/identifiers.js";
 import { DuckSession } from "../../lib/transform/duckdb-session.js";
@@ -38,7 +39,7 @@ async function allRows(parquet: ParquetRows): Promise<CopyValue[][]> {
 /** One column's values, in order, from a query over VALUES. */
 async function columnText(type: string, literals: readonly string[]): Promise<CopyValue[]> {
   const values = literals.map((v, i) => `(${i}, ${v === "NULL" ? "NULL" : `CAST(${v} AS ${type})`})`);
-  const parquet = openParquet(
+  const parquet = await openParquet(
     await parquetOf(`SELECT v FROM (VALUES ${values.join(", ")}) t(i, v) ORDER BY i`),
   );
   return (await allRows(parquet)).map(([v]) => v!);
@@ -50,7 +51,7 @@ describe("openParquet", () => {
     const bytes = await parquetOf("SELECT 1 AS staff_id, 'Jeremie' AS first_name, NULL::VARCHAR AS location");
 
     // Act
-    const parquet = openParquet(bytes);
+    const parquet = await openParquet(bytes);
 
     // Assess
     expect(parquet.columns).toEqual(["staff_id", "first_name", "location"]);
@@ -159,7 +160,7 @@ describe("openParquet", () => {
     );
 
     // Act
-    const parquet = openParquet(bytes);
+    const parquet = await openParquet(bytes);
     const chunks: CopyValue[][][] = [];
     for await (const chunk of parquet.chunks()) chunks.push(chunk);
 
@@ -178,10 +179,40 @@ describe("openParquet", () => {
     larger.set(bytes, 32);
 
     // Act
-    const parquet = openParquet(larger.subarray(32, 32 + bytes.length));
+    const parquet = await openParquet(larger.subarray(32, 32 + bytes.length));
 
     // Assess
     expect(await allRows(parquet)).toEqual([["7", "-0.05"]]);
+  });
+
+  it("reads by range through a window, fetching a window at a time and holding no more", async () => {
+    // Prepare: several row groups; a window far smaller than the file.
+    const bytes = await parquetOf(
+      "SELECT i::INTEGER AS id, CAST(i / 100 AS DECIMAL(10,2)) AS amount, md5(i::VARCHAR) AS name FROM range(20000) r(i) ORDER BY i",
+      2048,
+    );
+    const fetched: [number, number][] = [];
+    const window = 64 * 1024;
+    const source = windowedSource(
+      bytes.length,
+      (start, end) => {
+        fetched.push([start, end]);
+        return Promise.resolve(bytes.subarray(start, end));
+      },
+      window,
+    );
+
+    // Act
+    const ranged = await allRows(await openParquet(source));
+
+    // Assess: the same rows as from the whole bytes, in several fetches, none bigger than a
+    // window unless one request was.
+    expect(ranged).toEqual(await allRows(await openParquet(bytes)));
+    expect(fetched.length).toBeGreaterThan(1);
+    expect(
+      fetched.every(([start, end]) => end <= bytes.length && (end - start <= window || start + window < end)),
+    ).toBe(true);
+    await expect(source.slice(0, bytes.length + 1)).rejects.toThrow(RangeError);
   });
 
   it("refuses bytes that are not Parquet", async () => {
@@ -190,7 +221,7 @@ describe("openParquet", () => {
     const truncated = bytes.subarray(0, bytes.length - 10);
 
     // Act / Assess
-    expect(() => openParquet(new TextEncoder().encode("id,amount\n1,2\n"))).toThrow();
-    expect(() => openParquet(truncated)).toThrow();
+    await expect(openParquet(new TextEncoder().encode("id,amount\n1,2\n"))).rejects.toThrow();
+    await expect(openParquet(truncated)).rejects.toThrow();
   });
 });
