@@ -26,8 +26,10 @@ export function windowedSource(
   byteLength: number,
   fetch: (start: number, end: number) => Promise<Uint8Array>,
   windowBytes: number,
+  /** Bytes already fetched (an object's tail): the first window. */
+  first?: { start: number; bytes: Uint8Array },
 ): ByteSource {
-  let window: { start: number; bytes: Uint8Array } | undefined;
+  let window: { start: number; bytes: Uint8Array } | undefined = first;
   let queue: Promise<unknown> = Promise.resolve();
   const read = async (start: number, end: number): Promise<ArrayBuffer> => {
     if (!window || start < window.start || end > window.start + window.bytes.byteLength) {

@@ -13,6 +13,9 @@ import { recordLoaded } from "./loaded-record.js";
  */
 const READ_WINDOW_BYTES = 2 * 1024 * 1024;
 
+/** The first request: the object's end, where Parquet keeps its footer (openParquet reads 64 KB). */
+const TAIL_BYTES = 64 * 1024;
+
 export type { LoadResult } from "../warehouse/warehouse.js";
 
 export interface LoadOptions {
@@ -35,8 +38,10 @@ export async function loadObject(options: LoadOptions, key: string): Promise<Loa
   if (!parsed) throw new UnrecognisedKeyError(key, "processed");
   const table = targetTable(parsed.target);
   const { store, bucket } = options;
-  const head = await store.head(bucket, key);
+  // Its size, version and footer in one request (a small object is all footer).
+  const head = await store.getTail(bucket, key, TAIL_BYTES);
   if (!head) throw new LoadError(table.name, key, "object not found");
+  const tail = { start: head.size - head.tail.byteLength, bytes: head.tail };
   const result = await options.warehouse.loadObject(
     {
       table,
@@ -49,6 +54,7 @@ export async function loadObject(options: LoadOptions, key: string): Promise<Loa
           head.size,
           (start, end) => store.getRange(bucket, key, start, end, head.etag),
           READ_WINDOW_BYTES,
+          tail,
         ),
     },
     options.pipeline ? { pipeline: options.pipeline } : {},

@@ -42,6 +42,11 @@ const isPreconditionFailure = (error: unknown) =>
   (error as { name?: string; $metadata?: { httpStatusCode?: number } }).name === "PreconditionFailed" ||
   (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 412;
 
+/** 416: a range the object cannot satisfy. */
+const isUnsatisfiableRange = (error: unknown) =>
+  (error as { name?: string }).name === "InvalidRange" ||
+  (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 416;
+
 const isNotFound = (error: unknown) =>
   ["NotFound", "NoSuchKey"].includes((error as { name?: string }).name ?? "") ||
   (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404;
@@ -135,6 +140,41 @@ export class ObjectStore {
     } catch (error) {
       if (isPreconditionFailure(error)) throw new PreconditionFailedError(bucket, key);
       throw error;
+    }
+  }
+
+  /**
+   * An object's last `bytes` bytes (all of it, if smaller), its size and its ETag, in one
+   * request: what a reader that starts from the end (Parquet's footer) needs first. Undefined
+   * when there is no such object.
+   */
+  async getTail(
+    bucket: string,
+    key: string,
+    bytes: number,
+  ): Promise<{ tail: Buffer; size: number; etag?: string } | undefined> {
+    try {
+      const result = await this.s3.send(
+        new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=-${bytes}` }),
+      );
+      const body = await result.Body!.transformToByteArray();
+      const tail = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+      // "bytes 100-199/200"; without a range (the whole object came back), the body is all of it.
+      const total = /\/(\d+)$/.exec(result.ContentRange ?? "")?.[1];
+      return { tail, size: total === undefined ? tail.byteLength : Number(total), etag: result.ETag };
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      // S3 answers a suffix longer than the object with all of it; some S3-compatible stores
+      // (fauxqs, the local runtime's) refuse it instead: then the object is smaller than that.
+      if (!isUnsatisfiableRange(error)) throw error;
+      const whole = await this.getBytes(bucket, key);
+      return (
+        whole && {
+          tail: whole.body,
+          size: whole.body.byteLength,
+          ...(whole.etag ? { etag: whole.etag } : {}),
+        }
+      );
     }
   }
 
