@@ -63,10 +63,6 @@ export const load = new sst.aws.Function("Load", {
   ...common,
   handler: "functions/load.handler",
   description: "processed Parquet → warehouse",
-  environment: {
-    ...common.environment,
-    ...(TOPOLOGY.load.nodeOptions ? { NODE_OPTIONS: TOPOLOGY.load.nodeOptions } : {}),
-  },
   timeout: `${TOPOLOGY.load.timeoutSeconds} seconds`,
   memory: "1024 MB",
   link: [processedBucket, warehouseLink],

@@ -45,6 +45,8 @@ const EPOCH_MICROS = 946_684_800_000_000n;
 /** Below this magnitude a scaled integer, times 1,000, is still exact as a double. */
 const SMALL_NUMERIC = 9_007_199_254_740n;
 const POW10 = [1, 10, 100, 1000];
+const INT8_MIN = -(2n ** 63n);
+const INT8_MAX = 2n ** 63n - 1n;
 
 /**
  * A growing buffer of one chunk of rows. Integers are written byte by byte (and 64-bit ones
@@ -117,6 +119,8 @@ export class BinaryRows {
   }
 
   int8(value: bigint): void {
+    // A DataView would wrap a value outside 64 bits silently.
+    if (value < INT8_MIN || value > INT8_MAX) throw new RangeError(`${value} is not a bigint`);
     this.room(12);
     this.i32(8);
     this.view.setBigInt64(this.at, value);

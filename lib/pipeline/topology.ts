@@ -35,8 +35,6 @@ export interface StageTopology {
   readonly retry: RetryBackoff;
   /** The function's timeout. */
   readonly timeoutSeconds: number;
-  /** Node options the function runs with (`NODE_OPTIONS`), if any. */
-  readonly nodeOptions?: string;
   /** How the function consumes the queue (the event source mapping). */
   readonly batch: { readonly size: number; readonly windowSeconds: number; readonly maxConcurrency: number };
   /** Failure records sit beside the stage's input objects, for `totes dlq`. */
@@ -115,10 +113,6 @@ export const TOPOLOGY: Readonly<Record<QueuedStage, StageTopology>> = {
     visibilityTimeoutSeconds: 30 * 60,
     retry: RETRY,
     timeoutSeconds: 5 * 60,
-    // V8's young generation capped at 2 × 8 MB: the decode's short-lived values grew it to
-    // 2 × 16 MB on a large object, which was most of why memory rose with object size
-    // (docs/benchmarks.md); the load ran no slower (measured).
-    nodeOptions: "--max-semi-space-size=8",
     // Two at once at most (the lowest SQS allows), so the warehouse sees few connections.
     batch: { size: 10, windowSeconds: 10, maxConcurrency: 2 },
     failures: "processed",

@@ -136,6 +136,11 @@ export class ObjectStore {
         }),
       );
       const bytes = await result.Body!.transformToByteArray();
+      // A store that ignored the range would hand back other bytes than asked for.
+      if (bytes.byteLength !== end - start)
+        throw new Error(
+          `s3://${bucket}/${key}: asked for bytes ${start}–${end - 1}, got ${bytes.byteLength} bytes (${result.ContentRange ?? "no Content-Range"})`,
+        );
       return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     } catch (error) {
       if (isPreconditionFailure(error)) throw new PreconditionFailedError(bucket, key);

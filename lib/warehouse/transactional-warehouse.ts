@@ -506,8 +506,9 @@ export abstract class TransactionalWarehouse<Tx extends SqlSession = SqlSession>
       ]);
       return;
     }
-    const long = runs.filter((r) => r.first >= 0 && r.last - r.first + 1 >= RANGE_MIN_ROWS);
-    const single = runs.filter((r) => !long.includes(r)).flatMap((r) => idsOf(r));
+    const ranged = (r: IdRun) => r.first >= 0 && r.last - r.first + 1 >= RANGE_MIN_ROWS;
+    const long = runs.filter(ranged);
+    const single = runs.filter((r) => !ranged(r)).flatMap(idsOf);
     if (long.length)
       await tx.query(dimRangesInsert(this.schemas), [
         table.name,

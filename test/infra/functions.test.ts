@@ -1,4 +1,3 @@
-import { TOPOLOGY } from "../../lib/pipeline/topology.js";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -165,14 +164,6 @@ describe("IAM (least privilege)", () => {
 describe("environment", () => {
   it.each(FUNCTIONS)("%s gets TOTES_STAGE", (fn) => {
     expect(lambda(run, fn).inputs.environment).toMatchObject({ variables: { TOTES_STAGE: STAGE } });
-  });
-
-  it("runs the load with the topology's Node options, and no other function with any", () => {
-    expect(lambda(run, "Load").inputs.environment).toMatchObject({
-      variables: { NODE_OPTIONS: TOPOLOGY.load.nodeOptions },
-    });
-    for (const [fn] of FUNCTIONS.filter(([f]) => f !== "Load"))
-      expect(JSON.stringify(lambda(run, fn).inputs.environment ?? {})).not.toContain("NODE_OPTIONS");
   });
 
   it("holds no secret value in any function's variables", () => {

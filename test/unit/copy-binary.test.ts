@@ -152,6 +152,8 @@ describe("binary COPY rows", () => {
     expect(() => out.int4(2 ** 31)).toThrow(RangeError);
     expect(() => out.int4(1.5)).toThrow(RangeError);
     expect(() => out.int2(32_768)).toThrow(RangeError);
+    expect(() => out.int8(2n ** 63n)).toThrow(RangeError);
+    expect(() => out.int8(-(2n ** 63n) - 1n)).toThrow(RangeError);
   });
 
   it("leaves the column's limits to the server: a decimal too large and text too long are refused", async () => {

@@ -1,7 +1,6 @@
 import { fork } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { TOPOLOGY } from "../../lib/pipeline/topology.js";
 import type { BenchContext, RunnerReport } from "./context.js";
 import type { RunnerMessage, RunnerName } from "./runner.js";
 
@@ -16,8 +15,6 @@ export function runInChild(name: RunnerName, ctx: BenchContext): Promise<RunnerR
       execArgv: [
         "--import",
         "tsx",
-        // The load runs with the options its function has on Lambda (lib/pipeline/topology.ts).
-        ...(name === "load" ? (TOPOLOGY.load.nodeOptions?.split(" ") ?? []) : []),
         ...(process.env.TOTES_BENCH_PROFILE_DIR
           ? ["--cpu-prof", `--cpu-prof-dir=${path.join(process.env.TOTES_BENCH_PROFILE_DIR, name)}`]
           : []),
