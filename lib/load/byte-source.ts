@@ -7,15 +7,6 @@ export interface ByteSource {
   slice(start: number, end?: number): Promise<ArrayBuffer>;
 }
 
-/** A source over bytes already in memory. */
-export function bytesSource(bytes: Uint8Array): ByteSource {
-  return {
-    byteLength: bytes.byteLength,
-    slice: (start, end = bytes.byteLength) =>
-      Promise.resolve(bytes.buffer.slice(bytes.byteOffset + start, bytes.byteOffset + end) as ArrayBuffer),
-  };
-}
-
 /**
  * A source that fetches `fetch(start, end)` a window of at least `windowBytes` at a time and
  * keeps only the last window: a reader going through an object in order holds one window of
@@ -34,6 +25,7 @@ export function windowedSource(
   const read = async (start: number, end: number): Promise<ArrayBuffer> => {
     if (!window || start < window.start || end > window.start + window.bytes.byteLength) {
       const to = Math.min(byteLength, Math.max(end, start + windowBytes));
+      // The old window is let go before the next one arrives: never two held at once.
       window = undefined;
       window = { start, bytes: await fetch(start, to) };
     }
