@@ -112,8 +112,7 @@ export function factDropStaleByRange(table: TargetTable, schemas: WarehouseSchem
   return `DELETE FROM ${STAGE}
       USING ${qualified(schemas.stars, table.name)} f, ${qualified(schemas.meta, "fact_read_range")} g
       WHERE ${sameVersion(table, "f", STAGE)}
-        AND g.table_name = $1 AND g.bucket = ${record} / ${RANGE_BUCKET}
-        AND ${record} BETWEEN g.first_record AND g.last_record
+        AND g.table_name = $1 AND ${inRecordedRange("g", record, "first_record", "last_record")}
         AND g.read_order >= ${STAGE}.${READ_ORDER}`;
 }
 
@@ -130,6 +129,23 @@ export const factVersionsForget = (schemas: WarehouseSchemas): string[] => [
 export const RANGE_BUCKET = 65_536;
 
 /**
+ * `value` falls in the recorded range `range` (fact_read_range, dim_read_range) whose bounds
+ * are the columns `first` and `last`: its bucket first, an equality a join can hash, then the
+ * bounds.
+ */
+export const inRecordedRange = (range: string, value: string, first: string, last: string): string =>
+  `${range}.bucket = ${value} / ${RANGE_BUCKET} AND ${value} BETWEEN ${range}.${first} AND ${range}.${last}`;
+
+/**
+ * The runs `r(lo, hi)` (ids ≥ 0) split at bucket boundaries, as the bookkeeping records them:
+ * one row per bucket a run touches (`join`), with its bucket and bounds (`columns`).
+ */
+const perBucket = () => ({
+  columns: `b, GREATEST(r.lo, b * ${RANGE_BUCKET}), LEAST(r.hi, b * ${RANGE_BUCKET} + ${RANGE_BUCKET - 1})`,
+  join: `CROSS JOIN LATERAL generate_series(r.lo / ${RANGE_BUCKET}, r.hi / ${RANGE_BUCKET}) AS b`,
+});
+
+/**
  * An object copied straight in with at least this many rows records its read once per bucket
  * of record ids it filled (`fact_read_range`) instead of once per row (an index entry and
  * WAL per row: ~20% of a large fact load's Postgres time). Fewer rows, once per row: a bucket
@@ -143,11 +159,12 @@ export const RANGE_MIN_ROWS = 1_000;
  */
 export function factRangesAbove(table: TargetTable, schemas: WarehouseSchemas): string {
   const record = recordId(table);
+  const buckets = perBucket();
   return `INSERT INTO ${qualified(schemas.meta, "fact_read_range")} (table_name, bucket, first_record, last_record, read_order)
-    SELECT CAST($1 AS text), b, GREATEST(r.lo, b * ${RANGE_BUCKET}), LEAST(r.hi, b * ${RANGE_BUCKET} + ${RANGE_BUCKET - 1}), CAST($2 AS bigint)
+    SELECT CAST($1 AS text), ${buckets.columns}, CAST($2 AS bigint)
       FROM (SELECT min(${record}) AS lo, max(${record}) AS hi FROM ${qualified(schemas.stars, table.name)}
              WHERE ${record} > $3) r
-      CROSS JOIN LATERAL generate_series(r.lo / ${RANGE_BUCKET}, r.hi / ${RANGE_BUCKET}) AS b`;
+      ${buckets.join}`;
 }
 
 /** Facts: the highest record id the table holds (NULL when empty), by the primary key. */
@@ -184,8 +201,7 @@ export function dimDropStaleByRange(table: TargetTable, schemas: WarehouseSchema
   const key = `${STAGE}.${quoteIdent(table.naturalKey)}`;
   const versions = DIM_VERSION_COLUMNS.map((c) => [`g.${storedVersionColumn(c)}`, `${STAGE}.${c}`] as const);
   return `DELETE FROM ${STAGE} USING ${qualified(schemas.meta, "dim_read_range")} g
-      WHERE g.table_name = $1 AND g.bucket = ${key} / ${RANGE_BUCKET}
-        AND ${key} BETWEEN g.first_id AND g.last_id
+      WHERE g.table_name = $1 AND ${inRecordedRange("g", key, "first_id", "last_id")}
         AND ${notOlder(versions)}`;
 }
 
@@ -211,11 +227,11 @@ const storedVersions = DIM_VERSION_COLUMNS.map(storedVersionColumn).join(", ");
  * it once per run of ids ($4 firsts, $5 lasts, ids ≥ 0), split at bucket boundaries.
  */
 export function dimRangesInsert(schemas: WarehouseSchemas): string {
+  const buckets = perBucket();
   return `INSERT INTO ${qualified(schemas.meta, "dim_read_range")} (table_name, bucket, first_id, last_id, ${storedVersions})
-    SELECT CAST($1 AS text), b, GREATEST(r.lo, b * ${RANGE_BUCKET}), LEAST(r.hi, b * ${RANGE_BUCKET} + ${RANGE_BUCKET - 1}),
-           CAST($2 AS bigint), CAST($3 AS bigint)
+    SELECT CAST($1 AS text), ${buckets.columns}, CAST($2 AS bigint), CAST($3 AS bigint)
       FROM unnest(CAST($4 AS integer[]), CAST($5 AS integer[])) AS r(lo, hi)
-      CROSS JOIN LATERAL generate_series(r.lo / ${RANGE_BUCKET}, r.hi / ${RANGE_BUCKET}) AS b`;
+      ${buckets.join}`;
 }
 
 /** Dims, copied straight in with one read for every row ($2, $3): records it for each id of $4. */

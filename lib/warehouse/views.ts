@@ -1,6 +1,6 @@
 import { TARGET_TABLES, type TargetTable } from "../catalog/index.js";
 import { qualified, quoteIdent, quoteLiteral } from "../db/identifiers.js";
-import { RANGE_BUCKET } from "./apply-sql.js";
+import { inRecordedRange } from "./apply-sql.js";
 import type { WarehouseSchemas } from "./schema.js";
 
 /** The view of a fact's current versions: `fact_payment` → `fact_payment_current`. */
@@ -37,8 +37,8 @@ export function currentVersionsSql(schemas: WarehouseSchemas, fact: TargetTable)
             LEFT JOIN ${qualified(schemas.meta, "fact_read")} r
               ON r.table_name = ${quoteLiteral(fact.name)} AND r.record_id = f.${record}
             LEFT JOIN ${qualified(schemas.meta, "fact_read_range")} g
-              ON g.table_name = ${quoteLiteral(fact.name)} AND g.bucket = f.${record} / ${RANGE_BUCKET}
-             AND f.${record} BETWEEN g.first_record AND g.last_record) versions
+              ON g.table_name = ${quoteLiteral(fact.name)}
+             AND ${inRecordedRange("g", `f.${record}`, "first_record", "last_record")}) versions
    WHERE version_rank = 1`;
 }
 
