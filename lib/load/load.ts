@@ -5,6 +5,7 @@ import type { ObjectStore } from "../store/object-store.js";
 import type { PipelineIdentity } from "../warehouse/ownership.js";
 import type { LoadResult, Warehouse } from "../warehouse/warehouse.js";
 import { windowedSource } from "./byte-source.js";
+import { FOOTER_READ_BYTES } from "./parquet-rows.js";
 import { recordLoaded } from "./loaded-record.js";
 
 /**
@@ -12,9 +13,6 @@ import { recordLoaded } from "./loaded-record.js";
  * 250,000-row part is ~10 MB), and only this much of one held in memory.
  */
 const READ_WINDOW_BYTES = 2 * 1024 * 1024;
-
-/** The first request: the object's end, where Parquet keeps its footer (openParquet reads 64 KB). */
-const TAIL_BYTES = 64 * 1024;
 
 export type { LoadResult } from "../warehouse/warehouse.js";
 
@@ -39,7 +37,7 @@ export async function loadObject(options: LoadOptions, key: string): Promise<Loa
   const table = targetTable(parsed.target);
   const { store, bucket } = options;
   // Its size, version and footer in one request (a small object is all footer).
-  const head = await store.getTail(bucket, key, TAIL_BYTES);
+  const head = await store.getTail(bucket, key, FOOTER_READ_BYTES);
   if (!head) throw new LoadError(table.name, key, "object not found");
   const tail = { start: head.size - head.tail.byteLength, bytes: head.tail };
   const result = await options.warehouse.loadObject(

@@ -162,6 +162,12 @@ export interface RawRowGroup {
 }
 
 /**
+ * How much of a ranged object's end the reader asks for first: its footer, whole for the objects
+ * the transform writes (the reader asks again for a larger one).
+ */
+export const FOOTER_READ_BYTES = 64 * 1024;
+
+/**
  * A Parquet object's rows, from its bytes in memory or from a source that fetches them by range
  * (byte-source.ts: only the footer and the row group being read are ever held).
  */
@@ -180,9 +186,7 @@ export async function openParquet(source: Uint8Array | ByteSource): Promise<Parq
     parsed = parquetMetadata(buffer);
   } else {
     file = source;
-    // The footer is the file's end; a first read of 64 KB holds it for the objects the
-    // transform writes (the reader asks again for a larger one).
-    parsed = await parquetMetadataAsync(source, { initialFetchSize: 64 * 1024 });
+    parsed = await parquetMetadataAsync(source, { initialFetchSize: FOOTER_READ_BYTES });
   }
   const leaves = parsed.schema.slice(1);
   const converters = leaves.map(converterFor);
