@@ -552,4 +552,102 @@ describe("loading straight into the table", () => {
     expect(result.rowsWritten).toBe(0);
     expect((await pool.query("SELECT * FROM dim_currency")).rows).toEqual([]);
   });
+
+  describe("the calendar", () => {
+    const calendar = async (pool: Pool) =>
+      (await pool.query("SELECT * FROM dim_date ORDER BY date_id")).rows as Record<string, unknown>[];
+    const span = async (pool: Pool) =>
+      (
+        await pool.query(
+          `SELECT min(date_id)::text AS first, max(date_id)::text AS last, count(*)::int AS days,
+                  (max(date_id) - min(date_id) + 1)::int AS width FROM dim_date`,
+        )
+      ).rows[0] as { first: string; last: string; days: number; width: number };
+    const ordered = (id: number, delivery: string) =>
+      `${id},${T0},${UPDATED},5,1,1,1,3.94,1,${delivery},2024-11-21,1`;
+
+    it("a first object goes straight in; one within the span adds nothing; one past it adds the days between", async () => {
+      // Prepare
+      const first = await extracted("sales_order", 1, [order(1, 10)], "dim_date");
+      const within = await extracted("sales_order", 2, [ordered(2, "2024-01-02")], "dim_date");
+      const past = await extracted("sales_order", 3, [ordered(3, "2025-02-03")], "dim_date");
+      const pool = await warehouse();
+
+      // Act
+      const results = [await load(pool, first), await load(pool, within)];
+      const before = await span(pool);
+      const third = await load(pool, past);
+
+      // Assess: the object's days, then no more, then the table reaches 2025-02-03 with no gap.
+      expect(results.map((r) => r.rowsWritten)).toEqual([results[0]!.rowsIn, 0]);
+      expect(before).toMatchObject({ first: "2022-11-03", last: "2024-11-21" });
+      expect(before.days).toBe(before.width);
+      expect(third.rowsWritten).toBe(third.rowsIn - before.days);
+      const after = await span(pool);
+      expect(after).toMatchObject({ first: "2022-11-03", last: "2025-02-03" });
+      expect(after.days).toBe(after.width);
+      expect(
+        (await pool.query("SELECT day_name, month_name FROM dim_date WHERE date_id = '2025-02-03'")).rows,
+      ).toEqual([{ day_name: "Monday", month_name: "February" }]);
+    });
+
+    it("an object of days apart from the table's span gets the days between too", async () => {
+      // Prepare: a calendar to 2024-11-21, then one of 2026-01-01 to 2026-01-04 alone.
+      const pool = await warehouse();
+      await load(pool, await extracted("sales_order", 7, [order(1, 10)], "dim_date"));
+      const later = `2,2026-01-01 10:00:00,2026-01-02 10:00:00,5,1,1,1,3.94,1,2026-01-03,2026-01-04,1`;
+      const apart = await extracted("sales_order", 8, [later], "dim_date");
+
+      // Act
+      const result = await load(pool, apart);
+
+      // Assess
+      const after = await span(pool);
+      expect(after).toMatchObject({ first: "2022-11-03", last: "2026-01-04" });
+      expect(after.days).toBe(after.width);
+      expect(result.rowsIn).toBe(4);
+    });
+
+    it("an object with a gap or a day twice, into an empty table, is loaded as the general path does: the same contiguous calendar", async () => {
+      // Prepare: the same calendar, one with a day left out, one with every day twice.
+      const key = await extracted("sales_order", 4, [order(1, 10)], "dim_date");
+      const gapped = await rewritten(
+        key,
+        4,
+        44,
+        (from) => `SELECT * FROM ${from} WHERE date_id <> '2023-06-01'`,
+      );
+      const twice = await rewritten(key, 4, 45, doubled);
+      const [straight, withGap, withTwice] = [await warehouse(), await warehouse(), await warehouse()];
+
+      // Act
+      await load(straight, key);
+      await load(withGap, gapped);
+      await load(withTwice, twice);
+
+      // Assess
+      const expected = await calendar(straight);
+      expect(expected.length).toBeGreaterThan(700);
+      expect(await calendar(withGap)).toEqual(expected);
+      expect(await calendar(withTwice)).toEqual(expected);
+    });
+
+    it("a day missing from the table is filled by the next calendar object, even one within the span", async () => {
+      // Prepare
+      const pool = await warehouse();
+      await load(pool, await extracted("sales_order", 5, [order(1, 10)], "dim_date"));
+      const expected = await calendar(pool);
+      await pool.query("DELETE FROM dim_date WHERE date_id = '2023-06-01'");
+
+      // Act
+      const result = await load(
+        pool,
+        await extracted("sales_order", 6, [ordered(2, "2024-01-02")], "dim_date"),
+      );
+
+      // Assess
+      expect(result.rowsWritten).toBe(1);
+      expect(await calendar(pool)).toEqual(expected);
+    });
+  });
 });

@@ -68,6 +68,18 @@ function dayTexts(): (days: number) => string {
 
 const MAX_EXACT = BigInt(Number.MAX_SAFE_INTEGER);
 
+/** The annotations of a column of signed integers (none is one), whose statistics are plain numbers. */
+const SIGNED_INTEGER = new Set<SchemaElement["converted_type"]>([
+  undefined,
+  "INT_8",
+  "INT_16",
+  "INT_32",
+  "INT_64",
+]);
+
+/** A column not read: NULL at every row. */
+const EMPTY: ArrayLike<unknown> = [];
+
 /** Whole seconds and microseconds of a microsecond count, floored (before 1970 too). */
 function splitMicros(value: bigint): [seconds: number, fraction: number] {
   if (value >= -MAX_EXACT && value <= MAX_EXACT) {
@@ -142,6 +154,12 @@ export interface ParquetRows {
   readonly elements: readonly SchemaElement[];
   /** Like `groups`, with the values as decoded (RawRowGroup), for an encoder that needs no text. */
   rawGroups(only?: readonly string[]): AsyncGenerator<RawRowGroup>;
+  /**
+   * The one value every row of an integer column holds, as `rawGroups` would decode it, when the
+   * footer's statistics say so (in every row group: no NULL, exact minimum equal to maximum);
+   * undefined when they do not (or the object has no rows): then read the rows.
+   */
+  constant(column: string): number | bigint | undefined;
 }
 
 export interface RowGroup {
@@ -158,7 +176,7 @@ export interface RowGroup {
  */
 export interface RawRowGroup {
   readonly rows: number;
-  readonly columns: readonly (readonly unknown[])[];
+  readonly columns: readonly ArrayLike<unknown>[];
 }
 
 /**
@@ -213,13 +231,13 @@ export async function openParquet(source: Uint8Array | ByteSource): Promise<Parq
     only: readonly string[] | undefined,
     parsers: Parsers,
     convert?: readonly Converter[],
-  ): AsyncGenerator<{ rows: number; columns: unknown[][] }> {
+  ): AsyncGenerator<{ rows: number; columns: ArrayLike<unknown>[] }> {
     const index = new Map(leaves.map((e, i) => [e.name, i]));
     const read = new Set(only ?? leaves.map((e) => e.name));
     let rowStart = 0;
     for (const group of parsed.row_groups) {
       const rows = Number(group.num_rows);
-      const columns = leaves.map((e) => new Array<unknown>(read.has(e.name) ? rows : 0).fill(null));
+      const columns: ArrayLike<unknown>[] = leaves.map(() => EMPTY);
       await parquetRead({
         file,
         metadata,
@@ -227,11 +245,17 @@ export async function openParquet(source: Uint8Array | ByteSource): Promise<Parq
         ...(only ? { columns: [...read] } : {}),
         rowStart,
         rowEnd: rowStart + rows,
-        // Each column's decoded pages, placed into the group's column at their rows.
+        // Each column's decoded pages, placed into the group's column at their rows: the
+        // reader's own array when it is exactly the group's (the usual case: no copy of it).
         onChunk({ columnName, columnData, rowStart: first }) {
           const c = index.get(columnName)!;
-          const column = columns[c]!;
           const conversion = convert?.[c];
+          if (!conversion && first === rowStart && columnData.length === rows && columns[c] === EMPTY) {
+            columns[c] = columnData;
+            return;
+          }
+          if (columns[c] === EMPTY) columns[c] = new Array<unknown>(rows).fill(null);
+          const column = columns[c] as unknown[];
           for (let k = 0; k < columnData.length; k++) {
             const r = first + k - rowStart;
             const value: unknown = columnData[k];
@@ -249,11 +273,38 @@ export async function openParquet(source: Uint8Array | ByteSource): Promise<Parq
     rowCount: Number(parsed.num_rows),
     async *groups(only) {
       // Every value went through its column's converter: text, or null.
-      for await (const group of readGroups(only, textParsers, converters)) yield group as RowGroup;
+      for await (const group of readGroups(only, textParsers, converters)) yield group as unknown as RowGroup;
     },
     elements: leaves,
     async *rawGroups(only) {
       yield* readGroups(only, RAW_PARSERS);
+    },
+    constant(column) {
+      const c = leaves.findIndex((e) => e.name === column);
+      const element = leaves[c];
+      const logical = element?.logical_type;
+      const plainInteger =
+        element !== undefined &&
+        (element.type === "INT32" || element.type === "INT64") &&
+        SIGNED_INTEGER.has(element.converted_type) &&
+        (logical === undefined || (logical.type === "INTEGER" && logical.isSigned));
+      if (!plainInteger || parsed.row_groups.length === 0) return undefined;
+      let value: number | bigint | undefined;
+      for (const group of parsed.row_groups) {
+        const stats = group.columns[c]?.meta_data?.statistics;
+        const { min_value: min, max_value: max } = stats ?? {};
+        if (
+          stats?.null_count !== 0n ||
+          stats.is_min_value_exact === false ||
+          stats.is_max_value_exact === false ||
+          (typeof min !== "number" && typeof min !== "bigint") ||
+          min !== max ||
+          (value !== undefined && value !== min)
+        )
+          return undefined;
+        value = element.type === "INT64" ? BigInt(min) : min;
+      }
+      return value;
     },
     async *chunks() {
       for await (const group of this.groups())

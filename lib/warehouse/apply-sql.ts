@@ -171,6 +171,23 @@ export function factRangesAbove(table: TargetTable, schemas: WarehouseSchemas): 
 export const factTopRecord = (table: TargetTable, schemas: WarehouseSchemas): string =>
   `SELECT max(${recordId(table)}) AS top FROM ${qualified(schemas.stars, table.name)}`;
 
+/**
+ * Facts (Postgres): the next record id of the table's identity, taken as the first of the ids a
+ * copy writes itself; $1 the table (qualified), $2 its record id column. NULL (and none taken)
+ * when this login may not move the identity on after the copy (`setval` wants UPDATE on it, reading
+ * where it stands USAGE).
+ */
+export const factRecordIdsFrom = `SELECT CASE WHEN has_sequence_privilege(s, 'UPDATE') AND has_sequence_privilege(s, 'USAGE')
+    THEN nextval(s) END AS first
+  FROM pg_get_serial_sequence($1, $2) s`;
+
+/**
+ * Facts (Postgres): the table's identity moved past the last id a copy wrote ($3), never back
+ * (a `nextval` called meanwhile outside a load keeps its value).
+ */
+export const factRecordIdsTo = `SELECT setval(s, greatest(CAST($3 AS bigint), pg_sequence_last_value(s::regclass)))
+  FROM pg_get_serial_sequence($1, $2) s`;
+
 /** Facts, copied straight in (fewer than RANGE_MIN_ROWS rows): every row above record id $3 was read at read order $2. */
 export function factVersionsAbove(table: TargetTable, schemas: WarehouseSchemas): string {
   return `INSERT INTO ${qualified(schemas.meta, "fact_read")} (table_name, record_id, read_order)

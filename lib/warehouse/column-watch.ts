@@ -6,6 +6,11 @@
 export interface ColumnWatch {
   readonly column: string;
   see(value: unknown): void;
+  /**
+   * Takes at once a column whose every row holds `value` (known from the object's footer), when
+   * that is all the watch needs to know; without it, the column is read and seen row by row.
+   */
+  seeEvery?(value: unknown): void;
 }
 
 /** Whether every row holds one value, and which (an extract writes one read order per object). */
@@ -22,6 +27,10 @@ export class OneValue implements ColumnWatch {
       this.first = v;
       this.seen = true;
     } else if (v !== this.first) this.varied = true;
+  }
+
+  seeEvery(value: unknown): void {
+    this.see(value);
   }
 
   /** The one value every row held; undefined when there were none, two or more, or it was NULL. */

@@ -9,7 +9,7 @@ import { BadObjectError } from "../errors.js";
 import { openParquet, type ParquetRows } from "../load/parquet-rows.js";
 import type { ColumnWatch } from "./column-watch.js";
 import { STAGE } from "./apply-sql.js";
-import { describeElement, fieldWriter, type FieldWriter } from "./postgres-copy-fields.js";
+import { describeElement, fieldWriter } from "./postgres-copy-fields.js";
 import { postgresDialect } from "./postgres-dialect.js";
 import type { WarehouseSchemas } from "./schema.js";
 import { TransactionalWarehouse } from "./transactional-warehouse.js";
@@ -49,8 +49,17 @@ async function* csvChunks(chunks: AsyncIterable<readonly (readonly CopyField[])[
   }
 }
 
-/** Where each COPY field comes from: an object column (its index) and how to write it, or one value. */
-type FieldSource = { readonly index: number; readonly write: FieldWriter } | { readonly fixed: Buffer };
+/**
+ * Where each COPY field comes from and how it is written: an object column (`index`), each
+ * non-NULL value through `write`; or no column (`index` -1), `write` making the value from the
+ * row's number in the object. One shape for every field: this is the load's innermost loop.
+ */
+interface FieldSource {
+  readonly index: number;
+  readonly write: (out: BinaryRows, value: unknown, row: number) => void;
+}
+
+const NO_COLUMN: ArrayLike<unknown> = [];
 
 /**
  * The object's rows as binary COPY data, one row group per chunk, each row's fields from
@@ -62,12 +71,13 @@ async function* parquetBinary(
   watches: readonly ColumnWatch[],
   watched: readonly number[],
 ): AsyncGenerator<Buffer> {
-  const read = new Set(fields.flatMap((f) => ("index" in f ? [parquet.columns[f.index]!] : [])));
+  const read = new Set(fields.flatMap((f) => (f.index >= 0 ? [parquet.columns[f.index]!] : [])));
   for (const c of watched) read.add(parquet.columns[c]!);
   const out = new BinaryRows();
   yield binaryCopyHeader();
+  let row = 0;
   for await (const group of parquet.rawGroups([...read])) {
-    const columns = fields.map((f) => ("index" in f ? group.columns[f.index]! : undefined));
+    const columns = fields.map((f) => (f.index >= 0 ? group.columns[f.index]! : NO_COLUMN));
     for (let w = 0; w < watches.length; w++) {
       const watch = watches[w]!;
       const values = group.columns[watched[w]!]!;
@@ -77,15 +87,16 @@ async function* parquetBinary(
       out.row(fields.length);
       for (let j = 0; j < fields.length; j++) {
         const field = fields[j]!;
-        if ("fixed" in field) {
-          out.bytes(field.fixed);
+        if (field.index < 0) {
+          field.write(out, undefined, row + r);
           continue;
         }
         const value = columns[j]![r];
         if (value === null || value === undefined) out.null();
-        else field.write(out, value);
+        else field.write(out, value, row + r);
       }
     }
+    row += group.rows;
     yield out.take();
   }
   yield binaryCopyTrailer();
@@ -145,8 +156,9 @@ export class PostgresWarehouse extends TransactionalWarehouse<PgTransaction> {
     columns: readonly string[],
     data: AsyncIterable<string | Buffer>,
     format: "csv" | "binary",
+    where?: string,
   ) {
-    const sql = `COPY ${into} (${columns.map(quoteIdent).join(", ")}) FROM STDIN WITH (FORMAT ${format})`;
+    const sql = `COPY ${into} (${columns.map(quoteIdent).join(", ")}) FROM STDIN WITH (FORMAT ${format})${where ? ` WHERE ${where}` : ""}`;
     // One chunk (row group) waiting at a time: memory follows the row group, not the object.
     await pipeline(Readable.from(data, { highWaterMark: 1 }), tx.client.query(copyFrom(sql)));
   }
@@ -205,7 +217,14 @@ export class PostgresWarehouse extends TransactionalWarehouse<PgTransaction> {
         throw new Error(`${into}.${name}: no binary COPY encoding for its type (OID ${oid ?? "none"})`);
       if (typeof c !== "string" && "fixed" in c) {
         if (type !== "text") throw new Error(`${into}.${name}: a fixed value must be text`);
-        return { fixed: Buffer.from(c.fixed, "utf8") };
+        const fixed = Buffer.from(c.fixed, "utf8");
+        return { index: -1, write: (out) => out.bytes(fixed) };
+      }
+      if (typeof c !== "string" && "counting" in c) {
+        const from = c.counting;
+        if (type === "int4") return { index: -1, write: (out, _, row) => out.int4(from + row) };
+        if (type === "int8") return { index: -1, write: (out, _, row) => out.int8(BigInt(from + row)) };
+        throw new Error(`${into}.${name}: a counted value must be an integer column`);
       }
       const index = parquet.columns.indexOf(source(c)!);
       const element = parquet.elements[index]!;
@@ -218,15 +237,24 @@ export class PostgresWarehouse extends TransactionalWarehouse<PgTransaction> {
         );
       return { index, write };
     });
-    const watched = watches.map((w) => parquet.columns.indexOf(w.column));
+    // A watch that needs only a column's one value takes it from the footer, if it says so: the
+    // column (a read order) is then not decoded at all.
+    const rowWatches = watches.filter((w) => {
+      const value = w.seeEvery ? parquet.constant(w.column) : undefined;
+      if (value === undefined) return true;
+      w.seeEvery!(value);
+      return false;
+    });
+    const watched = rowWatches.map((w) => parquet.columns.indexOf(w.column));
     const keys =
       options.intoEmpty && parquet.rowCount >= KEYS_AFTER_MIN_ROWS ? await this.dropKeys(tx, into) : [];
     await this.copy(
       tx,
       into,
       columns.map(copyColumnName),
-      parquetBinary(parquet, fields, watches, watched),
+      parquetBinary(parquet, fields, rowWatches, watched),
       "binary",
+      options.where,
     );
     // A duplicate fails here as it would have during the copy (SQLSTATE 23505).
     if (keys.length)

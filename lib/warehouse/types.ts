@@ -59,7 +59,9 @@ export interface SchemaReport {
 export type CopyColumn =
   | string
   | { readonly into: string; readonly from: string }
-  | { readonly into: string; readonly fixed: string };
+  | { readonly into: string; readonly fixed: string }
+  /** An integer counting up from `from`, one per row in the object's order. */
+  | { readonly into: string; readonly counting: number };
 
 export const copyColumnName = (column: CopyColumn): string =>
   typeof column === "string" ? column : column.into;
@@ -73,6 +75,8 @@ export interface CopyOptions {
    * after the rows instead of entry by entry, refusing a duplicate all the same.
    */
   readonly intoEmpty?: boolean;
+  /** Only the rows this condition (over the target's columns) holds for are written. */
+  readonly where?: string;
 }
 
 /** What copying an object did: how many rows it copied. */

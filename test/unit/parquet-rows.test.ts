@@ -215,6 +215,30 @@ describe("openParquet", () => {
     await expect(source.slice(0, bytes.length + 1)).rejects.toThrow(RangeError);
   });
 
+  it("knows an integer column's one value from the footer, in every row group, as the rows decode it", async () => {
+    // Prepare: 10,000 rows in row groups of 2,048; columns with one value, two, a NULL, none (dates).
+    const bytes = await parquetOf(
+      `SELECT 52035583::BIGINT AS read_order, 7::INTEGER AS small, i::BIGINT AS varying,
+              CASE WHEN i = 9999 THEN NULL ELSE 1 END::BIGINT AS with_null, DATE '2024-01-01' AS day,
+              CASE WHEN i < 4096 THEN 1 ELSE 2 END::BIGINT AS two_groups_two_values
+         FROM range(10000) t(i)`,
+      2048,
+    );
+
+    // Act
+    const parquet = await openParquet(bytes);
+    const constants = parquet.columns.map((c) => parquet.constant(c));
+    const decoded: unknown[] = [];
+    for await (const group of parquet.rawGroups(["read_order"])) decoded.push(group.columns[0]![0]);
+
+    // Assess
+    expect(constants).toEqual([52035583n, 7, undefined, undefined, undefined, undefined]);
+    expect(decoded[0]).toBe(52035583n);
+    expect((await openParquet(await parquetOf("SELECT 1::BIGINT AS v WHERE false"))).constant("v")).toBe(
+      undefined,
+    );
+  });
+
   it("refuses bytes that are not Parquet", async () => {
     // Prepare
     const bytes = await parquetOf("SELECT 1 AS id");
