@@ -4,11 +4,13 @@ import { PipelineError } from "../errors.js";
 export interface ObjectRef {
   readonly bucket: string;
   readonly key: string;
+  /** Its size in bytes, as the event says (a created object's record carries it). */
+  readonly size?: number;
 }
 
 interface S3EventRecord {
   eventName?: string;
-  s3?: { bucket?: { name?: string }; object?: { key?: string } };
+  s3?: { bucket?: { name?: string }; object?: { key?: string; size?: unknown } };
 }
 
 /** S3 event keys are URL-encoded with spaces as '+'. */
@@ -42,8 +44,13 @@ export function objectsInNotification(body: string): ObjectRef[] {
     const key = r.s3?.object?.key;
     if (!bucket || key === undefined)
       throw new PipelineError(`S3 event record without bucket or key: ${JSON.stringify(r)}`);
+    const size = r.s3?.object?.size;
     try {
-      return { bucket, key: decodeS3Key(key) };
+      return {
+        bucket,
+        key: decodeS3Key(key),
+        ...(typeof size === "number" && Number.isSafeInteger(size) && size >= 0 ? { size } : {}),
+      };
     } catch (error) {
       throw new PipelineError(`S3 event record with an undecodable key: ${key.slice(0, 200)}`, {
         cause: error,

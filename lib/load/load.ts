@@ -31,13 +31,18 @@ export interface LoadOptions {
  * Loads one processed Parquet object (`tables/{table}/…`) into its warehouse table: the
  * warehouse port does it in one transaction, idempotently (see `Warehouse.loadObject`).
  */
-export async function loadObject(options: LoadOptions, key: string): Promise<LoadResult> {
+export async function loadObject(
+  options: LoadOptions,
+  key: string,
+  /** What the event announcing the object said of it: its size saves a store a request. */
+  announced: { size?: number } = {},
+): Promise<LoadResult> {
   const parsed = parseProcessedKey(key);
   if (!parsed) throw new UnrecognisedKeyError(key, "processed");
   const table = targetTable(parsed.target);
   const { store, bucket } = options;
   // Its size, version and footer in one request (a small object is all footer).
-  const head = await store.getTail(bucket, key, FOOTER_READ_BYTES);
+  const head = await store.getTail(bucket, key, FOOTER_READ_BYTES, announced.size);
   if (!head) throw new LoadError(table.name, key, "object not found");
   const tail = { start: head.size - head.tail.byteLength, bytes: head.tail };
   const result = await options.warehouse.loadObject(

@@ -4,6 +4,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import {
   GetObjectCommand,
+  type GetObjectCommandOutput,
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
@@ -56,6 +57,25 @@ const isNotFound = (error: unknown) =>
  * S3-compatible endpoint. Large bodies stream through multipart uploads, so memory does
  * not grow with object size.
  */
+/**
+ * A response body's bytes in one buffer: its chunks as they came when there is one, else copied
+ * once into memory left uninitialised (the SDK's collector zero-fills a new array first).
+ */
+async function bodyBytes(body: GetObjectCommandOutput["Body"]): Promise<Buffer> {
+  if (!(body instanceof Readable)) {
+    const bytes = await body!.transformToByteArray();
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+  const chunks: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of body) {
+    const bytes = chunk as Buffer;
+    chunks.push(bytes);
+    length += bytes.length;
+  }
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length);
+}
+
 export class ObjectStore {
   constructor(private readonly s3: S3Client) {}
 
@@ -111,9 +131,7 @@ export class ObjectStore {
   async getBytes(bucket: string, key: string): Promise<{ body: Buffer; etag?: string } | undefined> {
     try {
       const result = await this.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-      const bytes = await result.Body!.transformToByteArray();
-      // A view of the bytes the SDK collected, not a copy of them (a load holds a whole object).
-      return { body: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), etag: result.ETag };
+      return { body: await bodyBytes(result.Body), etag: result.ETag };
     } catch (error) {
       if (isNotFound(error)) return undefined;
       throw error;
@@ -135,13 +153,13 @@ export class ObjectStore {
           ...(etag ? { IfMatch: etag } : {}),
         }),
       );
-      const bytes = await result.Body!.transformToByteArray();
+      const bytes = await bodyBytes(result.Body);
       // A store that ignored the range would hand back other bytes than asked for.
       if (bytes.byteLength !== end - start)
         throw new Error(
           `s3://${bucket}/${key}: asked for bytes ${start}–${end - 1}, got ${bytes.byteLength} bytes (${result.ContentRange ?? "no Content-Range"})`,
         );
-      return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      return bytes;
     } catch (error) {
       if (isPreconditionFailure(error)) throw new PreconditionFailedError(bucket, key);
       throw error;
@@ -157,13 +175,21 @@ export class ObjectStore {
     bucket: string,
     key: string,
     bytes: number,
+    /**
+     * The object's size if known (an event names it): the tail is then asked for by its bounds,
+     * which every store answers alike; if the object is not that size now, as without it.
+     */
+    size?: number,
   ): Promise<{ tail: Buffer; size: number; etag?: string } | undefined> {
+    if (size !== undefined && Number.isSafeInteger(size) && size > 0) {
+      const bounded = await this.getTailOfSize(bucket, key, bytes, size);
+      if (bounded) return bounded;
+    }
     try {
       const result = await this.s3.send(
         new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=-${bytes}` }),
       );
-      const body = await result.Body!.transformToByteArray();
-      const tail = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+      const tail = await bodyBytes(result.Body);
       // "bytes 100-199/200"; without a range (the whole object came back), the body is all of it.
       const total = /\/(\d+)$/.exec(result.ContentRange ?? "")?.[1];
       return { tail, size: total === undefined ? tail.byteLength : Number(total), etag: result.ETag };
@@ -181,6 +207,30 @@ export class ObjectStore {
         }
       );
     }
+  }
+
+  /** `getTail` of an object thought to be `size` bytes; undefined if it is missing or not that size. */
+  private async getTailOfSize(
+    bucket: string,
+    key: string,
+    bytes: number,
+    size: number,
+  ): Promise<{ tail: Buffer; size: number; etag?: string } | undefined> {
+    const start = Math.max(0, size - bytes);
+    let result: GetObjectCommandOutput;
+    try {
+      result = await this.s3.send(
+        new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=${start}-${size - 1}` }),
+      );
+    } catch (error) {
+      if (isNotFound(error) || isUnsatisfiableRange(error)) return undefined;
+      throw error;
+    }
+    const tail = await bodyBytes(result.Body);
+    // "bytes 0-99/200": another size now (a later version), or no range at all: not the tail asked for.
+    const total = /\/(\d+)$/.exec(result.ContentRange ?? "")?.[1];
+    if (Number(total) !== size || tail.byteLength !== size - start) return undefined;
+    return { tail, size, etag: result.ETag };
   }
 
   async getFile(bucket: string, key: string, file: string): Promise<void> {

@@ -33,6 +33,18 @@ describe("reading an object by range", () => {
     expect(await s3.store.getTail(s3.processedBucket, "no-such.bin", 4096)).toBeUndefined();
   });
 
+  it("gives the same tail when told the object's size, and the right one when told a wrong size", async () => {
+    const plain = await s3.store.getTail(s3.processedBucket, "big.bin", 4096);
+    for (const size of [bytes.length, bytes.length - 1, bytes.length + 500, 10]) {
+      const tail = await s3.store.getTail(s3.processedBucket, "big.bin", 4096, size);
+      expect(tail).toEqual(plain);
+    }
+    const small = await s3.store.getTail(s3.processedBucket, "small.bin", 4096, 10);
+    expect(small?.size).toBe(10);
+    expect(Buffer.compare(small!.tail, bytes.subarray(0, 10))).toBe(0);
+    expect(await s3.store.getTail(s3.processedBucket, "no-such.bin", 4096, 100)).toBeUndefined();
+  });
+
   it("gives a range of the version it names, and refuses another version's", async () => {
     const head = await s3.store.head(s3.processedBucket, "big.bin");
     const range = await s3.store.getRange(s3.processedBucket, "big.bin", 1000, 3000, head!.etag);

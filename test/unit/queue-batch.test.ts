@@ -26,15 +26,19 @@ describe("processMessages", () => {
         value: {
           messageId: "m1",
           objects: [
-            { bucket: "test-bucket", key: "a.csv" },
-            { bucket: "test-bucket", key: "b.csv" },
+            { bucket: "test-bucket", key: "a.csv", size: 1 },
+            { bucket: "test-bucket", key: "b.csv", size: 1 },
           ],
           results: ["A.CSV", "B.CSV"],
         },
       },
       {
         status: "fulfilled",
-        value: { messageId: "m2", objects: [{ bucket: "test-bucket", key: "c.csv" }], results: ["C.CSV"] },
+        value: {
+          messageId: "m2",
+          objects: [{ bucket: "test-bucket", key: "c.csv", size: 1 }],
+          results: ["C.CSV"],
+        },
       },
     ]);
   });
@@ -140,8 +144,8 @@ describe("processMessages", () => {
 
     // Assess
     expect(onFailure).toHaveBeenCalledExactlyOnceWith(failure, message, [
-      { bucket: "test-bucket", key: "a.csv" },
-      { bucket: "test-bucket", key: "b.csv" },
+      { bucket: "test-bucket", key: "a.csv", size: 1 },
+      { bucket: "test-bucket", key: "b.csv", size: 1 },
     ]);
   });
 

@@ -16,8 +16,23 @@ describe("objectsInNotification", () => {
 
     // Assess
     expect(objects).toEqual([
-      { bucket: "totes-ingestion", key: "sales_order/2024/11/15/20241115T142049962Z.csv" },
+      { bucket: "totes-ingestion", key: "sales_order/2024/11/15/20241115T142049962Z.csv", size: 1 },
     ]);
+  });
+
+  it("gives the object's size as the record says it, and none when the record has none or a bad one", () => {
+    // Prepare
+    const sized = s3Record({ key: "a.parquet", size: 4169 });
+    const unsized = s3Record({ key: "b.parquet" });
+    delete (unsized.s3.object as { size?: number }).size;
+    const bad = s3Record({ key: "c.parquet" });
+    (bad.s3.object as { size?: unknown }).size = "4169";
+
+    // Act
+    const objects = objectsInNotification(s3Notification(sized, unsized, bad));
+
+    // Assess
+    expect(objects.map((o) => o.size)).toEqual([4169, undefined, undefined]);
   });
 
   it("returns every object of a message with several records, in order", () => {
@@ -58,7 +73,7 @@ describe("objectsInNotification", () => {
     ["a '%', sent as %25", "100%25.csv", "100%.csv"],
   ])("decodes a key with %s", (_what, rawKey, key) => {
     expect(objectsInNotification(s3Notification(s3Record({ rawKey })))).toEqual([
-      { bucket: "test-bucket", key },
+      { bucket: "test-bucket", key, size: 1 },
     ]);
   });
 
