@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Pool } from "../lib/db/pool.js";
 import { quoteLiteral } from "../lib/db/identifiers.js";
-import { LoadError } from "../lib/errors.js";
+import { BadObjectError, LoadError } from "../lib/errors.js";
 import { loadObject } from "../lib/load/load.js";
 import { ingestionKey } from "../lib/pipeline/keys.js";
 import { legacyReadOrder } from "../lib/pipeline/read-order.js";
@@ -591,23 +591,6 @@ describe("loading straight into the table", () => {
       ).toEqual([{ day_name: "Monday", month_name: "February" }]);
     });
 
-    it("an object of days apart from the table's span gets the days between too", async () => {
-      // Prepare: a calendar to 2024-11-21, then one of 2026-01-01 to 2026-01-04 alone.
-      const pool = await warehouse();
-      await load(pool, await extracted("sales_order", 7, [order(1, 10)], "dim_date"));
-      const later = `2,2026-01-01 10:00:00,2026-01-02 10:00:00,5,1,1,1,3.94,1,2026-01-03,2026-01-04,1`;
-      const apart = await extracted("sales_order", 8, [later], "dim_date");
-
-      // Act
-      const result = await load(pool, apart);
-
-      // Assess
-      const after = await span(pool);
-      expect(after).toMatchObject({ first: "2022-11-03", last: "2026-01-04" });
-      expect(after.days).toBe(after.width);
-      expect(result.rowsIn).toBe(4);
-    });
-
     it("an object with a gap or a day twice, into an empty table, is loaded as the general path does: the same contiguous calendar", async () => {
       // Prepare: the same calendar, one with a day left out, one with every day twice.
       const key = await extracted("sales_order", 4, [order(1, 10)], "dim_date");
@@ -648,6 +631,108 @@ describe("loading straight into the table", () => {
       // Assess
       expect(result.rowsWritten).toBe(1);
       expect(await calendar(pool)).toEqual(expected);
+    });
+
+    it("an object of days apart from the table's span gets the days between too", async () => {
+      // Prepare: a calendar to 2024-11-21, then one of 2026-01-01 to 2026-01-04 alone.
+      const pool = await warehouse();
+      await load(pool, await extracted("sales_order", 7, [order(1, 10)], "dim_date"));
+      const later = `2,2026-01-01 10:00:00,2026-01-02 10:00:00,5,1,1,1,3.94,1,2026-01-03,2026-01-04,1`;
+      const apart = await extracted("sales_order", 8, [later], "dim_date");
+
+      // Act
+      const result = await load(pool, apart);
+
+      // Assess
+      const after = await span(pool);
+      expect(after).toMatchObject({ first: "2022-11-03", last: "2026-01-04" });
+      expect(after.days).toBe(after.width);
+      expect(result.rowsIn).toBe(4);
+      expect(result.rowsWritten).toBe(after.days - 750);
+    });
+
+    it("an object reaching below the span, or past both ends, adds the days outside it, contiguous", async () => {
+      // Prepare: a calendar of 2022-11-03 to 2024-11-21; one from 2022-10-01; one to 2025-01-10 as well.
+      const pool = await warehouse();
+      await load(pool, await extracted("sales_order", 9, [order(1, 10)], "dim_date"));
+      const before = await span(pool);
+      const below = `2,2022-10-01 10:00:00,2022-11-05 10:00:00,5,1,1,1,3.94,1,2022-11-05,2022-11-05,1`;
+      const both = `3,2022-09-01 10:00:00,2022-11-05 10:00:00,5,1,1,1,3.94,1,2025-01-10,2022-11-05,1`;
+
+      // Act
+      const first = await load(pool, await extracted("sales_order", 10, [below], "dim_date"));
+      const middle = await span(pool);
+      const second = await load(pool, await extracted("sales_order", 11, [both], "dim_date"));
+      const after = await span(pool);
+
+      // Assess
+      expect(before).toMatchObject({ first: "2022-11-03", last: "2024-11-21", days: 750 });
+      expect(middle).toMatchObject({ first: "2022-10-01", last: "2024-11-21" });
+      expect(first.rowsWritten).toBe(middle.days - before.days);
+      expect(first.rowsWritten).toBe(33);
+      expect(after).toMatchObject({ first: "2022-09-01", last: "2025-01-10" });
+      expect(second.rowsWritten).toBe(after.days - middle.days);
+      expect(second.rowsWritten).toBe(30 + 50);
+      for (const s of [middle, after]) expect(s.days).toBe(s.width);
+    });
+
+    it("a calendar object lacking a column is refused whether or not the table already holds its days", async () => {
+      // Prepare: the same bad object (no day_name) into an empty warehouse and into one holding its days.
+      const key = await extracted("sales_order", 12, [order(1, 10)], "dim_date");
+      const bad = await rewritten(key, 12, 62, (from) => `SELECT * EXCLUDE (day_name) FROM ${from}`);
+      const [empty, holding] = [await warehouse(), await warehouse()];
+      await load(holding, key);
+
+      // Act
+      const errors = [
+        await load(empty, bad).catch((e: unknown) => e),
+        await load(holding, bad).catch((e: unknown) => e),
+      ];
+
+      // Assess
+      for (const error of errors) {
+        expect(error).toBeInstanceOf(BadObjectError);
+        expect(String((error as Error).message)).toMatch(/dim_date.*day_name/s);
+      }
+    });
+
+    it("a fact copied straight in moves the identity past its ids: the general path's rows come after them", async () => {
+      // Prepare: three orders copied straight in, then an object whose rows carry two read orders.
+      const pool = await warehouse();
+      const identity = async () =>
+        Number(
+          (
+            await pool.query(
+              "SELECT pg_sequence_last_value(pg_get_serial_sequence('fact_sales_order', 'sales_record_id')::regclass) AS v",
+            )
+          ).rows[0].v,
+        );
+      await load(
+        pool,
+        await extracted("sales_order", 13, [order(1, 10), order(2, 20), order(5, 50)], "fact_sales_order"),
+      );
+      const afterDirect = await identity();
+      const later = await extracted("sales_order", 14, [order(3, 30), order(4, 40)], "fact_sales_order");
+      const twoReads = await rewritten(
+        later,
+        14,
+        64,
+        (from) =>
+          `SELECT * REPLACE (CASE WHEN sales_order_id = 4 THEN _read_order + 1 ELSE _read_order END AS _read_order) FROM ${from}`,
+      );
+
+      // Act
+      const result = await load(pool, twoReads);
+
+      // Assess
+      expect(afterDirect).toBe(3);
+      expect(result.rowsWritten).toBe(2);
+      const rows = await facts(pool);
+      expect(rows.map((r) => r.sales_order_id)).toEqual([1, 2, 3, 4, 5]);
+      const ids = new Map(rows.map((r) => [r.sales_order_id, r.sales_record_id]));
+      expect([ids.get(1), ids.get(2), ids.get(5)]).toEqual([1, 2, 3]);
+      expect(ids.get(3)).toBeGreaterThan(3);
+      expect(ids.get(4)).toBeGreaterThan(3);
     });
   });
 });

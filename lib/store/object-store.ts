@@ -53,11 +53,6 @@ const isNotFound = (error: unknown) =>
   (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404;
 
 /**
- * The pipeline's only door to object storage: S3 through the AWS SDK, on AWS or any
- * S3-compatible endpoint. Large bodies stream through multipart uploads, so memory does
- * not grow with object size.
- */
-/**
  * A response body's bytes in one buffer: its chunks as they came when there is one, else copied
  * once into memory left uninitialised (the SDK's collector zero-fills a new array first).
  */
@@ -76,6 +71,11 @@ async function bodyBytes(body: GetObjectCommandOutput["Body"]): Promise<Buffer> 
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length);
 }
 
+/**
+ * The pipeline's only door to object storage: S3 through the AWS SDK, on AWS or any
+ * S3-compatible endpoint. Large bodies stream through multipart uploads, so memory does
+ * not grow with object size.
+ */
 export class ObjectStore {
   constructor(private readonly s3: S3Client) {}
 
@@ -227,8 +227,10 @@ export class ObjectStore {
       throw error;
     }
     const tail = await bodyBytes(result.Body);
-    // "bytes 0-99/200": another size now (a later version), or no range at all: not the tail asked for.
-    const total = /\/(\d+)$/.exec(result.ContentRange ?? "")?.[1];
+    // No range in the answer: the store sent all of the object as it is now, which is its tail.
+    if (!result.ContentRange) return { tail, size: tail.byteLength, etag: result.ETag };
+    // "bytes 0-99/200": another size now (a later version): not the tail asked for.
+    const total = /\/(\d+)$/.exec(result.ContentRange)?.[1];
     if (Number(total) !== size || tail.byteLength !== size - start) return undefined;
     return { tail, size, etag: result.ETag };
   }

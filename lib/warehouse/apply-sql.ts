@@ -182,11 +182,15 @@ export const factRecordIdsFrom = `SELECT CASE WHEN has_sequence_privilege(s, 'UP
   FROM pg_get_serial_sequence($1, $2) s`;
 
 /**
- * Facts (Postgres): the table's identity moved past the last id a copy wrote ($3), never back
- * (a `nextval` called meanwhile outside a load keeps its value).
+ * Facts (Postgres): the table's identity moved past the highest record id the table holds (the
+ * ids a copy wrote itself; read from the table, not counted), never back (a `nextval` called
+ * meanwhile outside a load keeps its value); $1 the table (qualified), $2 its record id column.
  */
-export const factRecordIdsTo = `SELECT setval(s, greatest(CAST($3 AS bigint), pg_sequence_last_value(s::regclass)))
-  FROM pg_get_serial_sequence($1, $2) s`;
+export function factRecordIdsTo(table: TargetTable, schemas: WarehouseSchemas): string {
+  return `SELECT setval(s, greatest((SELECT max(${recordId(table)}) FROM ${qualified(schemas.stars, table.name)}),
+                                 pg_sequence_last_value(s::regclass)))
+    FROM pg_get_serial_sequence($1, $2) s`;
+}
 
 /** Facts, copied straight in (fewer than RANGE_MIN_ROWS rows): every row above record id $3 was read at read order $2. */
 export function factVersionsAbove(table: TargetTable, schemas: WarehouseSchemas): string {

@@ -4,7 +4,6 @@ import type { CopyField } from "../db/copy-csv.js";
 import { qualified, quoteIdent } from "../db/identifiers.js";
 import { BadObjectError, LoadError, WarehouseSchemaError } from "../errors.js";
 import { noun } from "../plural.js";
-import { openParquet } from "../load/parquet-rows.js";
 import { calendarDays } from "../model/calendar.js";
 import { READ_ORDER } from "../pipeline/read-order.js";
 import { DIM_VERSION_COLUMNS, storedVersionColumn } from "../pipeline/dim-versions.js";
@@ -69,25 +68,6 @@ const DIRECT = "totes_direct_load";
 /** Every id of a run. */
 const idsOf = (run: IdRun): number[] =>
   Array.from({ length: run.last - run.first + 1 }, (_, i) => run.first + i);
-
-/**
- * A calendar object's days (days since 1970, as its Parquet holds them) and its row count;
- * undefined when it cannot be read so: the general path then reads it, and names what is wrong.
- */
-async function objectDays(object: ProcessedObject): Promise<{ rows: number; runs: IdRuns } | undefined> {
-  const column = object.table.naturalKey;
-  try {
-    const parquet = await openParquet(object.open());
-    const c = parquet.columns.indexOf(column);
-    if (c < 0) return undefined;
-    const runs = new IdRuns(column);
-    for await (const group of parquet.rawGroups([column]))
-      for (let r = 0; r < group.rows; r++) runs.see(group.columns[c]![r]);
-    return { rows: parquet.rowCount, runs };
-  } catch {
-    return undefined;
-  }
-}
 
 /** SQLSTATE 23505: a unique key refused a row. */
 const isUniqueViolation = (error: unknown): boolean => (error as { code?: unknown } | null)?.code === "23505";
@@ -449,8 +429,7 @@ export abstract class TransactionalWarehouse<Tx extends SqlSession = SqlSession>
       this.copyObject(tx, object, target, columns, { watches: [reads], intoEmpty: top === null }),
     );
     if (!copied) return undefined;
-    if (first !== undefined && copied.rows > 1)
-      await tx.query(factRecordIdsTo, [...ids, first + copied.rows - 1]);
+    if (first !== undefined && copied.rows > 0) await tx.query(factRecordIdsTo(table, this.schemas), ids);
     const readOrder = reads.value;
     if (copied.rows > 0 && readOrder === undefined) {
       await tx.query(`ROLLBACK TO SAVEPOINT ${DIRECT}`);
@@ -520,12 +499,13 @@ export abstract class TransactionalWarehouse<Tx extends SqlSession = SqlSession>
   /**
    * The calendar without a stage, where the general path would add exactly what this does: its
    * rows are immutable, each made from its day, and the general path inserts the days missing
-   * from a contiguous span. With the table empty, or with no gap in it and the object's days one
-   * run that meets or overlaps its span, the object's days outside the span are copied straight
-   * in (into an empty table, all of them); a day twice fails on the key and a gap or a NULL is
-   * seen on the way, and then the general path runs. An object whose days all lie within the
-   * span adds nothing and is not copied at all (most calendar objects: every run writes one per
-   * fact source). Undefined when it did not apply.
+   * from a contiguous span. Into an empty table, or a gapless one, the object is copied straight
+   * in, only its days outside the table's span written (`COPY … WHERE`; none when the span holds
+   * them all, the usual case: every run writes one calendar object per fact source). Its days
+   * are seen on the way: unless they are one run that meets or overlaps the span, or one is
+   * there twice (the key refuses it), the copy is undone and the general path runs. Every row is
+   * decoded and checked as the general path would, so a bad object fails alike whatever the
+   * table holds. Undefined when it did not apply.
    */
   private async directCalendarLoad(tx: Tx, object: ProcessedObject): Promise<LoadCounts | undefined> {
     if (!this.dialect.enforcesUniqueKeys) return undefined;
@@ -537,20 +517,11 @@ export abstract class TransactionalWarehouse<Tx extends SqlSession = SqlSession>
       `SELECT min(${day}) - ${epoch} AS first, max(${day}) - ${epoch} AS last,
               count(*) = max(${day}) - min(${day}) + 1 AS gapless FROM ${target}`,
     );
-    const held = rows[0]?.first == null || rows[0].last == null ? undefined : rows[0];
+    const held =
+      rows[0]?.first == null || rows[0].last == null
+        ? undefined
+        : { first: Number(rows[0].first), last: Number(rows[0].last), gapless: rows[0].gapless === true };
     if (held && !held.gapless) return undefined;
-    const [first, last] = held ? [Number(held.first), Number(held.last)] : [NaN, NaN];
-    let rowsIn: number | undefined;
-    if (held) {
-      // Read first: most objects need nothing copied, and a small one is all in the footer's read.
-      const days = await objectDays(object);
-      const runs = days?.runs.runs();
-      if (!days || !runs || runs.length > 1) return undefined;
-      const run = runs[0];
-      if (!run || (run.first >= first && run.last <= last)) return { rowsIn: days.rows, rowsWritten: 0 };
-      if (run.first > last + 1 || run.last < first - 1) return undefined;
-      rowsIn = days.rows;
-    }
     const seen = new IdRuns(table.naturalKey);
     const copied = await this.attemptDirect(tx, () =>
       this.copyObject(
@@ -561,23 +532,25 @@ export abstract class TransactionalWarehouse<Tx extends SqlSession = SqlSession>
         {
           watches: [seen],
           intoEmpty: !held,
-          ...(held ? { where: `${day} < ${epoch} + ${first} OR ${day} > ${epoch} + ${last}` } : {}),
+          ...(held ? { where: `${day} < ${epoch} + ${held.first} OR ${day} > ${epoch} + ${held.last}` } : {}),
         },
       ),
     );
-    const run = seen.runs();
-    if (!copied || !run || run.length > 1) {
-      if (copied) await tx.query(`ROLLBACK TO SAVEPOINT ${DIRECT}`);
+    if (!copied) return undefined;
+    const runs = seen.runs();
+    const run = runs?.[0];
+    const meets = !held || !run || (run.first <= held.last + 1 && run.last >= held.first - 1);
+    if (!runs || runs.length > 1 || !meets) {
+      await tx.query(`ROLLBACK TO SAVEPOINT ${DIRECT}`);
       return undefined;
     }
     await tx.query(`RELEASE SAVEPOINT ${DIRECT}`);
-    const span = run[0];
-    const added = !span
+    const added = !run
       ? 0
       : held
-        ? Math.max(0, first - span.first) + Math.max(0, span.last - last)
+        ? Math.max(0, held.first - run.first) + Math.max(0, run.last - held.last)
         : copied.rows;
-    return { rowsIn: rowsIn ?? copied.rows, rowsWritten: added };
+    return { rowsIn: copied.rows, rowsWritten: added };
   }
 
   /**
