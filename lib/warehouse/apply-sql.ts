@@ -1,6 +1,6 @@
 import { loadedColumns } from "../catalog/index.js";
 import type { TargetTable } from "../catalog/index.js";
-import { qualified, quoteIdent } from "../db/identifiers.js";
+import { qualified, quoteIdent, quoteLiteral } from "../db/identifiers.js";
 import { DIM_VERSION_COLUMNS, storedVersionColumn } from "../pipeline/dim-versions.js";
 import { READ_ORDER } from "../pipeline/read-order.js";
 import type { WarehouseSchemas } from "./schema.js";
@@ -171,26 +171,29 @@ export function factRangesAbove(table: TargetTable, schemas: WarehouseSchemas): 
 export const factTopRecord = (table: TargetTable, schemas: WarehouseSchemas): string =>
   `SELECT max(${recordId(table)}) AS top FROM ${qualified(schemas.stars, table.name)}`;
 
+/** Facts (Postgres): the sequence behind the table's record id identity. */
+const recordIdSequence = (table: TargetTable, schemas: WarehouseSchemas): string =>
+  `pg_get_serial_sequence(${quoteLiteral(qualified(schemas.stars, table.name))}, ${quoteLiteral(table.recordId ?? table.naturalKey)})`;
+
 /**
  * Facts (Postgres): the next record id of the table's identity, taken as the first of the ids a
- * copy writes itself; $1 the table (qualified), $2 its record id column. NULL (and none taken)
- * when this login may not move the identity on after the copy (`setval` wants UPDATE on it, reading
- * where it stands USAGE).
+ * copy writes itself. NULL (and none taken) when this login may not move the identity on after
+ * the copy (`setval` wants UPDATE on the sequence, reading where it stands USAGE).
  */
-export const factRecordIdsFrom = `SELECT CASE WHEN has_sequence_privilege(s, 'UPDATE') AND has_sequence_privilege(s, 'USAGE')
+export const factRecordIdsFrom = (table: TargetTable, schemas: WarehouseSchemas): string =>
+  `SELECT CASE WHEN has_sequence_privilege(s, 'UPDATE') AND has_sequence_privilege(s, 'USAGE')
     THEN nextval(s) END AS first
-  FROM pg_get_serial_sequence($1, $2) s`;
+  FROM ${recordIdSequence(table, schemas)} s`;
 
 /**
  * Facts (Postgres): the table's identity moved past the highest record id the table holds (the
  * ids a copy wrote itself; read from the table, not counted), never back (a `nextval` called
- * meanwhile outside a load keeps its value); $1 the table (qualified), $2 its record id column.
+ * meanwhile outside a load keeps its value).
  */
-export function factRecordIdsTo(table: TargetTable, schemas: WarehouseSchemas): string {
-  return `SELECT setval(s, greatest((SELECT max(${recordId(table)}) FROM ${qualified(schemas.stars, table.name)}),
-                                 pg_sequence_last_value(s::regclass)))
-    FROM pg_get_serial_sequence($1, $2) s`;
-}
+export const factRecordIdsTo = (table: TargetTable, schemas: WarehouseSchemas): string =>
+  `SELECT setval(s, greatest((SELECT max(${recordId(table)}) FROM ${qualified(schemas.stars, table.name)}),
+                             pg_sequence_last_value(s::regclass)))
+    FROM ${recordIdSequence(table, schemas)} s`;
 
 /** Facts, copied straight in (fewer than RANGE_MIN_ROWS rows): every row above record id $3 was read at read order $2. */
 export function factVersionsAbove(table: TargetTable, schemas: WarehouseSchemas): string {

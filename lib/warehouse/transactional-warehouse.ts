@@ -382,13 +382,21 @@ export abstract class TransactionalWarehouse<Tx extends SqlSession = SqlSession>
   }
 
   /**
-   * Runs `copy` under a savepoint; undefined (and rolled back) when a unique key refused a
-   * row, i.e. the warehouse already holds one of the object's versions.
+   * Copies the object straight into its star table (`leading` columns first, then the
+   * catalog's loaded columns) under a savepoint; undefined (and rolled back) when a unique key
+   * refused a row, i.e. the warehouse already holds one of the object's versions.
    */
-  private async attemptDirect<T>(tx: Tx, copy: () => Promise<T>): Promise<T | undefined> {
+  private async copyStraightIn(
+    tx: Tx,
+    object: ProcessedObject,
+    options: CopyOptions,
+    leading: readonly CopyColumn[] = [],
+  ): Promise<CopiedRows | undefined> {
+    const { table } = object;
+    const columns = [...leading, ...loadedColumns(table).map((c) => c.name)];
     await tx.query(`SAVEPOINT ${DIRECT}`);
     try {
-      return await copy();
+      return await this.copyObject(tx, object, qualified(this.schemas.stars, table.name), columns, options);
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
       await tx.query(`ROLLBACK TO SAVEPOINT ${DIRECT}`);
@@ -410,26 +418,22 @@ export abstract class TransactionalWarehouse<Tx extends SqlSession = SqlSession>
   private async directFactLoad(tx: Tx, object: ProcessedObject): Promise<LoadCounts | undefined> {
     if (!this.dialect.enforcesUniqueKeys) return undefined;
     const { table } = object;
-    const target = qualified(this.schemas.stars, table.name);
     const { rows } = await tx.query<{ top: number | null }>(factTopRecord(table, this.schemas));
     const top = rows[0]?.top ?? null;
     // The record ids written here, not drawn from the identity row by row (a sequence call per
     // row was a tenth of a large copy's time): under the load lock no one else inserts. A login
     // that may not move the identity on afterwards leaves them to it.
-    const record = table.recordId!;
-    const ids = [target, record];
-    const { rows: next } = await tx.query<{ first: string | null }>(factRecordIdsFrom, ids);
+    const { rows: next } = await tx.query<{ first: string | null }>(factRecordIdsFrom(table, this.schemas));
     const first = next[0]?.first == null ? undefined : Number(next[0].first);
-    const columns: CopyColumn[] = [
-      ...(first === undefined ? [] : [{ into: record, counting: first }]),
-      ...loadedColumns(table).map((c) => c.name),
-    ];
     const reads = new OneValue(READ_ORDER);
-    const copied = await this.attemptDirect(tx, () =>
-      this.copyObject(tx, object, target, columns, { watches: [reads], intoEmpty: top === null }),
+    const copied = await this.copyStraightIn(
+      tx,
+      object,
+      { watches: [reads], intoEmpty: top === null },
+      first === undefined ? [] : [{ into: table.recordId!, counting: first }],
     );
     if (!copied) return undefined;
-    if (first !== undefined && copied.rows > 0) await tx.query(factRecordIdsTo(table, this.schemas), ids);
+    if (first !== undefined && copied.rows > 0) await tx.query(factRecordIdsTo(table, this.schemas));
     const readOrder = reads.value;
     if (copied.rows > 0 && readOrder === undefined) {
       await tx.query(`ROLLBACK TO SAVEPOINT ${DIRECT}`);
@@ -466,15 +470,10 @@ export abstract class TransactionalWarehouse<Tx extends SqlSession = SqlSession>
     const { rows } = await tx.query<{ empty: boolean }>(
       `SELECT NOT EXISTS (SELECT 1 FROM ${target}) AS empty`,
     );
-    const copied = await this.attemptDirect(tx, () =>
-      this.copyObject(
-        tx,
-        object,
-        target,
-        loadedColumns(table).map((c) => c.name),
-        { watches: [ids, ...versions], intoEmpty: rows[0]?.empty === true },
-      ),
-    );
+    const copied = await this.copyStraightIn(tx, object, {
+      watches: [ids, ...versions],
+      intoEmpty: rows[0]?.empty === true,
+    });
     if (!copied) return undefined;
     const runs = ids.runs();
     const held =
@@ -523,19 +522,11 @@ export abstract class TransactionalWarehouse<Tx extends SqlSession = SqlSession>
         : { first: Number(rows[0].first), last: Number(rows[0].last), gapless: rows[0].gapless === true };
     if (held && !held.gapless) return undefined;
     const seen = new IdRuns(table.naturalKey);
-    const copied = await this.attemptDirect(tx, () =>
-      this.copyObject(
-        tx,
-        object,
-        target,
-        loadedColumns(table).map((c) => c.name),
-        {
-          watches: [seen],
-          intoEmpty: !held,
-          ...(held ? { where: `${day} < ${epoch} + ${held.first} OR ${day} > ${epoch} + ${held.last}` } : {}),
-        },
-      ),
-    );
+    const copied = await this.copyStraightIn(tx, object, {
+      watches: [seen],
+      intoEmpty: !held,
+      ...(held ? { where: `${day} < ${epoch} + ${held.first} OR ${day} > ${epoch} + ${held.last}` } : {}),
+    });
     if (!copied) return undefined;
     const runs = seen.runs();
     const run = runs?.[0];
