@@ -164,8 +164,8 @@ export interface ParquetRows {
 
 export interface RowGroup {
   readonly rows: number;
-  /** `columns[c][r]`: column c's text at row r. */
-  readonly columns: readonly (readonly CopyValue[])[];
+  /** `columns[c][r]`: column c's text at row r (an unread column's: undefined, i.e. NULL). */
+  readonly columns: readonly ArrayLike<CopyValue | undefined>[];
 }
 
 /**
@@ -273,7 +273,7 @@ export async function openParquet(source: Uint8Array | ByteSource): Promise<Parq
     rowCount: Number(parsed.num_rows),
     async *groups(only) {
       // Every value went through its column's converter: text, or null.
-      for await (const group of readGroups(only, textParsers, converters)) yield group as unknown as RowGroup;
+      for await (const group of readGroups(only, textParsers, converters)) yield group as RowGroup;
     },
     elements: leaves,
     async *rawGroups(only) {

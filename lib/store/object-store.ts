@@ -53,6 +53,15 @@ const isNotFound = (error: unknown) =>
   (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404;
 
 /**
+ * The size of the object a GET answered from: `Content-Range`'s total ("bytes 100-199/200");
+ * without one the store sent all of the object, and the body's length is its size.
+ */
+const answeredSize = (contentRange: string | undefined, body: Buffer): number => {
+  const total = /\/(\d+)$/.exec(contentRange ?? "")?.[1];
+  return total === undefined ? body.byteLength : Number(total);
+};
+
+/**
  * A response body's bytes in one buffer: its chunks as they came when there is one, else copied
  * once into memory left uninitialised (the SDK's collector zero-fills a new array first).
  */
@@ -190,9 +199,7 @@ export class ObjectStore {
         new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=-${bytes}` }),
       );
       const tail = await bodyBytes(result.Body);
-      // "bytes 100-199/200"; without a range (the whole object came back), the body is all of it.
-      const total = /\/(\d+)$/.exec(result.ContentRange ?? "")?.[1];
-      return { tail, size: total === undefined ? tail.byteLength : Number(total), etag: result.ETag };
+      return { tail, size: answeredSize(result.ContentRange, tail), etag: result.ETag };
     } catch (error) {
       if (isNotFound(error)) return undefined;
       // S3 answers a suffix longer than the object with all of it; some S3-compatible stores
@@ -227,12 +234,11 @@ export class ObjectStore {
       throw error;
     }
     const tail = await bodyBytes(result.Body);
-    // No range in the answer: the store sent all of the object as it is now, which is its tail.
-    if (!result.ContentRange) return { tail, size: tail.byteLength, etag: result.ETag };
-    // "bytes 0-99/200": another size now (a later version): not the tail asked for.
-    const total = /\/(\d+)$/.exec(result.ContentRange)?.[1];
-    if (Number(total) !== size || tail.byteLength !== size - start) return undefined;
-    return { tail, size, etag: result.ETag };
+    const answered = answeredSize(result.ContentRange, tail);
+    // All of the object as it is now is its tail too; a range of another size is of a later
+    // version, not the tail asked for.
+    if (result.ContentRange && (answered !== size || tail.byteLength !== size - start)) return undefined;
+    return { tail, size: answered, etag: result.ETag };
   }
 
   async getFile(bucket: string, key: string, file: string): Promise<void> {
