@@ -1,6 +1,18 @@
-import { parquetMetadata, parquetMetadataAsync, parquetRead } from "hyparquet";
+import { parquetMetadata, parquetMetadataAsync, parquetSchema } from "hyparquet";
+import { convert, DEFAULT_PARSERS } from "hyparquet/src/convert.js";
+import { getSchemaPath } from "hyparquet/src/schema.js";
+import type { ColumnDecoder } from "hyparquet/src/types.js";
 import type { ByteSource } from "./byte-source.js";
-import type { FileMetaData, ParquetParsers, SchemaElement } from "hyparquet";
+import { readFlatColumn, type PageValues } from "./parquet-columns.js";
+import {
+  isDate,
+  isDecimal,
+  isMicrosTimestamp,
+  isPlainText,
+  isTimestamp,
+  timeUnit,
+} from "./parquet-elements.js";
+import type { ColumnMetaData, FileMetaData, ParquetParsers, SchemaElement } from "hyparquet";
 
 /** A value as COPY's CSV takes it: exact text, or null for NULL. */
 export type CopyValue = string | null;
@@ -105,15 +117,11 @@ function timestampTexts(dateText: (days: number) => string): (micros: bigint) =>
 
 type Converter = (value: unknown) => CopyValue;
 
-/** The column holds a DECIMAL, whichever annotation says so (the reader hands back its scaled integer). */
-export const isDecimal = (element: SchemaElement): boolean =>
-  element.converted_type === "DECIMAL" || element.logical_type?.type === "DECIMAL";
-
 type Parsers = Partial<ParquetParsers>;
 
 /**
- * Values left as stored: dates as days since 1970, timestamps as microseconds, strings as their
- * UTF-8 bytes (an encoder that writes bytes need not decode and re-encode them).
+ * Values left as stored: dates as days since 1970, timestamps as microseconds, strings (JSON
+ * too) as their UTF-8 bytes (an encoder that writes bytes need not decode and re-encode them).
  */
 const RAW_PARSERS: Parsers = {
   dateFromDays: (days) => days,
@@ -121,22 +129,42 @@ const RAW_PARSERS: Parsers = {
   timestampFromMicroseconds: (us) => us,
   timestampFromNanoseconds: (ns) => ns / 1000n,
   stringFromBytes: (bytes) => bytes,
+  jsonFromBytes: (bytes) => bytes,
 };
 
+const utf8 = new TextDecoder();
+
 /**
- * How each column's decoded value becomes exact text. DECIMAL columns are read as their
- * raw scaled integers (the reader would otherwise divide them into binary floats: money
+ * How each column's raw value (RawRowGroup) becomes exact text. DECIMAL columns are read as
+ * their raw scaled integers (the reader would otherwise divide them into binary floats: money
  * must never pass through one).
  */
-function converterFor(element: SchemaElement): Converter {
+function converterFor(element: SchemaElement, dateText: (days: number) => string): Converter {
   if (isDecimal(element)) {
     const scale = element.scale ?? 0;
     return (v) => decimalText(BigInt(v as bigint | number), scale);
   }
-  if (element.converted_type === "TIME_MICROS") return (v) => timeOfDay(BigInt(v as bigint), 1_000_000n);
-  if (element.converted_type === "TIME_MILLIS") return (v) => timeOfDay(BigInt(v as number), 1000n);
+  if (isDate(element)) return (v) => dateText(v as number);
+  if (isTimestamp(element)) {
+    const text = timestampTexts(dateText);
+    return (v) => text(v as bigint);
+  }
+  const unit = timeUnit(element);
+  if (unit === "MICROS") return (v) => timeOfDay(BigInt(v as bigint), 1_000_000n);
+  if (unit === "MILLIS") return (v) => timeOfDay(BigInt(v as number), 1000n);
+  if (unit === "NANOS") return (v) => timeOfDay(BigInt(v as bigint) / 1000n, 1_000_000n);
   if (element.type === "BOOLEAN") return (v) => (v ? "t" : "f");
-  return (v) => String(v);
+  return (v) => (v instanceof Uint8Array ? utf8.decode(v) : String(v));
+}
+
+/** A column's raw values as text, NULL as null. */
+function textOf(raw: ArrayLike<unknown>, convert: Converter): CopyValue[] {
+  const text = new Array<CopyValue>(raw.length);
+  for (let r = 0; r < raw.length; r++) {
+    const value = raw[r];
+    text[r] = value === null || value === undefined ? null : convert(value);
+  }
+  return text;
 }
 
 export interface ParquetRows {
@@ -206,79 +234,83 @@ export async function openParquet(source: Uint8Array | ByteSource): Promise<Parq
     file = source;
     parsed = await parquetMetadataAsync(source, { initialFetchSize: FOOTER_READ_BYTES });
   }
+  const root = parsed.schema[0];
   const leaves = parsed.schema.slice(1);
-  const converters = leaves.map(converterFor);
-  // Strip DECIMAL annotations so the reader hands back raw integers (see converterFor).
-  const metadata: FileMetaData = {
-    ...parsed,
-    schema: parsed.schema.map((e) =>
-      isDecimal(e) ? { ...e, converted_type: undefined, logical_type: undefined } : e,
-    ),
-  };
-  const dateFromDays = dayTexts();
-  const timestampFromMicroseconds = timestampTexts(dateFromDays);
-  const textParsers: Parsers = {
-    dateFromDays,
-    timestampFromMicroseconds,
-    timestampFromMilliseconds: (ms: bigint) => timestampFromMicroseconds(ms * 1000n),
+  if (root?.num_children !== leaves.length || leaves.some((e) => e.num_children)) {
+    const nested = parquetSchema(parsed)
+      .children.filter((c) => c.children.length)
+      .map((c) => c.element.name);
+    throw new Error(
+      `the Parquet object has nested columns (${nested.join(", ")}): the load reads flat columns only`,
+    );
+  }
+  const dateText = dayTexts();
+  const converters = leaves.map((e) => converterFor(e, dateText));
+  // DECIMAL annotations stripped so the decoder hands back raw integers (see converterFor).
+  const decoded = leaves.map((e) =>
+    isDecimal(e) ? { ...e, converted_type: undefined, logical_type: undefined } : e,
+  );
+  const schema = [root, ...decoded];
+  const parsers: ParquetParsers = { ...DEFAULT_PARSERS, ...RAW_PARSERS };
+  const decoders = decoded.map((element) => ({
+    pathInSchema: [element.name],
+    type: element.type!,
+    element,
+    schemaPath: getSchemaPath(schema, [element.name]),
+    parsers,
+  }));
+  // Where the raw value is the stored one, a page's values are used as decoded (no array
+  // made per page); anything else goes through hyparquet's own conversion.
+  const pageValues: PageValues[] = decoded.map((element, c) =>
+    isDate(element) || isMicrosTimestamp(element) || isPlainText(element) || isDecimal(leaves[c]!)
+      ? (values) => values
+      : (values) => convert(values, { ...decoders[c]!, codec: "UNCOMPRESSED" }),
+  );
+  const chunkBytes = async (meta: ColumnMetaData): Promise<Uint8Array> => {
+    // A chunk starts at its dictionary page when it has one (an offset of 0 is none: hyparquet's rule).
+    const start = Number(meta.dictionary_page_offset || meta.data_page_offset);
+    const end = start + Number(meta.total_compressed_size);
+    if (file instanceof ArrayBuffer) {
+      if (end > file.byteLength)
+        throw new RangeError(`a column chunk ends at byte ${end}, past the object's ${file.byteLength}`);
+      return new Uint8Array(file, start, end - start);
+    }
+    return new Uint8Array(await file.slice(start, end));
   };
   /**
-   * One row group at a time, read column by column into arrays of the group's length (no array
-   * per row, which was much of a large load's garbage); each value through `convert` if given.
-   * With `only`, just those columns are decoded; the others read as NULL.
+   * One row group at a time, each column chunk read whole and decoded flat (parquet-columns.ts)
+   * into an array of the group's length: no array per row. With `only`, just those columns are
+   * decoded; the others read as NULL.
    */
-  async function* readGroups(
-    only: readonly string[] | undefined,
-    parsers: Parsers,
-    convert?: readonly Converter[],
-  ): AsyncGenerator<{ rows: number; columns: ArrayLike<unknown>[] }> {
-    const index = new Map(leaves.map((e, i) => [e.name, i]));
-    const read = new Set(only ?? leaves.map((e) => e.name));
-    let rowStart = 0;
-    for (const group of parsed.row_groups) {
+  async function* readGroups(only: readonly string[] | undefined): AsyncGenerator<RawRowGroup> {
+    const names = leaves.map((e) => e.name);
+    const missing = (only ?? []).filter((name) => !names.includes(name));
+    if (missing.length) throw new Error(`the Parquet object has no column ${missing.join(", ")}`);
+    const selected = names.flatMap((name, c) => (!only || only.includes(name) ? [c] : []));
+    for (const [g, group] of parsed.row_groups.entries()) {
       const rows = Number(group.num_rows);
       const columns: ArrayLike<unknown>[] = leaves.map(() => EMPTY);
-      await parquetRead({
-        file,
-        metadata,
-        parsers,
-        ...(only ? { columns: [...read] } : {}),
-        rowStart,
-        rowEnd: rowStart + rows,
-        // Each column's decoded pages, placed into the group's column at their rows: the
-        // reader's own array when it is exactly the group's (the usual case: no copy of it).
-        onChunk({ columnName, columnData, rowStart: first }) {
-          const c = index.get(columnName)!;
-          const conversion = convert?.[c];
-          if (!conversion && first === rowStart && columnData.length === rows && columns[c] === EMPTY) {
-            columns[c] = columnData;
-            return;
-          }
-          if (columns[c] === EMPTY) columns[c] = new Array<unknown>(rows).fill(null);
-          const column = columns[c] as unknown[];
-          for (let k = 0; k < columnData.length; k++) {
-            const r = first + k - rowStart;
-            const value: unknown = columnData[k];
-            if (r >= 0 && r < rows && value !== null && value !== undefined)
-              column[r] = conversion ? conversion(value) : value;
-          }
-        },
-      });
+      for (const c of selected) {
+        const meta = group.columns[c]?.meta_data;
+        if (!meta) throw new Error(`row group ${g} has no data for column ${names[c]}`);
+        const decoder: ColumnDecoder = { ...decoders[c]!, codec: meta.codec };
+        columns[c] = readFlatColumn(await chunkBytes(meta), decoder, rows, pageValues[c]!);
+      }
       yield { rows, columns };
-      rowStart += rows;
     }
   }
   const rows: ParquetRows = {
     columns: leaves.map((e) => e.name),
     rowCount: Number(parsed.num_rows),
     async *groups(only) {
-      // Every value went through its column's converter: text, or null.
-      for await (const group of readGroups(only, textParsers, converters)) yield group as RowGroup;
+      for await (const group of readGroups(only))
+        yield {
+          rows: group.rows,
+          columns: group.columns.map((raw, c) => (raw === EMPTY ? EMPTY : textOf(raw, converters[c]!))),
+        } as RowGroup;
     },
     elements: leaves,
-    async *rawGroups(only) {
-      yield* readGroups(only, RAW_PARSERS);
-    },
+    rawGroups: readGroups,
     constant(column) {
       const c = leaves.findIndex((e) => e.name === column);
       const element = leaves[c];

@@ -1,6 +1,6 @@
 import type { SchemaElement } from "hyparquet";
 import type { BinaryRows, BinaryType } from "../db/copy-binary.js";
-import { isDecimal } from "../load/parquet-rows.js";
+import { isDate, isDecimal, isString, isTimestamp, timeUnit } from "../load/parquet-elements.js";
 
 /** Writes one non-NULL value, as the Parquet reader decoded it raw (parquet-rows.ts), in binary. */
 export type FieldWriter = (out: BinaryRows, value: unknown) => void;
@@ -16,25 +16,12 @@ function bytesToBigInt(bytes: Uint8Array): bigint {
 const asBigInt = (v: unknown): bigint =>
   v instanceof Uint8Array ? bytesToBigInt(v) : BigInt(v as bigint | number);
 
-const isDate = (e: SchemaElement) => e.converted_type === "DATE" || e.logical_type?.type === "DATE";
-const timeUnit = (e: SchemaElement): "MILLIS" | "MICROS" | "NANOS" | undefined => {
-  if (e.converted_type === "TIME_MILLIS") return "MILLIS";
-  if (e.converted_type === "TIME_MICROS") return "MICROS";
-  const logical = e.logical_type;
-  return logical?.type === "TIME" ? logical.unit : undefined;
-};
-const isTimestamp = (e: SchemaElement) =>
-  e.converted_type === "TIMESTAMP_MILLIS" ||
-  e.converted_type === "TIMESTAMP_MICROS" ||
-  e.logical_type?.type === "TIMESTAMP" ||
-  e.type === "INT96";
 const isInteger = (e: SchemaElement) =>
   (e.type === "INT32" || e.type === "INT64") &&
   !isDate(e) &&
   !timeUnit(e) &&
   !isTimestamp(e) &&
   !isDecimal(e);
-const isString = (e: SchemaElement) => e.type === "BYTE_ARRAY" && !isDecimal(e);
 
 /** How a value of this Parquet column is written into a column of this type; undefined: it cannot be. */
 export function fieldWriter(element: SchemaElement, type: BinaryType): FieldWriter | undefined {

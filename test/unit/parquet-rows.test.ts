@@ -1,6 +1,9 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { parquetMetadata, parquetRead } from "hyparquet";
+import { parquetHeader } from "hyparquet/src/column.js";
+import { parquetWriteBuffer } from "hyparquet-writer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { windowedSource } from "../../lib/load/byte-source.js";
 import { openParquet, type CopyValue, type ParquetRows } from "../../lib/load/parquet-rows.js";
@@ -248,5 +251,130 @@ describe("openParquet", () => {
     // Act / Assess
     await expect(openParquet(new TextEncoder().encode("id,amount\n1,2\n"))).rejects.toThrow();
     await expect(openParquet(truncated)).rejects.toThrow();
+  });
+});
+
+/** Each column chunk's page types, in file order, from the page headers themselves. */
+function pageTypes(bytes: ArrayBuffer, parquet: { chunks: { start: number; end: number }[] }): string[][] {
+  return parquet.chunks.map(({ start, end }) => {
+    const reader = { view: new DataView(bytes, start, end - start), offset: 0 };
+    const types: string[] = [];
+    while (reader.offset < end - start) {
+      const header = parquetHeader(reader);
+      types.push(header.type);
+      reader.offset += header.compressed_page_size;
+    }
+    return types;
+  });
+}
+
+/** Every row of the raw groups, as plain arrays (typed arrays unwrapped). */
+async function rawRows(parquet: ParquetRows): Promise<unknown[][]> {
+  const rows: unknown[][] = [];
+  for await (const group of parquet.rawGroups())
+    for (let r = 0; r < group.rows; r++) rows.push(group.columns.map((column) => column[r] ?? null));
+  return rows;
+}
+
+describe("openParquet's flat column reader", () => {
+  it("reads many pages per chunk (DATA_PAGE_V2), dictionaries and NULLs as hyparquet's own reader does", async () => {
+    // Prepare: another writer (hyparquet-writer: version 2 pages, small pages, three row groups).
+    const n = 20_000;
+    const buffer = parquetWriteBuffer({
+      columnData: [
+        {
+          name: "id",
+          type: "INT64",
+          data: BigInt64Array.from({ length: n }, (_, i) => BigInt(i) * 1_000_003n),
+        },
+        {
+          name: "code",
+          type: "INT32",
+          data: Array.from({ length: n }, (_, i) => (i % 11 === 0 ? null : i % 5)),
+        },
+        {
+          name: "name",
+          type: "STRING",
+          data: Array.from({ length: n }, (_, i) => (i % 13 === 0 ? null : `n${i % 97}`)),
+        },
+        {
+          name: "at",
+          type: "TIMESTAMP",
+          data: Array.from({ length: n }, (_, i) => new Date(Date.UTC(2024, 0, 1) + i * 1000)),
+        },
+        {
+          name: "paid",
+          type: "BOOLEAN",
+          data: Array.from({ length: n }, (_, i) => (i % 17 === 0 ? null : i % 2 === 0)),
+        },
+      ],
+      rowGroupSize: 7_000,
+      pageSize: 2_048,
+    });
+    const raw = {
+      stringFromBytes: (b: Uint8Array | undefined) => b,
+      timestampFromMilliseconds: (ms: bigint) => ms * 1000n,
+    };
+    const expected = await new Promise<unknown[][]>((resolve, reject) => {
+      parquetRead({
+        file: buffer,
+        parsers: raw,
+        rowFormat: "array",
+        onComplete: (r) => resolve(r as unknown[][]),
+      }).catch(reject);
+    });
+    const parquet = await openParquet(new Uint8Array(buffer));
+
+    // Act
+    const rows = await rawRows(parquet);
+
+    // Assess: the same values, row for row; and the chunks did have many pages, of version 2.
+    expect(rows.length).toBe(n);
+    expect(rows).toEqual(expected.map((row) => row.map((v) => v ?? null)));
+    const metadata = parquetMetadata(buffer);
+    const chunks = metadata.row_groups.flatMap((g) =>
+      g.columns.map(({ meta_data: m }) => {
+        const start = Number(m!.dictionary_page_offset || m!.data_page_offset);
+        return { start, end: start + Number(m!.total_compressed_size) };
+      }),
+    );
+    const types = pageTypes(buffer, { chunks });
+    expect(metadata.row_groups.length).toBe(3);
+    expect(Math.max(...types.map((t) => t.filter((x) => x === "DATA_PAGE_V2").length))).toBeGreaterThan(3);
+    expect(types.flat()).toContain("DICTIONARY_PAGE");
+    expect(rows[1]).toEqual([1_000_003n, 1, new TextEncoder().encode("n1"), 1_704_067_201_000_000n, false]);
+    expect(rows[0]![1]).toBe(null);
+  });
+
+  it("keeps a column with no NULL as one typed array, dictionary pages included, and NULLs as null", async () => {
+    // Prepare: DuckDB's pages (version 1): plain and dictionary-encoded BIGINT, INTEGER, a NULL.
+    const bytes = await parquetOf(
+      `SELECT i::BIGINT AS id, (i % 5)::BIGINT AS five, i::INTEGER AS small,
+              CASE WHEN i % 7 = 0 THEN NULL ELSE i END::BIGINT AS sparse
+         FROM range(10000) t(i) ORDER BY i`,
+    );
+
+    // Act
+    const parquet = await openParquet(bytes);
+    const groups = [];
+    for await (const group of parquet.rawGroups()) groups.push(group);
+
+    // Assess
+    expect(groups.length).toBe(1);
+    const [id, five, small, sparse] = groups[0]!.columns;
+    expect(id).toBeInstanceOf(BigInt64Array);
+    expect(five).toBeInstanceOf(BigInt64Array);
+    expect(small).toBeInstanceOf(Int32Array);
+    expect([id![9999], five![9999], small![9999]]).toEqual([9999n, 4n, 9999]);
+    expect(Array.from({ length: 10 }, (_, i) => five![i])).toEqual([0n, 1n, 2n, 3n, 4n, 0n, 1n, 2n, 3n, 4n]);
+    expect([sparse![0], sparse![1], sparse![7], sparse![9998]]).toEqual([null, 1n, null, 9998n]);
+  });
+
+  it("refuses a nested column by name, and an unknown column asked for", async () => {
+    await expect(openParquet(await parquetOf("SELECT 1 AS id, [1, 2] AS parts"))).rejects.toThrow(
+      /nested columns \(parts\)/,
+    );
+    const parquet = await openParquet(await parquetOf("SELECT 1 AS id"));
+    await expect(parquet.rawGroups(["id", "nope"]).next()).rejects.toThrow(/no column nope/);
   });
 });
