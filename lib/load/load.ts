@@ -9,10 +9,11 @@ import { FOOTER_READ_BYTES } from "./parquet-rows.js";
 import { recordLoaded } from "./loaded-record.js";
 
 /**
- * How much of an object a load fetches at a time: a few requests for the largest objects (a
- * 250,000-row part is ~10 MB), and only this much of one held in memory.
+ * How much of an object a load fetches at a time, the next window on its way while one is read
+ * (byte-source.ts): two of these held, whatever the object's size. 2 MB windows (before the next
+ * was fetched ahead) left 5–7 MB more array buffers at the peak of a 250,000-row (~10 MB) part.
  */
-const READ_WINDOW_BYTES = 2 * 1024 * 1024;
+const READ_WINDOW_BYTES = 512 * 1024;
 
 export type { LoadResult } from "../warehouse/warehouse.js";
 

@@ -275,7 +275,7 @@ export async function openParquet(source: Uint8Array | ByteSource): Promise<Parq
         throw new RangeError(`a column chunk ends at byte ${end}, past the object's ${file.byteLength}`);
       return new Uint8Array(file, start, end - start);
     }
-    return new Uint8Array(await file.slice(start, end));
+    return file.view(start, end);
   };
   /**
    * One row group at a time, each column chunk read whole and decoded flat (parquet-columns.ts)

@@ -21,7 +21,11 @@ export const RUNNERS = {
   transform: async (ctx) => (await stages()).transformStage(ctx),
   "transform-anchor": async (ctx) => (await anchors()).transformAnchor(ctx),
   "load-anchor-prep": async (ctx) => (await anchors()).prepareLoadAnchor(ctx),
-  load: async (ctx) => (await stages()).loadStage(ctx),
+  load: async (ctx) => {
+    // As the load function's process does (functions/load.ts).
+    (await import("../../runtime/lambda/young-generation.js")).holdYoungGeneration();
+    return (await stages()).loadStage(ctx);
+  },
   "load-anchor": async (ctx) => (await anchors()).loadAnchor(ctx),
   incremental: async (ctx) => (await import("./incremental.js")).incrementalStage(ctx),
 } satisfies Record<string, Runner>;
