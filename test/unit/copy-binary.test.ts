@@ -19,6 +19,31 @@ describe("numericDigits", () => {
   });
 });
 
+describe("BinaryRows.take", () => {
+  it("gives each chunk its own bytes: writing the next leaves a chunk taken before as it was", () => {
+    // Prepare
+    const out = new BinaryRows(8);
+    out.row(1);
+    out.int4(1);
+    const first = out.take();
+    const firstBytes = Buffer.from(first);
+
+    // Act: a second chunk, longer than the first, then a third, empty.
+    out.row(2);
+    out.int4(2);
+    out.int8(3n);
+    const second = out.take();
+    const third = out.take();
+
+    // Assess
+    expect(first).toEqual(firstBytes);
+    expect(first.length).toBe(2 + 4 + 4);
+    expect(second.length).toBe(2 + 4 + 4 + 4 + 8);
+    expect(second.readInt16BE(0)).toBe(2);
+    expect(third.length).toBe(0);
+  });
+});
+
 /*
  * Every encoding the load writes, through a real Postgres: what the server reads back as text
  * must be exactly the value meant (a wrong byte in binary COPY is a wrong value, not an error).
