@@ -7,7 +7,7 @@ import { setFlagsFromString } from "node:v8";
  * V8 doubles the young generation whenever the bytes that survived its scavenges since it last
  * grew exceed its size. The count only adds up, so any load that runs long enough grows it,
  * whatever the object: the 250,000-row object at scale 1 took it from 2 × 8 to 2 × 16 MB (Node's
- * ceiling) where a 4-row one did not, +16 MB of RSS, while the live heap differed by 10 MB. On
+ * ceiling) where a 4-row one did not, +16 MB of RSS, while its live heap was 10–14 MB larger. On
  * Lambda the ceiling is the bootstrap's `--max-semi-space-size` (a share of the function's
  * memory): with 51 MB, Node 22 grew a steadily allocating process to 128 MB of young generation.
  *
