@@ -12,9 +12,11 @@ export interface ByteSource {
 /**
  * A source that fetches `fetch(start, end)` a window of at least `windowBytes` at a time and
  * keeps only the last window, with the next one on its way: a reader going through an object
- * in order holds at most two windows of it, never the whole object, and waits on a request
- * only when it reads faster than they come. Reads are taken one at a time (a reader may ask for
- * several ranges at once), so each is served from a window when it can be.
+ * in order holds at most two windows of it (and the tail it started from), never the whole
+ * object, and waits on a request only when it reads faster than they come. Views stay valid
+ * after their window is let go, and keep it alive while they are: bytes a reader keeps as they
+ * are (an uncompressed page's values) hold their window. Reads are taken one at a time (a reader
+ * may ask for several ranges at once), so each is served from a window when it can be.
  */
 export function windowedSource(
   byteLength: number,
@@ -34,21 +36,26 @@ export function windowedSource(
     bytes.catch(() => undefined);
     return { start, end, bytes };
   };
-  let window: Window | undefined = first && {
+  // The tail (the footer) is kept: the reader comes back to it, and nothing is fetched ahead into it.
+  const tail: Window | undefined = first && {
     start: first.start,
     end: first.start + first.bytes.byteLength,
     bytes: Promise.resolve(first.bytes),
   };
+  const aheadEnd = tail?.start ?? byteLength;
+  let window: Window | undefined;
   let ahead: Window | undefined;
   let queue: Promise<unknown> = Promise.resolve();
   const following = (after: Window): Window | undefined =>
-    after.end < byteLength ? windowFrom(after.end, Math.min(byteLength, after.end + windowBytes)) : undefined;
+    after.end < aheadEnd ? windowFrom(after.end, Math.min(aheadEnd, after.end + windowBytes)) : undefined;
   const part = async (w: Window, start: number, end: number) =>
     (await w.bytes).subarray(start - w.start, end - w.start);
+  const covers = (w: Window, start: number, end: number): boolean => start >= w.start && end <= w.end;
   const windowOver = async (start: number, end: number): Promise<Uint8Array> => {
     const held = window;
     const next = ahead;
-    if (held && start >= held.start && end <= held.end) return part(held, start, end);
+    if (tail && covers(tail, start, end)) return part(tail, start, end);
+    if (held && covers(held, start, end)) return part(held, start, end);
     if (
       held &&
       next &&
@@ -67,7 +74,7 @@ export function windowedSource(
     }
     // Never more than two windows held: the one read from and the next.
     const taken =
-      next && start >= next.start && end <= next.end
+      next && covers(next, start, end)
         ? next
         : windowFrom(start, Math.min(byteLength, Math.max(end, start + windowBytes)));
     window = taken;

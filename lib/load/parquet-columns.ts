@@ -33,9 +33,20 @@ function halves(values: TypedArray): Int32Array | undefined {
     : undefined;
 }
 
+/** The largest of a page's dictionary indexes (an index past the dictionary is refused). */
+function largestIndex(indexes: DecodedArray): number {
+  let largest = 0;
+  for (let i = 0; i < indexes.length; i++)
+    if ((indexes[i] as number) > largest) largest = indexes[i] as number;
+  return largest;
+}
+
 /** Dictionary indexes → the dictionary's values, in a typed array when the dictionary is one. */
-function fromDictionary(indexes: DecodedArray, dictionary: DecodedArray): DecodedArray {
+function fromDictionary(indexes: DecodedArray, dictionary: DecodedArray, column: string): DecodedArray {
   const n = indexes.length;
+  // A typed array would read an index past its end as 0: a wrong value, not an error.
+  if (n > 0 && largestIndex(indexes) >= dictionary.length)
+    throw new Error(`column ${column}: a page points past its dictionary of ${dictionary.length} values`);
   if (Array.isArray(dictionary)) {
     const out = new Array<unknown>(n);
     for (let i = 0; i < n; i++) out[i] = dictionary[indexes[i] as number];
@@ -137,11 +148,20 @@ export function readFlatColumn(
     let values: DecodedArray;
     if (DICTIONARY_ENCODINGS.has(encoding)) {
       if (!dictionary) throw new Error(`column ${decoder.element.name}: a dictionary page is missing`);
-      values = fromDictionary(page.dataPage, dictionary);
+      values = fromDictionary(page.dataPage, dictionary, decoder.element.name);
     } else {
       values = pageValues(page.dataPage);
     }
-    const present = nulls ? page.definitionLevels!.map((level) => (level > 0 ? 1 : 0)) : undefined;
+    const levels = page.definitionLevels ?? [];
+    if (nulls && levels.length === 0)
+      throw new Error(`column ${decoder.element.name}: a page has NULLs but no definition levels`);
+    const present = nulls ? levels.map((level) => (level > 0 ? 1 : 0)) : undefined;
+    // Every value placed, none left over: a header that miscounts its NULLs is refused.
+    const placed = present ? present.reduce((sum: number, p) => sum + p, 0) : values.length;
+    if (placed !== values.length)
+      throw new Error(
+        `column ${decoder.element.name}: a page's levels place ${placed} values, it holds ${values.length}`,
+      );
     const pageRows = present ? present.length : values.length;
     pieces.push({ values, present, rows: pageRows });
     read += pageRows;

@@ -41,3 +41,15 @@ export const isPlainText = (e: SchemaElement): boolean =>
   (e.logical_type === undefined
     ? e.converted_type === undefined || e.converted_type === "UTF8"
     : e.logical_type.type === "STRING");
+
+/** A big-endian two's-complement integer (a DECIMAL stored as bytes). */
+function bytesToBigInt(bytes: Uint8Array): bigint {
+  let value = 0n;
+  for (const byte of bytes) value = (value << 8n) | BigInt(byte);
+  const bits = BigInt(bytes.length * 8);
+  return bytes.length && bytes[0]! & 0x80 ? value - (1n << bits) : value;
+}
+
+/** An integer as the raw reader gives it (number, bigint, or a DECIMAL's bytes) as a bigint. */
+export const rawInteger = (v: unknown): bigint =>
+  v instanceof Uint8Array ? bytesToBigInt(v) : BigInt(v as bigint | number);

@@ -10,6 +10,7 @@ import {
   isMicrosTimestamp,
   isPlainText,
   isTimestamp,
+  rawInteger,
   timeUnit,
 } from "./parquet-elements.js";
 import type { ColumnMetaData, FileMetaData, ParquetParsers, SchemaElement } from "hyparquet";
@@ -142,7 +143,7 @@ const utf8 = new TextDecoder();
 function converterFor(element: SchemaElement, dateText: (days: number) => string): Converter {
   if (isDecimal(element)) {
     const scale = element.scale ?? 0;
-    return (v) => decimalText(BigInt(v as bigint | number), scale);
+    return (v) => decimalText(rawInteger(v), scale);
   }
   if (isDate(element)) return (v) => dateText(v as number);
   if (isTimestamp(element)) {
@@ -244,6 +245,12 @@ export async function openParquet(source: Uint8Array | ByteSource): Promise<Parq
       `the Parquet object has nested columns (${nested.join(", ")}): the load reads flat columns only`,
     );
   }
+  // A list stored as a repeated leaf is nested too: its values are not one per row.
+  const repeated = leaves.filter((e) => e.repetition_type === "REPEATED").map((e) => e.name);
+  if (repeated.length)
+    throw new Error(
+      `the Parquet object has repeated columns (${repeated.join(", ")}): the load reads flat columns only`,
+    );
   const dateText = dayTexts();
   const converters = leaves.map((e) => converterFor(e, dateText));
   // DECIMAL annotations stripped so the decoder hands back raw integers (see converterFor).
@@ -291,8 +298,11 @@ export async function openParquet(source: Uint8Array | ByteSource): Promise<Parq
       const rows = Number(group.num_rows);
       const columns: ArrayLike<unknown>[] = leaves.map(() => EMPTY);
       for (const c of selected) {
-        const meta = group.columns[c]?.meta_data;
+        const chunk = group.columns[c];
+        const meta = chunk?.meta_data;
         if (!meta) throw new Error(`row group ${g} has no data for column ${names[c]}`);
+        if (chunk.file_path)
+          throw new Error(`row group ${g}: column ${names[c]} is in another file (${chunk.file_path})`);
         const decoder: ColumnDecoder = { ...decoders[c]!, codec: meta.codec };
         columns[c] = readFlatColumn(await chunkBytes(meta), decoder, rows, pageValues[c]!);
       }

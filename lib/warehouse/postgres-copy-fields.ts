@@ -1,20 +1,9 @@
 import type { SchemaElement } from "hyparquet";
 import type { BinaryRows, BinaryType } from "../db/copy-binary.js";
-import { isDate, isDecimal, isString, isTimestamp, timeUnit } from "../load/parquet-elements.js";
+import { isDate, isDecimal, isString, isTimestamp, rawInteger, timeUnit } from "../load/parquet-elements.js";
 
 /** Writes one non-NULL value, as the Parquet reader decoded it raw (parquet-rows.ts), in binary. */
 export type FieldWriter = (out: BinaryRows, value: unknown) => void;
-
-/** A big-endian two's-complement integer (a DECIMAL stored as bytes). */
-function bytesToBigInt(bytes: Uint8Array): bigint {
-  let value = 0n;
-  for (const byte of bytes) value = (value << 8n) | BigInt(byte);
-  const bits = BigInt(bytes.length * 8);
-  return bytes.length && bytes[0]! & 0x80 ? value - (1n << bits) : value;
-}
-
-const asBigInt = (v: unknown): bigint =>
-  v instanceof Uint8Array ? bytesToBigInt(v) : BigInt(v as bigint | number);
 
 const isInteger = (e: SchemaElement) =>
   (e.type === "INT32" || e.type === "INT64") &&
@@ -28,7 +17,7 @@ export function fieldWriter(element: SchemaElement, type: BinaryType): FieldWrit
   const scale = isDecimal(element) ? (element.scale ?? 0) : 0;
   switch (type) {
     case "numeric":
-      if (isDecimal(element) || isInteger(element)) return (out, v) => out.numeric(asBigInt(v), scale);
+      if (isDecimal(element) || isInteger(element)) return (out, v) => out.numeric(rawInteger(v), scale);
       return undefined;
     case "int2":
     case "int4":
@@ -36,7 +25,8 @@ export function fieldWriter(element: SchemaElement, type: BinaryType): FieldWrit
         return type === "int2" ? (out, v) => out.int2(Number(v)) : (out, v) => out.int4(Number(v));
       return undefined;
     case "int8":
-      if (isInteger(element) || (isDecimal(element) && scale === 0)) return (out, v) => out.int8(asBigInt(v));
+      if (isInteger(element) || (isDecimal(element) && scale === 0))
+        return (out, v) => out.int8(rawInteger(v));
       return undefined;
     case "date":
       return isDate(element) ? (out, v) => out.date(v as number) : undefined;

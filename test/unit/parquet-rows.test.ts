@@ -93,6 +93,12 @@ describe("openParquet", () => {
     ]);
   });
 
+  it("gives a DECIMAL stored as bytes (precision over 18) the same way", async () => {
+    expect(
+      await columnText("DECIMAL(38,4)", ["'-0.0001'", "'12345678901234567890.1234'", "'0'", "NULL"]),
+    ).toEqual(["-0.0001", "12345678901234567890.1234", "0.0000", null]);
+  });
+
   it("gives DATE as yyyy-mm-dd, before 1970 and the leap day included", async () => {
     expect(
       await columnText("DATE", ["'2024-11-15'", "'2024-02-29'", "'1970-01-01'", "'1969-12-31'", "NULL"]),
@@ -344,6 +350,53 @@ describe("openParquet's flat column reader", () => {
     expect(types.flat()).toContain("DICTIONARY_PAGE");
     expect(rows[1]).toEqual([1_000_003n, 1, new TextEncoder().encode("n1"), 1_704_067_201_000_000n, false]);
     expect(rows[0]![1]).toBe(null);
+  });
+
+  it("reads REQUIRED columns in uncompressed pages as hyparquet's own reader does", async () => {
+    // Prepare: no compression (values are views of the bytes read), no definition levels.
+    const n = 9_000;
+    const buffer = parquetWriteBuffer({
+      codec: "UNCOMPRESSED",
+      columnData: [
+        {
+          name: "id",
+          type: "INT64",
+          nullable: false,
+          data: BigInt64Array.from({ length: n }, (_, i) => BigInt(i)),
+        },
+        {
+          name: "code",
+          type: "INT32",
+          nullable: false,
+          data: Int32Array.from({ length: n }, (_, i) => i % 3),
+        },
+        {
+          name: "name",
+          type: "STRING",
+          nullable: false,
+          data: Array.from({ length: n }, (_, i) => `r${i % 50}`),
+        },
+      ],
+      rowGroupSize: 4_000,
+      pageSize: 1_024,
+    });
+    const expected = await new Promise<unknown[][]>((resolve, reject) => {
+      parquetRead({
+        file: buffer,
+        parsers: { stringFromBytes: (b: Uint8Array | undefined) => b },
+        rowFormat: "array",
+        onComplete: (r) => resolve(r as unknown[][]),
+      }).catch(reject);
+    });
+
+    // Act
+    const parquet = await openParquet(new Uint8Array(buffer));
+    const rows = await rawRows(parquet);
+
+    // Assess
+    expect(parquet.elements.map((e) => e.repetition_type)).toEqual(["REQUIRED", "REQUIRED", "REQUIRED"]);
+    expect(rows).toEqual(expected);
+    expect(rows[8_999]).toEqual([8_999n, 2, new TextEncoder().encode("r49")]);
   });
 
   it("keeps a column with no NULL as one typed array, dictionary pages included, and NULLs as null", async () => {
