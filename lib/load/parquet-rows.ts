@@ -268,11 +268,12 @@ export async function openParquet(source: Uint8Array | ByteSource): Promise<Parq
   }));
   // Where the raw value is the stored one, a page's values are used as decoded (no array
   // made per page); anything else goes through hyparquet's own conversion.
-  const pageValues: PageValues[] = decoded.map((element, c) =>
-    isDate(element) || isMicrosTimestamp(element) || isPlainText(element) || isDecimal(leaves[c]!)
-      ? (values) => values
-      : (values) => convert(values, { ...decoders[c]!, codec: "UNCOMPRESSED" }),
-  );
+  const pageValues: PageValues[] = decoded.map((element, c) => {
+    if (isDate(element) || isMicrosTimestamp(element) || isPlainText(element) || isDecimal(leaves[c]!))
+      return (values) => values;
+    const decoder: ColumnDecoder = { ...decoders[c]!, codec: "UNCOMPRESSED" }; // convert reads no codec
+    return (values) => convert(values, decoder);
+  });
   const chunkBytes = async (meta: ColumnMetaData): Promise<Uint8Array> => {
     // A chunk starts at its dictionary page when it has one (an offset of 0 is none: hyparquet's rule).
     const start = Number(meta.dictionary_page_offset || meta.data_page_offset);

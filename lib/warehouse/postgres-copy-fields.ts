@@ -3,7 +3,7 @@ import type { BinaryRows, BinaryType } from "../db/copy-binary.js";
 import { isDate, isDecimal, isString, isTimestamp, rawInteger, timeUnit } from "../load/parquet-elements.js";
 
 /** Writes one non-NULL value, as the Parquet reader decoded it raw (parquet-rows.ts), in binary. */
-export type FieldWriter = (out: BinaryRows, value: unknown) => void;
+type FieldWriter = (out: BinaryRows, value: unknown) => void;
 
 const isInteger = (e: SchemaElement) =>
   (e.type === "INT32" || e.type === "INT64") &&

@@ -27,7 +27,7 @@ export function createLoadHandler(deps: LoadDeps) {
     buckets: deps.buckets,
     ...(deps.retry ? { retry: deps.retry } : {}),
     ...(deps.onObjectDone ? { onObjectDone: deps.onObjectDone } : {}),
-    run: (object) => loadObject(options, object.key, object.size === undefined ? {} : { size: object.size }),
+    run: (object) => loadObject(options, object.key, { size: object.size }),
     measure: (r) => ({
       table: r.table,
       rowsIn: r.rowsIn,

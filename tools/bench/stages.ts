@@ -107,8 +107,7 @@ export async function loadStage(ctx: BenchContext): Promise<Measured> {
     for (const key of keys) {
       const t0 = performance.now();
       // The size, as the object-created event the load handler is given names it.
-      const size = sizes.get(key);
-      const result = await loadObject(options, key, size === undefined ? {} : { size });
+      const result = await loadObject(options, key, { size: sizes.get(key) });
       const seconds = (performance.now() - t0) / 1000;
       const peakRssMb = sampler.take();
       rows += result.rowsIn;
