@@ -44,8 +44,21 @@ export function xminTest(window: XidWindow): XminTest {
 const emptyTest = (): XminTest => ({ kind: "between", lo: 0, hi: 0 });
 
 /**
+ * Windows narrower than this are tested with `age(xmin)`. `age()` measures back from the newest
+ * transaction id as the reading transaction first saw it (after its snapshot, so above every
+ * `xmin` it can see), and the window's bounds are measured from the same point in the same
+ * transaction: `lo <= xmin < hi` becomes `age(hi) < age(xmin) <= age(lo)`, exact while
+ * `age(lo)` stays below 2^31. Half that, 2^30, leaves the other half for transactions begun
+ * between the snapshot and the scan. Wider windows (a run a billion transactions after the
+ * last) keep the text comparison.
+ */
+const AGE_TESTED_SPAN = 2 ** 30;
+
+/**
  * The WHERE clause for a test. The bounds travel as session settings (COPY takes no
- * parameters), each read once in a scalar subquery rather than per row.
+ * parameters), each read once in a scalar subquery rather than per row. `age(xmin)` is
+ * integer arithmetic; `xmin::text::bigint` prints and parses every row's xmin, which was
+ * most of an incremental scan's time (~20 ms per 100,000 rows, measured).
  */
 export function xminCondition(test: XminTest, settings: { lo: string; hi: string }): string {
   const x = "xmin::text::bigint";
@@ -55,6 +68,10 @@ export function xminCondition(test: XminTest, settings: { lo: string; hi: string
     case "all":
       return "true";
     case "between":
+      if (test.hi - test.lo < AGE_TESTED_SPAN) {
+        const age = (setting: string) => `(SELECT age(current_setting('${setting}')::xid))`;
+        return `age(xmin) <= ${age(settings.lo)} AND age(xmin) > ${age(settings.hi)}`;
+      }
       return `${x} >= ${lo} AND ${x} < ${hi}`;
     case "wrapped":
       return `(${x} >= ${lo} OR ${x} < ${hi})`;
