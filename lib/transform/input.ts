@@ -1,5 +1,5 @@
 import { open } from "node:fs/promises";
-import { CURRENCY_NAMES, columnNames } from "../catalog/index.js";
+import { columnNames } from "../catalog/index.js";
 import type { SourceTable } from "../catalog/index.js";
 import { quoteIdent, quoteLiteral } from "../db/identifiers.js";
 import { BadObjectError, BadRowError } from "../errors.js";
@@ -42,11 +42,6 @@ function checkHeader(table: SourceTable, key: string, header: string[]): void {
           .filter(Boolean)
           .join("; "),
     );
-}
-
-export async function createLookups(duck: DuckSession): Promise<void> {
-  await duck.run(`CREATE TABLE currency_names (currency_code VARCHAR, currency_name VARCHAR)`);
-  await duck.append("currency_names", Object.entries(CURRENCY_NAMES));
 }
 
 /** The read order every row ends with (lib/pipeline/read-order.ts), as extract writes it. */
@@ -135,15 +130,17 @@ export async function loadRaw(
   const header = await csvHeader(file);
   checkHeader(table, key, header);
   const columns = header.map((c) => `${quoteLiteral(c)}: 'VARCHAR'`).join(", ");
+  let rowsIn: number;
   try {
-    await duck.run(
+    // CREATE TABLE … AS answers with the rows it stored: no count(*) after it.
+    const [created] = await duck.rows<{ Count: string | number }>(
       `CREATE TABLE raw AS SELECT * FROM read_csv(${quoteLiteral(file)}, header = true, auto_detect = false,
          delim = ',', quote = '"', escape = '"', allow_quoted_nulls = false, columns = {${columns}})`,
     );
+    rowsIn = Number(created?.Count ?? 0);
   } catch (error) {
     throw csvError(table, key, error);
   }
-  const rowsIn = await duck.count("raw");
   // A CSV written before extracts carried their read order: every row gets its run's.
   if (!header.includes(READ_ORDER))
     await duck.run(
@@ -164,7 +161,6 @@ export async function loadRaw(
     return quarantinedRow(table, key, { ...v, row: Number(v.row) }, check.column, v.value, check.problem);
   });
   refuseWhole(table, key, bad);
-  await duck.run(`CREATE TABLE bad_rows (row BIGINT)`);
   await insertRows(duck, bad);
   const repeats = await repeatedVersions(
     duck,
@@ -180,7 +176,9 @@ export async function loadRaw(
   return { rowsIn, quarantined: bad.sort((a, b) => a.row - b.row) };
 }
 
+/** Adds rows to `bad_rows`, made by the first rows there are (an input with none never has it). */
 async function insertRows(duck: DuckSession, rows: readonly QuarantinedRow[]): Promise<void> {
+  if (rows.length > 0) await duck.run(`CREATE TABLE IF NOT EXISTS bad_rows (row BIGINT)`);
   for (let start = 0; start < rows.length; start += 500) {
     const chunk = rows.slice(start, start + 500);
     await duck.run(

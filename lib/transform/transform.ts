@@ -11,6 +11,7 @@ import type { SourceTable, TargetTable } from "../catalog/index.js";
 import { quoteIdent, quoteLiteral } from "../db/identifiers.js";
 import { PipelineError, TransformError, UnrecognisedKeyError } from "../errors.js";
 import { calendarDays } from "../model/calendar.js";
+import { currencyNamesSql } from "../model/currency-names.js";
 import { READ_ORDER } from "../pipeline/read-order.js";
 import { parseIngestionKey, processedKey, type IngestionKey } from "../pipeline/keys.js";
 import { processedColumns } from "../pipeline/processed-columns.js";
@@ -20,7 +21,7 @@ import { STATEFUL_SOURCES, mergeCurrentState, readCurrentState } from "./current
 import { duckType } from "./duck-types.js";
 import { DuckSession } from "./duckdb-session.js";
 import { MODELS } from "./models/index.js";
-import { createLookups, loadRaw } from "./input.js";
+import { loadRaw } from "./input.js";
 import { typedSelect } from "./staging.js";
 import { InputQuarantine, partialTag } from "./quarantine.js";
 import { makeWorkDir } from "./work-dir.js";
@@ -54,30 +55,29 @@ async function prepareViews(duck: DuckSession, table: SourceTable): Promise<void
   // Views, not tables: each is computed only if a model reads it (a fact input never needs
   // the latest version per id), and only as part of the query that does. Every row carries
   // the read order of the snapshot that read it (read-order.ts), which orders versions.
-  await duck.run(
+  const views = [
+    `CREATE VIEW currency_names AS ${currencyNamesSql()}`,
     `CREATE VIEW stg AS ${typedSelect(table, "raw", [`CAST(${READ_ORDER} AS BIGINT) AS ${READ_ORDER}`])}`,
-  );
-  await duck.run(
     `CREATE VIEW versions_${table.name} AS
        SELECT *,
               CAST(created_at AS DATE) AS created_date, CAST(created_at AS TIME) AS created_time,
               CAST(last_updated AS DATE) AS last_updated_date, CAST(last_updated AS TIME) AS last_updated_time
          FROM stg`,
-  );
-  // One read holds one version of a row; a file holding several (made by hand) takes the
-  // greatest last_updated among those of its latest read.
-  await duck.run(
+    // One read holds one version of a row; a file holding several (made by hand) takes the
+    // greatest last_updated among those of its latest read.
     `CREATE VIEW latest_${table.name} AS SELECT * FROM stg
        QUALIFY row_number() OVER (PARTITION BY ${pk} ORDER BY ${READ_ORDER} DESC, last_updated DESC) = 1`,
-  );
-  for (const other of SOURCE_TABLES) {
-    const otherPk = quoteIdent(other.primaryKey);
-    const ids =
-      other.name === table.name
-        ? `SELECT ${otherPk} FROM latest_${other.name}`
-        : `SELECT CAST(NULL AS INTEGER) AS ${otherPk} WHERE false`;
-    await duck.run(`CREATE VIEW changed_${other.name} AS ${ids}`);
-  }
+    ...SOURCE_TABLES.map((other) => {
+      const otherPk = quoteIdent(other.primaryKey);
+      const ids =
+        other.name === table.name
+          ? `SELECT ${otherPk} FROM latest_${other.name}`
+          : `SELECT CAST(NULL AS INTEGER) AS ${otherPk} WHERE false`;
+      return `CREATE VIEW changed_${other.name} AS ${ids}`;
+    }),
+  ];
+  // One call: a statement each cost a round into DuckDB that a small delta's input felt.
+  await duck.run(views.join(";\n"));
 }
 
 /** The processed columns of a target, in catalog order and type, over a model's output. */
@@ -124,7 +124,6 @@ export async function transformObject(buckets: Buckets, key: string): Promise<Tr
     const csv = path.join(workDir, "input.csv");
     await buckets.store.getFile(buckets.ingestionBucket, key, csv);
     duck = await DuckSession.open();
-    await createLookups(duck);
     const { rowsIn, quarantined } = await loadRaw(duck, table, key, input.stamp, csv);
     const quarantine = await InputQuarantine.open(buckets, table, key);
     const recorded = await quarantine.record(rowsIn, quarantined);

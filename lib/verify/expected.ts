@@ -1,5 +1,4 @@
 import {
-  CURRENCY_NAMES,
   SOURCE_TABLES,
   loadedColumns,
   sqlType,
@@ -7,7 +6,8 @@ import {
   type SourceTable,
   type TargetTable,
 } from "../catalog/index.js";
-import { qualified, quoteIdent, quoteLiteral } from "../db/identifiers.js";
+import { qualified, quoteIdent } from "../db/identifiers.js";
+import { currencyNamesSql } from "../model/currency-names.js";
 import { READ_ORDER } from "../pipeline/read-order.js";
 import { MODELS } from "../transform/models/index.js";
 import { VerifyError } from "./errors.js";
@@ -20,7 +20,7 @@ import { VerifyError } from "./errors.js";
  *                 reads; verify reads once);
  *   versions_<t>  the same with created_at and last_updated split into *_date and *_time;
  *   changed_<t>   every id of t (verify rebuilds everything, so every row counts as changed);
- *   currency_names the ISO 4217 list of lib/catalog/currencies.ts, as a VALUES list.
+ *   currency_names the ISO 4217 list (lib/model/currency-names.ts), as the transform has it.
  * Facts: each source row is its current version, which is what the fact's `_current` view
  * should show. The result has the table's loaded columns (no record id), in catalog types,
  * except dates, which are yyyy-mm-dd text (verify's sessions print dates so): a text date of
@@ -105,9 +105,7 @@ function sourceViews(table: SourceTable, schema: string): View[] {
 
 const currencyNames = (): View => ({
   name: "currency_names",
-  sql: `SELECT * FROM (VALUES ${Object.entries(CURRENCY_NAMES)
-    .map(([code, name]) => `(${quoteLiteral(code)}, ${quoteLiteral(name)})`)
-    .join(", ")}) AS n (currency_code, currency_name)`,
+  sql: currencyNamesSql(),
   columns: ["currency_code", "currency_name"],
 });
 
