@@ -83,9 +83,20 @@ describe("the xmin condition extract scans with, on a real Postgres", () => {
     expect(await idsRead(pool, xminTest({ since, until }), others)).toEqual([3, 4, 5]);
   });
 
+  it("a function named age in the source's schema, first in the pinned search_path, changes nothing", async () => {
+    await pool.query("CREATE FUNCTION public.age(xid) RETURNS integer LANGUAGE sql AS 'SELECT 0'");
+    try {
+      const since = written[1]!.xid;
+      const until = written[4]!.xid;
+      expect(await idsRead(pool, xminTest({ since, until }))).toEqual([2, 3, 4]);
+    } finally {
+      await pool.query("DROP FUNCTION public.age(xid)");
+    }
+  });
+
   it("tests a window within one epoch by age, integer arithmetic, not by xmin's text", () => {
     const sql = xminCondition({ kind: "between", lo: 100, hi: 200 }, SETTINGS);
-    expect(sql).toContain("age(xmin)");
+    expect(sql).toContain("pg_catalog.age(xmin)");
     expect(sql).not.toContain("xmin::text");
     // Wider than the span age() is exact for: the text comparison, as before.
     expect(xminCondition({ kind: "between", lo: 5, hi: 2 ** 31 }, SETTINGS)).toContain("xmin::text::bigint");

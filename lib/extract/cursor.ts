@@ -69,8 +69,11 @@ export function xminCondition(test: XminTest, settings: { lo: string; hi: string
       return "true";
     case "between":
       if (test.hi - test.lo < AGE_TESTED_SPAN) {
-        const age = (setting: string) => `(SELECT age(current_setting('${setting}')::xid))`;
-        return `age(xmin) <= ${age(settings.lo)} AND age(xmin) > ${age(settings.hi)}`;
+        // Qualified: the pinned search_path puts the source's schema before pg_catalog, where
+        // a function of the same name and argument would otherwise be the one called.
+        const age = (setting: string) =>
+          `(SELECT pg_catalog.age(pg_catalog.current_setting('${setting}')::pg_catalog.xid))`;
+        return `pg_catalog.age(xmin) <= ${age(settings.lo)} AND pg_catalog.age(xmin) > ${age(settings.hi)}`;
       }
       return `${x} >= ${lo} AND ${x} < ${hi}`;
     case "wrapped":
