@@ -33,39 +33,46 @@ function halves(values: TypedArray): Int32Array | undefined {
     : undefined;
 }
 
-/** The largest of a page's dictionary indexes (an index past the dictionary is refused). */
-function largestIndex(indexes: DecodedArray): number {
-  let largest = 0;
-  for (let i = 0; i < indexes.length; i++)
-    if ((indexes[i] as number) > largest) largest = indexes[i] as number;
-  return largest;
-}
-
-/** Dictionary indexes → the dictionary's values, in a typed array when the dictionary is one. */
+/**
+ * Dictionary indexes → the dictionary's values, in a typed array when the dictionary is one.
+ * An index past the dictionary is refused: a typed array would read it as 0, a wrong value.
+ * The largest index is noted in the mapping's own pass and checked after it.
+ */
 function fromDictionary(indexes: DecodedArray, dictionary: DecodedArray, column: string): DecodedArray {
   const n = indexes.length;
-  // A typed array would read an index past its end as 0: a wrong value, not an error.
-  if (n > 0 && largestIndex(indexes) >= dictionary.length)
-    throw new Error(`column ${column}: a page points past its dictionary of ${dictionary.length} values`);
+  let largest = 0;
+  let out: DecodedArray;
   if (Array.isArray(dictionary)) {
-    const out = new Array<unknown>(n);
-    for (let i = 0; i < n; i++) out[i] = dictionary[indexes[i] as number];
-    return out;
-  }
-  const out = new (dictionary.constructor as TypedArrayOf)(n);
-  const from = halves(dictionary);
-  const to = halves(out);
-  if (from && to) {
+    const values = new Array<unknown>(n);
     for (let i = 0; i < n; i++) {
-      const k = (indexes[i] as number) * 2;
-      to[i * 2] = from[k]!;
-      to[i * 2 + 1] = from[k + 1]!;
+      const k = indexes[i] as number;
+      if (k > largest) largest = k;
+      values[i] = dictionary[k];
     }
+    out = values;
   } else {
-    const source = dictionary as unknown as ArrayLike<number>;
-    const target = out as unknown as number[];
-    for (let i = 0; i < n; i++) target[i] = source[indexes[i] as number]!;
+    out = new (dictionary.constructor as TypedArrayOf)(n);
+    const from = halves(dictionary);
+    const to = halves(out);
+    if (from && to) {
+      for (let i = 0; i < n; i++) {
+        const k = indexes[i] as number;
+        if (k > largest) largest = k;
+        to[i * 2] = from[k * 2]!;
+        to[i * 2 + 1] = from[k * 2 + 1]!;
+      }
+    } else {
+      const source = dictionary as unknown as ArrayLike<number>;
+      const target = out as unknown as number[];
+      for (let i = 0; i < n; i++) {
+        const k = indexes[i] as number;
+        if (k > largest) largest = k;
+        target[i] = source[k]!;
+      }
+    }
   }
+  if (n > 0 && largest >= dictionary.length)
+    throw new Error(`column ${column}: a page points past its dictionary of ${dictionary.length} values`);
   return out;
 }
 
