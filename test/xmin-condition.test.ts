@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseXid8, xminCondition, xminTest, type XminTest } from "../lib/extract/cursor.js";
+import {
+  parseXid8,
+  xminBoundsStatement,
+  xminCondition,
+  xminTest,
+  type XminTest,
+} from "../lib/extract/cursor.js";
 import type { Pool } from "../lib/db/pool.js";
 import { freshPool } from "./helpers/databases.js";
 
@@ -14,13 +20,8 @@ async function idsRead(pool: Pool, test: XminTest, meanwhile?: () => Promise<voi
     // Transactions that begin after the snapshot move the newest transaction id on: the
     // condition's reference point must not move the window with it.
     await meanwhile?.();
-    const bounds = test.kind === "all" ? { lo: 0, hi: 0 } : test;
-    await client.query("SELECT set_config($1, $2, true), set_config($3, $4, true)", [
-      SETTINGS.lo,
-      String(bounds.lo),
-      SETTINGS.hi,
-      String(bounds.hi),
-    ]);
+    const bounds = xminBoundsStatement(test, SETTINGS);
+    await client.query(bounds.text, bounds.values);
     const { rows } = await client.query<{ id: number }>(
       `SELECT id FROM written WHERE ${xminCondition(test, SETTINGS)} ORDER BY id`,
     );

@@ -81,6 +81,21 @@ export function xminCondition(test: XminTest, settings: { lo: string; hi: string
   }
 }
 
+/**
+ * The statement that sets a test's bounds, for this transaction only, in the settings its
+ * condition reads (`xminCondition`); run before the scan.
+ */
+export function xminBoundsStatement(
+  test: XminTest,
+  settings: { lo: string; hi: string },
+): { text: string; values: string[] } {
+  const bounds = test.kind === "all" ? { lo: 0, hi: 0 } : test;
+  return {
+    text: "SELECT set_config($1, $2, true), set_config($3, $4, true)",
+    values: [settings.lo, String(bounds.lo), settings.hi, String(bounds.hi)],
+  };
+}
+
 /** Parses an xid8 as Postgres prints it. */
 export function parseXid8(text: string): bigint {
   if (!/^\d+$/.test(text)) throw new RangeError(`not an xid8: "${text}"`);

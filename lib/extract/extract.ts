@@ -8,7 +8,7 @@ import { ingestionKey, runStamp } from "../pipeline/keys.js";
 import { READ_ORDER, snapshotReadOrder } from "../pipeline/read-order.js";
 import type { ObjectStore } from "../store/object-store.js";
 import { DEFAULT_PART_BOUND, putCsvParts, type PartBound } from "./csv-parts.js";
-import { parseXid8, xminCondition, xminTest } from "./cursor.js";
+import { parseXid8, xminBoundsStatement, xminCondition, xminTest } from "./cursor.js";
 import { SourceChangedError, identityChanges, readSourceIdentity } from "./source-identity.js";
 import { writeRunRecord, type ExtractTrigger } from "./runs.js";
 import { readExtractState, writeExtractState, type TableMark } from "./state.js";
@@ -69,8 +69,7 @@ export interface ExtractResult {
   readonly runKey: string;
 }
 
-const XMIN_LO = "totes.xmin_lo";
-const XMIN_HI = "totes.xmin_hi";
+const XMIN_SETTINGS = { lo: "totes.xmin_lo", hi: "totes.xmin_hi" };
 
 /**
  * A table's changed rows, each ending with the snapshot's read order (lib/pipeline/read-order.ts):
@@ -179,19 +178,9 @@ export async function extract(options: ExtractOptions): Promise<ExtractResult> {
       const from = full ? null : (previous?.since ?? null);
       try {
         const test = xminTest({ ...(from ? { since: parseXid8(from) } : {}), until: snapshot.xmax });
-        const bounds = test.kind === "all" ? { lo: 0, hi: 0 } : test;
-        await reader.query("SELECT set_config($1, $2, true), set_config($3, $4, true)", [
-          XMIN_LO,
-          String(bounds.lo),
-          XMIN_HI,
-          String(bounds.hi),
-        ]);
-        const sql = rowsQuery(
-          table,
-          schema,
-          xminCondition(test, { lo: XMIN_LO, hi: XMIN_HI }),
-          snapshot.readOrder,
-        );
+        const bounds = xminBoundsStatement(test, XMIN_SETTINGS);
+        await reader.query(bounds.text, bounds.values);
+        const sql = rowsQuery(table, schema, xminCondition(test, XMIN_SETTINGS), snapshot.readOrder);
         const copy = reader.query(copyTo(`COPY (${sql}) TO STDOUT WITH (FORMAT csv, HEADER true)`));
         const parts = await putCsvParts(
           store,
