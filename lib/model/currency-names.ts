@@ -4,8 +4,8 @@ import { quoteLiteral } from "../db/identifiers.js";
 /**
  * The `currency_names` lookup the models join (ISO 4217 code → name, lib/catalog/currencies.ts)
  * as a query both DuckDB and Postgres run: a VALUES list, so it is a view, not a table to fill.
- * Made once: every transform input names it.
  */
-export const CURRENCY_NAMES_SQL = `SELECT * FROM (VALUES ${Object.entries(CURRENCY_NAMES)
-  .map(([code, name]) => `(${quoteLiteral(code)}, ${quoteLiteral(name)})`)
-  .join(", ")}) AS n (currency_code, currency_name)`;
+export const currencyNamesSql = (): string =>
+  `SELECT * FROM (VALUES ${Object.entries(CURRENCY_NAMES)
+    .map(([code, name]) => `(${quoteLiteral(code)}, ${quoteLiteral(name)})`)
+    .join(", ")}) AS n (currency_code, currency_name)`;

@@ -11,7 +11,7 @@ import type { SourceTable, TargetTable } from "../catalog/index.js";
 import { quoteIdent, quoteLiteral } from "../db/identifiers.js";
 import { PipelineError, TransformError, UnrecognisedKeyError } from "../errors.js";
 import { calendarDays } from "../model/calendar.js";
-import { CURRENCY_NAMES_SQL } from "../model/currency-names.js";
+import { currencyNamesSql } from "../model/currency-names.js";
 import { READ_ORDER } from "../pipeline/read-order.js";
 import { parseIngestionKey, processedKey, type IngestionKey } from "../pipeline/keys.js";
 import { processedColumns } from "../pipeline/processed-columns.js";
@@ -56,7 +56,7 @@ async function prepareViews(duck: DuckSession, table: SourceTable): Promise<void
   // the latest version per id), and only as part of the query that does. Every row carries
   // the read order of the snapshot that read it (read-order.ts), which orders versions.
   const views = [
-    `CREATE VIEW currency_names AS ${CURRENCY_NAMES_SQL}`,
+    `CREATE VIEW currency_names AS ${currencyNamesSql()}`,
     `CREATE VIEW stg AS ${typedSelect(table, "raw", [`CAST(${READ_ORDER} AS BIGINT) AS ${READ_ORDER}`])}`,
     `CREATE VIEW versions_${table.name} AS
        SELECT *,

@@ -7,7 +7,7 @@ import {
   type TargetTable,
 } from "../catalog/index.js";
 import { qualified, quoteIdent } from "../db/identifiers.js";
-import { CURRENCY_NAMES_SQL } from "../model/currency-names.js";
+import { currencyNamesSql } from "../model/currency-names.js";
 import { READ_ORDER } from "../pipeline/read-order.js";
 import { MODELS } from "../transform/models/index.js";
 import { VerifyError } from "./errors.js";
@@ -105,7 +105,7 @@ function sourceViews(table: SourceTable, schema: string): View[] {
 
 const currencyNames = (): View => ({
   name: "currency_names",
-  sql: CURRENCY_NAMES_SQL,
+  sql: currencyNamesSql(),
   columns: ["currency_code", "currency_name"],
 });
 
