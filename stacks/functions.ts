@@ -9,6 +9,7 @@ import {
   VERIFY_TIMEOUT,
 } from "./settings";
 import { ingestionBucket, processedBucket, readOnly } from "./storage";
+import { LOAD_ENVIRONMENT } from "../runtime/lambda/load-environment";
 import { warehouseLink } from "./warehouse";
 
 // SST 4.17.1 lets the account root assume every function role (a need of `sst dev` only, which
@@ -63,6 +64,7 @@ export const load = new sst.aws.Function("Load", {
   ...common,
   handler: "functions/load.handler",
   description: "processed Parquet → warehouse",
+  environment: { ...common.environment, ...LOAD_ENVIRONMENT },
   timeout: `${TOPOLOGY.load.timeoutSeconds} seconds`,
   memory: "1024 MB",
   link: [processedBucket, warehouseLink],

@@ -166,6 +166,12 @@ describe("environment", () => {
     expect(lambda(run, fn).inputs.environment).toMatchObject({ variables: { TOTES_STAGE: STAGE } });
   });
 
+  it("starts the load function with one malloc arena (runtime/lambda/load-environment.ts), and only it", () => {
+    expect(lambda(run, "Load").inputs.environment).toMatchObject({ variables: { MALLOC_ARENA_MAX: "1" } });
+    for (const [fn] of FUNCTIONS.filter(([name]) => name !== "Load"))
+      expect(JSON.stringify(lambda(run, fn).inputs.environment ?? {})).not.toContain("MALLOC_ARENA_MAX");
+  });
+
   it("holds no secret value in any function's variables", () => {
     const values = Object.values(SECRETS);
     for (const fn of ofType(run, T.lambda)) {

@@ -1,6 +1,7 @@
 import { fork } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { LOAD_ENVIRONMENT } from "../../runtime/lambda/load-environment.js";
 import type { BenchContext, RunnerReport } from "./context.js";
 import type { RunnerMessage, RunnerName } from "./runner.js";
 
@@ -21,6 +22,8 @@ export function runInChild(name: RunnerName, ctx: BenchContext): Promise<RunnerR
       ],
       // Whatever a child prints goes to stderr: stdout carries only the report (or the JSON).
       stdio: ["ignore", 2, 2, "ipc"],
+      // The load child stands in for the load function's process: started as it is.
+      env: name === "load" ? { ...process.env, ...LOAD_ENVIRONMENT } : process.env,
     });
     let answer: RunnerMessage | undefined;
     child.on("message", (message: RunnerMessage) => (answer = message));

@@ -27,7 +27,7 @@ export interface StageFigures {
 }
 
 export interface LoadMemory {
-  /** The smallest and the largest processed object, each loaded alone in a fresh process. */
+  /** The smallest and the largest processed object, each loaded alone in fresh processes. */
   readonly smallest: ObjectMemory;
   readonly largest: ObjectMemory;
   readonly riseMb: number;
@@ -39,7 +39,10 @@ export interface ObjectMemory {
   readonly bytes: number;
   readonly rows: number;
   readonly seconds: number;
+  /** The median of the peaks (the run it came from gives rows and seconds). */
   readonly peakRssMb: number;
+  /** Each fresh process's peak, in the order they ran. */
+  readonly peakRssMbRuns: readonly number[];
 }
 
 export interface BenchResult {
@@ -163,9 +166,9 @@ export function printHuman(result: BenchResult, write: (line: string) => void): 
   const m = result.loadMemory;
   if (m)
     write(
-      `\nload memory per object size (each alone in a fresh process; idle child ${m.idleChildRssMb} MB):\n` +
-        `  smallest ${m.smallest.key} (${m.smallest.rows} rows, ${m.smallest.bytes} B): ${m.smallest.peakRssMb} MB\n` +
-        `  largest  ${m.largest.key} (${m.largest.rows} rows, ${m.largest.bytes} B): ${m.largest.peakRssMb} MB\n` +
+      `\nload memory per object size (each alone in fresh processes, median peak; idle child ${m.idleChildRssMb} MB):\n` +
+        `  smallest ${m.smallest.key} (${m.smallest.rows} rows, ${m.smallest.bytes} B): ${m.smallest.peakRssMb} MB (${m.smallest.peakRssMbRuns.join(", ")})\n` +
+        `  largest  ${m.largest.key} (${m.largest.rows} rows, ${m.largest.bytes} B): ${m.largest.peakRssMb} MB (${m.largest.peakRssMbRuns.join(", ")})\n` +
         `  rise ${m.riseMb} MB`,
     );
   write("\ntargets");
