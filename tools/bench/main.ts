@@ -26,7 +26,6 @@ import { buildWorld, type World } from "./world.js";
 const INCREMENTAL_TARGET_SECONDS = 1.5;
 const TRANSFORM_RSS_TARGET_MB = 1024;
 const MAX_RATIO = 1.5;
-const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const COLD_IMPORT_TARGET_MS = 500;
 /** Load memory is flat when loading the largest object alone peaks within this of the smallest. */
 const FLAT_LOAD_MEMORY_MB = 50;
@@ -82,6 +81,15 @@ async function bucketBytes(world: World, bucket: string, prefix?: string): Promi
 /** Fresh processes per object in the load memory figure: one high-water mark is too noisy. */
 const MEMORY_RUNS = 3;
 
+const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** One load of one object alone, in a fresh process and warehouse. */
+interface MemoryRun {
+  readonly rows: number;
+  readonly seconds: number;
+  readonly peakRssMb: number;
+}
+
 /**
  * The smallest and the largest processed object, each loaded alone into a fresh empty
  * warehouse in a fresh process: the peak RSS of each shows whether load memory follows
@@ -95,10 +103,7 @@ async function loadMemory(world: World, ctx: BenchContext, idleChildRssMb: numbe
   const objects: { key: string; size: number }[] = [];
   for await (const o of storeOf(ctx).list(ctx.processedBucket, "tables/")) objects.push(o);
   objects.sort((a, b) => a.size - b.size);
-  const once = async (
-    key: string,
-    label: string,
-  ): Promise<{ rows: number; seconds: number; peakRssMb: number }> => {
+  const once = async (key: string, label: string): Promise<MemoryRun> => {
     const name = `memory_${label}`;
     const warehouseUrl = await world.freshDatabase(name);
     try {
@@ -108,17 +113,9 @@ async function loadMemory(world: World, ctx: BenchContext, idleChildRssMb: numbe
       await world.dropDatabase(name);
     }
   };
-  const sides = [
-    {
-      key: objects[0]!.key,
-      label: "smallest",
-      runs: [] as { rows: number; seconds: number; peakRssMb: number }[],
-    },
-    {
-      key: objects.at(-1)!.key,
-      label: "largest",
-      runs: [] as { rows: number; seconds: number; peakRssMb: number }[],
-    },
+  const sides: { key: string; label: string; runs: MemoryRun[] }[] = [
+    { key: objects[0]!.key, label: "smallest", runs: [] },
+    { key: objects.at(-1)!.key, label: "largest", runs: [] },
   ];
   for (let i = 0; i < MEMORY_RUNS; i++)
     for (const side of sides) side.runs.push(await once(side.key, side.label));
